@@ -1,0 +1,87 @@
+"""The ledger's own records: notices, their per-recipient deliveries, and the event log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+from models.org import Channel, _values
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"  # reserved, not yet tried
+    SENDING = "sending"  # claimed by a sender; if it stays here the sender died mid-send
+    SENT = "sent"
+    FAILED = "failed"  # tried and failed; retried later with backoff
+
+
+class Notice(Base):
+    """One message the office decided to send, named by its business key.
+
+    The key names the domain event (``assignment:42:red:2026-10-12``), never a run id,
+    so a re-triggered run finds the notice it already planned.
+    """
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    template: Mapped[str] = mapped_column(String(120))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(64))
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (Index(None, "object_type", "object_id"),)
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    notice_key: Mapped[str] = mapped_column(String(255))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    channel: Mapped[Channel] = mapped_column(
+        Enum(Channel, native_enum=False, length=32, values_callable=_values)
+    )
+    address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        Enum(DeliveryStatus, native_enum=False, length=16, values_callable=_values),
+        default=DeliveryStatus.PENDING,
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        UniqueConstraint("notice_key", "person_id", "channel"),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+
+class Event(Base):
+    """Append-only: who did what, when, to which object. Triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (Index(None, "object_type", "object_id", "at"),)

@@ -1,0 +1,48 @@
+"""The org file (组织架构): what `officeflow org load` accepts."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from models.org import Role
+
+_ID = r"^[a-z0-9][a-z0-9._-]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ChatIds(Strict):
+    """Chat user ids: the id a bot @-mentions, or the target of a direct message."""
+
+    dingtalk: str | None = Field(None, description="Mobile number or DingTalk user id")
+    wecom: str | None = None
+    feishu: str | None = None
+    slack: str | None = Field(None, description="Slack member id or @name")
+    webhook: str | None = Field(None, description="Id sent as `recipient` to the JSON webhook")
+
+
+class DepartmentEntry(Strict):
+    id: str = Field(pattern=_ID, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    general_office: bool = Field(False, description="The supervising office (办公室/督查室)")
+    leader: str | None = Field(None, description="Person id of the leader in charge (分管领导)")
+
+
+class PersonEntry(Strict):
+    id: str = Field(pattern=_ID, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    department: str
+    title: str | None = None
+    roles: list[Role] = Field(default_factory=lambda: [Role.STAFF])
+    email: EmailStr | None = None
+    mobile: str | None = Field(None, pattern=r"^\+?[0-9][0-9 -]{4,20}$")
+    chat: ChatIds = Field(default_factory=ChatIds)
+
+
+class OrgFile(Strict):
+    organisation: str = Field(min_length=1, description="The organisation's name")
+    office_name: str | None = Field(None, description="How the office signs its messages")
+    departments: list[DepartmentEntry] = Field(min_length=1)
+    people: list[PersonEntry] = Field(min_length=1)

@@ -1,0 +1,117 @@
+"""The one place that turns settings plus a contact point into an Apprise URL, and sends.
+
+Credentials come from settings only. A URL with credentials is never returned to callers for
+display: use `masked` (Apprise's ``url(privacy=True)``) for that.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+import apprise
+
+from models.org import Channel
+from officeflow.settings import Settings
+
+log = logging.getLogger("officeflow.channels")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    error: str | None = None  # masked
+
+
+def configured_channels(settings: Settings) -> set[Channel]:
+    present = {
+        Channel.EMAIL: settings.smtp_host,
+        Channel.DINGTALK: settings.dingtalk_token,
+        Channel.WECOM: settings.wecom_key,
+        Channel.FEISHU: settings.feishu_token,
+        Channel.SLACK: settings.slack_webhook,
+        Channel.WEBHOOK: settings.webhook_url,
+    }
+    return {channel for channel, value in present.items() if value}
+
+
+def _secret(value: object) -> str:
+    return value.get_secret_value() if value is not None else ""  # type: ignore[attr-defined]
+
+
+def apprise_url(settings: Settings, channel: Channel, address: str, *, key: str = "") -> str:
+    """The Apprise URL that reaches ``address`` on ``channel``. Contains secrets: never log it."""
+    if channel is Channel.EMAIL:
+        scheme = "mailtos" if settings.smtp_starttls else "mailto"
+        auth = ""
+        if settings.smtp_user:
+            auth = f"{quote(settings.smtp_user, safe='')}:{quote(_secret(settings.smtp_password), safe='')}@"
+        query = urlencode(
+            {
+                "smtp": settings.smtp_host,
+                "from": settings.smtp_from,
+                "name": settings.smtp_from_name,
+                "to": address,
+                "format": "text",
+            }
+        )
+        return f"{scheme}://{auth}{settings.smtp_host}:{settings.smtp_port}/?{query}"
+    if channel is Channel.DINGTALK:
+        secret = _secret(settings.dingtalk_secret)
+        prefix = f"{quote(secret, safe='')}@" if secret else ""
+        return f"dingtalk://{prefix}{quote(_secret(settings.dingtalk_token), safe='')}/{quote(address, safe='')}/"
+    if channel is Channel.WECOM:
+        return f"wecombot://{quote(_secret(settings.wecom_key), safe='')}"
+    if channel is Channel.FEISHU:
+        return f"feishu://{quote(_secret(settings.feishu_token), safe='')}"
+    if channel is Channel.SLACK:
+        raw = _secret(settings.slack_webhook)
+        tokens = re.sub(r"^https://hooks\.slack\.com/services/", "", raw).strip("/")
+        target = address if address.startswith(("@", "#")) else f"@{address}"
+        return f"slack://{tokens}/{quote(target, safe='@#')}"
+    if channel is Channel.WEBHOOK:
+        base = _secret(settings.webhook_url)
+        base = re.sub(r"^https://", "jsons://", re.sub(r"^http://", "json://", base))
+        sep = "&" if "?" in base else "?"
+        return f"{base}{sep}{urlencode({':recipient': address, ':notice': key})}"
+    raise ValueError(f"unknown channel {channel!r}")
+
+
+def masked(url: str) -> str:
+    """Apprise's privacy form of a URL: what may appear in logs, errors and the ledger."""
+    obj = apprise.Apprise.instantiate(url)
+    return obj.url(privacy=True) if obj else "<unparseable url>"
+
+
+def scrub(text: str, settings: Settings) -> str:
+    """Remove every configured secret from free text (errors from libraries may echo them)."""
+    for secret in settings.secret_values():
+        for form in {secret, quote(secret, safe=""), quote(secret, safe="/")}:
+            if form:
+                text = text.replace(form, "****")
+    return text
+
+
+def send(
+    settings: Settings, channel: Channel, address: str, subject: str, body: str, *, key: str = ""
+) -> Outcome:
+    """One attempt on one channel. Never raises; a False from Apprise is a failure."""
+    url = apprise_url(settings, channel, address, key=key)
+    asset = apprise.AppriseAsset(secure_logging=True)
+    sender = apprise.Apprise(asset=asset)
+    if not sender.add(url):
+        return Outcome(False, scrub(f"{channel.value}: Apprise refused the URL {masked(url)}", settings))
+    try:
+        result = sender.notify(title=subject, body=body)
+    except Exception as exc:  # Apprise promises not to raise; a plugin bug still might
+        return Outcome(False, scrub(f"{channel.value}: {type(exc).__name__}: {exc}", settings))
+    if result:
+        return Outcome(True)
+    reasons = []
+    for service in getattr(result, "results", ()):
+        lines = [e.message for e in service.logs() if e.level in ("ERROR", "WARNING")]
+        reasons.append(f"{service.url}: {'; '.join(lines[-3:]) or service.status.name}")
+    detail = " | ".join(reasons) or f"{masked(url)}: notify returned False"
+    return Outcome(False, scrub(f"{channel.value}: {detail}", settings)[:2000])

@@ -1,0 +1,44 @@
+"""The `officeflow` command. Each office process adds its own sub-command group here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from officeflow.cli import calendar, db, deliveries, notify, org, outbox
+from officeflow.cli.common import console, err_console
+from officeflow.inputs import InputError
+
+app = typer.Typer(
+    name="officeflow",
+    help=(
+        "Run the general office's work (督查督办, 突发事件, 办会) as Prefect workflows over a "
+        "SQL ledger.\n\nSettings come from OFFICEFLOW_* environment variables or a .env file; "
+        "see README.md."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(db.app, name="db")
+app.add_typer(org.app, name="org")
+app.add_typer(calendar.app, name="calendar")
+app.add_typer(notify.app, name="notify")
+app.add_typer(deliveries.app, name="deliveries")
+app.command("outbox")(outbox.outbox)
+app.command("demo")(outbox.demo)
+
+
+def main() -> None:
+    try:
+        app()
+    except InputError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)
+
+
+__all__ = ["app", "main"]

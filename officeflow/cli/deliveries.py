@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from models.ledger import Delivery, DeliveryStatus
+from officeflow import db
+from officeflow.cli.common import console
+from officeflow.clock import to_local
+from officeflow.delivery import retry_failed
+
+app = typer.Typer(help="The delivery ledger: what was sent, what failed, and retries.",
+                  no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    status: DeliveryStatus | None = typer.Option(None, help="Only this status"),
+    notice: str | None = typer.Option(None, help="Only this notice key"),
+    limit: int = typer.Option(50, min=1),
+) -> None:
+    """List deliveries, newest first."""
+    stmt = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(Delivery.status == status)
+    if notice:
+        stmt = stmt.where(Delivery.notice_key == notice)
+    table = Table()
+    for col in ("id", "notice", "person", "channel", "status", "attempts", "sent at", "last error"):
+        table.add_column(col)
+    with db.session_scope() as session:
+        for d in session.scalars(stmt):
+            table.add_row(
+                str(d.id), d.notice_key, d.person_id, d.channel.value, d.status.value,
+                str(d.attempts), to_local(d.sent_at).format("YYYY-MM-DD HH:mm:ss") if d.sent_at else "",
+                (d.last_error or "")[:80],
+            )
+    console.print(table)
+
+
+@app.command()
+def retry(
+    due_only: bool = typer.Option(False, "--due-only", help="Only rows whose backoff has passed"),
+    stale_after: int | None = typer.Option(
+        None, help="Also resend rows stuck in 'sending' for this many seconds (a sender died). "
+        "Such a row may have gone out just before the crash."),
+) -> None:
+    """Send failed deliveries again. Rows already sent are never sent twice."""
+    stale = dt.timedelta(seconds=stale_after) if stale_after is not None else None
+    report = retry_failed(due_only=due_only, stale_after=stale)
+    console.print(f"sent {report.sent}, failed {report.failed}")
+    if report.failed:
+        raise typer.Exit(1)

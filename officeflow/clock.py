@@ -1,0 +1,56 @@
+"""The one clock. Every rule takes ``now`` as an argument; this is where it comes from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pendulum
+
+from officeflow.settings import get_settings
+
+_frozen: dt.datetime | None = None
+
+
+def now() -> pendulum.DateTime:
+    """The current instant in UTC, honouring `set_now` and then ``OFFICEFLOW_NOW``."""
+    override = _frozen or get_settings().now
+    if override is not None:
+        return pendulum.instance(override).in_timezone("UTC")
+    return pendulum.now("UTC")
+
+
+def set_now(value: dt.datetime | str | None) -> None:
+    global _frozen
+    if isinstance(value, str):
+        value = parse_instant(value)
+    if value is not None and value.tzinfo is None:
+        raise ValueError("the clock needs an aware datetime")
+    _frozen = value
+
+
+@contextmanager
+def frozen(value: dt.datetime | str) -> Iterator[None]:
+    previous = _frozen
+    set_now(value)
+    try:
+        yield
+    finally:
+        set_now(previous)
+
+
+def local_zone() -> pendulum.Timezone:
+    return pendulum.timezone(get_settings().timezone)
+
+
+def parse_instant(text: str) -> pendulum.DateTime:
+    """Parse an ISO instant; a naive one is read in the organisation's zone."""
+    parsed = pendulum.parse(text, tz=local_zone())
+    if not isinstance(parsed, pendulum.DateTime):
+        raise ValueError(f"{text!r} is not a date and time")
+    return parsed
+
+
+def to_local(value: dt.datetime) -> pendulum.DateTime:
+    return pendulum.instance(value).in_timezone(local_zone())

@@ -1,0 +1,111 @@
+"""The one place that builds the ledger's engine and sessions, and migrates the schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from officeflow.settings import get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and pick psycopg 3 for it."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+_engines: dict[str, Engine] = {}
+
+
+def engine_for(url: str) -> Engine:
+    url = normalise_url(url)
+    if url not in _engines:
+        _engines[url] = _build_engine(url)
+    return _engines[url]
+
+
+def _build_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, pool_size=10, max_overflow=30)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
+
+
+def get_engine() -> Engine:
+    return engine_for(get_settings().database_url)
+
+
+def dispose_engines() -> None:
+    while _engines:
+        _engines.popitem()[1].dispose()
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error."""
+    factory = sessionmaker(engine or get_engine(), expire_on_commit=False)
+    with factory() as session, session.begin():
+        yield session
+
+
+def insert_ignore(engine_or_session: Engine | Session, table: Any) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` for the dialect in use."""
+    bind = (
+        engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
+    )
+    if bind.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if bind.dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"the ledger supports SQLite and PostgreSQL, not {bind.dialect.name}")
+
+
+def alembic_config(url: str | None = None) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url or get_settings().database_url))
+    return cfg
+
+
+def upgrade(url: str | None = None, revision: str = "heads") -> None:
+    """Create or migrate the ledger. Safe to run again; run it once per release in production."""
+    from alembic import command
+
+    url = url or get_settings().database_url
+    cfg = alembic_config(url)
+    with engine_for(url).begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def current_revisions(url: str | None = None) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
+    engine = engine_for(url or get_settings().database_url)
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())

@@ -1,0 +1,300 @@
+"""Exactly-once delivery, as near as the world allows.
+
+1. plan: a `Notice` row named by its business key, and one `Delivery` row per recipient and
+   channel, inserted with ``ON CONFLICT DO NOTHING`` on (notice_key, person_id, channel).
+2. send: each sender thread claims one row at a time with a conditional UPDATE (pending →
+   sending), so two workers never send the same row; then sends, then marks it sent or failed.
+3. failed rows are retried later with backoff, by `retry_failed` or the next sweep.
+
+The only window left is a crash between a successful send and its mark: such a row stays
+``sending``. `retry_failed(stale_after=...)` treats rows stuck in ``sending`` as not sent and
+sends them again; that is the one case that can repeat a message, and it is bounded by the
+number of sender threads in flight when the process died.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from models.ledger import Delivery, DeliveryStatus, Notice
+from models.org import Channel, ContactPoint, Person
+from officeflow import channels, clock, events
+from officeflow.db import get_engine, insert_ignore
+from officeflow.org import office_name
+from officeflow.settings import Settings, get_settings
+from rules import templates
+
+RETRY_CAP = dt.timedelta(hours=1)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    claimed_elsewhere: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __add__(self, other: DeliveryReport) -> DeliveryReport:
+        return DeliveryReport(
+            self.sent + other.sent,
+            self.failed + other.failed,
+            self.claimed_elsewhere + other.claimed_elsewhere,
+            self.errors + other.errors,
+        )
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    key: str
+    reserved: int  # new delivery rows
+    unreachable: list[str]  # recipients with no configured channel
+
+
+def plan_notice(
+    session: Session,
+    *,
+    key: str,
+    template: str,
+    object_type: str,
+    object_id: str | int,
+    recipients: Iterable[str],
+    context: dict[str, Any] | None = None,
+    channels_wanted: Sequence[Channel] | None = None,
+    settings: Settings | None = None,
+) -> PlanResult:
+    """Reserve the notice and its deliveries. Re-planning the same key adds only what is missing."""
+    settings = settings or get_settings()
+    now = clock.now()
+    context = dict(context or {})
+    session.execute(
+        insert_ignore(session, Notice).values(
+            key=key,
+            template=template,
+            object_type=object_type,
+            object_id=str(object_id),
+            context=_jsonable(context),
+            created_at=now,
+        )
+    )
+    notice_id = session.scalar(select(Notice.id).where(Notice.key == key))
+    recipients = list(dict.fromkeys(recipients))
+    usable = channels.configured_channels(settings)
+    if channels_wanted is not None:
+        usable &= set(channels_wanted)
+    people = {
+        p.id: p for p in session.scalars(select(Person).where(Person.id.in_(recipients)))
+    }
+    contacts = session.execute(
+        select(ContactPoint.person_id, ContactPoint.channel, ContactPoint.address).where(
+            ContactPoint.person_id.in_(recipients)
+        )
+    ).all()
+    by_person: dict[str, list[tuple[Channel, str]]] = {}
+    for person_id, channel, address in contacts:
+        if channel in usable:
+            by_person.setdefault(person_id, []).append((channel, address))
+
+    office = office_name(session)
+    rows, unreachable = [], []
+    for person_id in recipients:
+        person = people.get(person_id)
+        if person is None:
+            raise ValueError(f"unknown recipient {person_id!r}")
+        reach = by_person.get(person_id, [])
+        if not reach:
+            unreachable.append(person_id)
+        for channel, address in sorted(reach):
+            rendered = templates.render(
+                template,
+                {
+                    **context,
+                    "recipient": {"id": person.id, "name": person.name, "title": person.title},
+                    "channel": channel.value,
+                    "office": office,
+                    "tz": settings.timezone,
+                    "sent_at": now,
+                },
+                locale=settings.locale,
+                override_dir=str(settings.templates_dir) if settings.templates_dir else None,
+            )
+            rows.append(
+                {
+                    "notice_id": notice_id,
+                    "notice_key": key,
+                    "person_id": person_id,
+                    "channel": channel,
+                    "address": address,
+                    "subject": rendered.subject[:500],
+                    "body": rendered.body,
+                    "status": DeliveryStatus.PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+            )
+    reserved = 0
+    if rows:
+        count = select(func.count()).select_from(Delivery).where(Delivery.notice_key == key)
+        before = session.scalar(count) or 0
+        session.connection().execute(insert_ignore(session, Delivery.__table__), rows)
+        reserved = (session.scalar(count) or 0) - before
+    if unreachable:
+        events.record(
+            session,
+            action="notice.unreachable",
+            object_type=object_type,
+            object_id=object_id,
+            data={"key": key, "people": unreachable},
+        )
+    return PlanResult(key, max(reserved, 0), unreachable)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def send_pending(
+    keys: Sequence[str] | None = None,
+    *,
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    include_failed: bool = False,
+    due_only: bool = True,
+    stale_after: dt.timedelta | None = None,
+) -> DeliveryReport:
+    """Send every pending delivery (of ``keys``, or all), concurrently. Safe to run anywhere,
+    any number of times at once: a row is sent by whoever claims it first."""
+    settings = settings or get_settings()
+    engine = engine or get_engine()
+    now = clock.now()
+    condition = Delivery.status == DeliveryStatus.PENDING
+    if include_failed:
+        failed = Delivery.status == DeliveryStatus.FAILED
+        if due_only:
+            failed = and_(
+                failed, or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
+            )
+        condition = or_(condition, failed)
+    if stale_after is not None:
+        condition = or_(
+            condition,
+            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - stale_after),
+        )
+    stmt = select(Delivery.id, Delivery.status).where(condition).order_by(Delivery.id)
+    if keys is not None:
+        if not keys:
+            return DeliveryReport()
+        stmt = stmt.where(Delivery.notice_key.in_(list(keys)))
+    with engine.connect() as conn:
+        todo = [(row.id, row.status) for row in conn.execute(stmt)]
+    if not todo:
+        return DeliveryReport()
+
+    stale_before = now - stale_after if stale_after is not None else None
+    workers = min(settings.delivery_concurrency, len(todo))
+    report = DeliveryReport()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+        jobs = [(delivery_id, status, stale_before) for delivery_id, status in todo]
+        for outcome in pool.map(lambda job: _deliver_one(engine, settings, *job), jobs):
+            report = report + outcome
+    return report
+
+
+def _deliver_one(
+    engine: Engine,
+    settings: Settings,
+    delivery_id: int,
+    expected: DeliveryStatus,
+    stale_before: dt.datetime | None,
+) -> DeliveryReport:
+    token = uuid.uuid4().hex
+    now = clock.now()
+    claimable = [Delivery.id == delivery_id, Delivery.status == expected]
+    if expected is DeliveryStatus.SENDING:
+        claimable.append(Delivery.claimed_at < stale_before)
+    with engine.begin() as conn:
+        row = conn.execute(
+            update(Delivery)
+            .where(*claimable)
+            .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now)
+            .returning(
+                Delivery.channel, Delivery.address, Delivery.subject, Delivery.body,
+                Delivery.attempts, Delivery.notice_key, Delivery.person_id,
+            )
+        ).first()
+    if row is None:
+        return DeliveryReport(claimed_elsewhere=1)
+
+    attempts, outcome = row.attempts, channels.Outcome(False, "not tried")
+    for i in range(settings.delivery_attempts):
+        attempts += 1
+        outcome = channels.send(
+            settings, Channel(row.channel), row.address, row.subject, row.body, key=row.notice_key
+        )
+        if outcome.ok:
+            break
+        if i + 1 < settings.delivery_attempts:
+            time.sleep(settings.delivery_backoff_s * 2**i)
+
+    done = clock.now()
+    values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
+    if outcome.ok:
+        values |= {"status": DeliveryStatus.SENT, "sent_at": done, "last_error": None,
+                   "next_attempt_at": None}
+    else:
+        wait = min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), RETRY_CAP)
+        values |= {"status": DeliveryStatus.FAILED, "last_error": outcome.error,
+                   "next_attempt_at": done + wait}
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.claim_token == token)
+            .values(**values)
+        )
+        events.record(
+            session,
+            action="delivery.sent" if outcome.ok else "delivery.failed",
+            object_type="delivery",
+            object_id=delivery_id,
+            at=done,
+            data={"notice": row.notice_key, "person": row.person_id, "channel": row.channel,
+                  "attempts": attempts},
+        )
+    if outcome.ok:
+        return DeliveryReport(sent=1)
+    return DeliveryReport(failed=1, errors=[outcome.error or ""])
+
+
+def retry_failed(
+    *,
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    due_only: bool = False,
+    stale_after: dt.timedelta | None = None,
+) -> DeliveryReport:
+    """Send failed deliveries again (and pending ones nobody sent)."""
+    return send_pending(
+        None, engine=engine, settings=settings, include_failed=True, due_only=due_only,
+        stale_after=stale_after,
+    )
+
+
+def status_counts(session: Session, keys: Sequence[str] | None = None) -> dict[str, int]:
+    stmt = select(Delivery.status, func.count()).group_by(Delivery.status)
+    if keys is not None:
+        stmt = stmt.where(Delivery.notice_key.in_(list(keys)))
+    return {str(status): count for status, count in session.execute(stmt)}

@@ -1,0 +1,46 @@
+"""The append-only event log: every state change of every office object lands here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from models.ledger import Event
+from officeflow import clock
+
+SYSTEM = "system"
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    actor: str = SYSTEM,
+    data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> None:
+    session.execute(
+        insert(Event).values(
+            at=at or clock.now(),
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            data=data or {},
+        )
+    )
+
+
+def history(session: Session, *, object_type: str, object_id: str | int) -> list[Event]:
+    return list(
+        session.scalars(
+            select(Event)
+            .where(Event.object_type == object_type, Event.object_id == str(object_id))
+            .order_by(Event.at, Event.id)
+        )
+    )

@@ -1,0 +1,114 @@
+"""Reading YAML input files into Pydantic models, with errors that name the field and line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Problem:
+    loc: tuple[str | int, ...]
+    message: str
+    line: int | None = None
+
+    def render(self, source: str | None = None) -> str:
+        where = format_loc(self.loc) or "(top level)"
+        prefix = f"{source}" if source else ""
+        if self.line is not None:
+            prefix = f"{prefix} line {self.line}" if prefix else f"line {self.line}"
+        return f"{prefix}: {where}: {self.message}" if prefix else f"{where}: {self.message}"
+
+
+class InputError(ValueError):
+    """Bad input, found before anything was written. ``str()`` is the text a user sees."""
+
+    def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        super().__init__("\n".join(p.render(source) for p in self.problems))
+
+
+def format_loc(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def problems_from(exc: ValidationError, node: yaml.Node | None = None) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown field"
+        problems.append(Problem(loc, message, line_of(node, loc)))
+    return problems
+
+
+def line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
+    """The 1-based line of the YAML node at ``loc``, or of its nearest existing parent."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                    child, line = value, key.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if 0 <= part < len(node.value):
+                child = node.value[part]
+                line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError([Problem((), f"cannot read file: {exc.strerror}")], source) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise InputError([Problem((), f"not valid YAML: {reason}", line)], source) from exc
+    return data, node
+
+
+def load_yaml_model(path: Path, model: type[M]) -> tuple[M, yaml.Node | None]:
+    data, node = read_yaml(path)
+    if data is None:
+        data = {}
+    try:
+        return model.model_validate(data), node
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, node), str(path)) from exc
+
+
+def validate_model(model: type[M], data: Any, source: str | None = None) -> M:
+    """Validate a dict (a flow parameter, a CLI option set) with the same error text."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc), source) from exc

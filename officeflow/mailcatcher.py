@@ -1,0 +1,116 @@
+"""A real local SMTP server (aiosmtpd) that keeps every message: the outbox for the embedded
+stack and the mail server of the tests."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+@dataclass(frozen=True)
+class Caught:
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"] or "")
+
+    @property
+    def to(self) -> str:
+        return str(self.message["To"] or "")
+
+    def text(self) -> str:
+        """The plain-text body (first text/plain part)."""
+        part = self.message.get_body(preferencelist=("plain", "html"))
+        return part.get_content() if part is not None else ""
+
+
+class _Handler:
+    def __init__(self, catcher: MailCatcher) -> None:
+        self.catcher = catcher
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content
+        assert isinstance(raw, bytes)
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.catcher._keep(
+            Caught(str(envelope.mail_from), tuple(envelope.rcpt_tos), message), raw
+        )
+        return "250 Message accepted for delivery"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+class MailCatcher:
+    """Start with `start()`, stop with `stop()`; ``messages`` lists what arrived."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, outbox: Path | None = None) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self.outbox = outbox
+        self.messages: list[Caught] = []
+        self._lock = threading.Lock()
+        self._controller: Controller | None = None
+
+    def _keep(self, caught: Caught, raw: bytes) -> None:
+        with self._lock:
+            self.messages.append(caught)
+            n = len(self.messages)
+        if self.outbox is not None:
+            self.outbox.mkdir(parents=True, exist_ok=True)
+            stamp = caught.message["Date"] and email.utils.parsedate_to_datetime(caught.message["Date"])
+            prefix = stamp.strftime("%Y%m%dT%H%M%S") if stamp else "undated"
+            (self.outbox / f"{prefix}-{n:05d}.eml").write_bytes(raw)
+
+    def start(self) -> MailCatcher:
+        self._controller = Controller(
+            _Handler(self), hostname=self.host, port=self.port, ready_timeout=10
+        )
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+    def to(self, address: str) -> list[Caught]:
+        return [m for m in self.messages if address in m.rcpt_tos]
+
+    def __enter__(self) -> MailCatcher:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def read_outbox(folder: Path) -> list[tuple[Path, EmailMessage]]:
+    out = []
+    for path in sorted(folder.glob("*.eml")):
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(msg, EmailMessage)
+        out.append((path, msg))
+    return out

@@ -1,0 +1,145 @@
+"""The org directory: load (validate everything, then write in one transaction) and look up."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from models.org import Channel, ContactPoint, Department, Organisation, Person, PersonRole, Role
+from models.org_file import OrgFile
+from officeflow import events
+from officeflow.inputs import InputError, Problem, line_of, load_yaml_model
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    departments: int
+    people: int
+    deactivated: int
+
+
+def check_references(org: OrgFile, node: yaml.Node | None = None) -> list[Problem]:
+    """Cross-record rules a single field cannot see: ids unique, references known."""
+    problems: list[Problem] = []
+
+    def add(loc: tuple[str | int, ...], message: str) -> None:
+        problems.append(Problem(loc, message, line_of(node, loc)))
+
+    dept_ids = Counter(d.id for d in org.departments)
+    person_ids = Counter(p.id for p in org.people)
+    seen: set[str] = set()
+    for i, d in enumerate(org.departments):
+        if dept_ids[d.id] > 1 and d.id in seen:
+            add(("departments", i, "id"), f"duplicate department id {d.id!r}")
+        seen.add(d.id)
+    seen.clear()
+    for i, p in enumerate(org.people):
+        if person_ids[p.id] > 1 and p.id in seen:
+            add(("people", i, "id"), f"duplicate person id {p.id!r}")
+        seen.add(p.id)
+        if p.department not in dept_ids:
+            add(("people", i, "department"), f"unknown department {p.department!r}")
+    leaders = {p.id for p in org.people if Role.LEADER in p.roles}
+    for i, d in enumerate(org.departments):
+        if d.leader is None:
+            continue
+        if d.leader not in person_ids:
+            add(("departments", i, "leader"), f"unknown person {d.leader!r}")
+        elif d.leader not in leaders:
+            add(("departments", i, "leader"), f"{d.leader!r} does not have the role 'leader'")
+    if sum(d.general_office for d in org.departments) != 1:
+        add(("departments",), "exactly one department must be marked general_office: true")
+    return problems
+
+
+def parse_org_file(path: Path) -> OrgFile:
+    org, node = load_yaml_model(path, OrgFile)
+    problems = check_references(org, node)
+    if problems:
+        raise InputError(problems, str(path))
+    return org
+
+
+def load_org(session: Session, org: OrgFile, *, actor: str = events.SYSTEM) -> LoadResult:
+    """Write a validated org into the ledger, updating in place. People left out are deactivated
+    (their past notices still point at them), never deleted."""
+    office_name = org.office_name or next(d.name for d in org.departments if d.general_office)
+    meta = session.get(Organisation, 1)
+    if meta is None:
+        session.add(Organisation(id=1, name=org.organisation, office_name=office_name))
+    else:
+        meta.name, meta.office_name = org.organisation, office_name
+
+    for d in org.departments:
+        dept = session.get(Department, d.id) or Department(id=d.id)
+        dept.name, dept.is_general_office, dept.leader_id = d.name, d.general_office, None
+        session.add(dept)
+    session.flush()
+
+    for p in org.people:
+        person = session.get(Person, p.id) or Person(id=p.id)
+        person.name, person.title, person.department_id = p.name, p.title, p.department
+        person.mobile, person.active = p.mobile, True
+        session.add(person)
+    session.flush()
+
+    ids = [p.id for p in org.people]
+    session.execute(delete(PersonRole).where(PersonRole.person_id.in_(ids)))
+    session.execute(delete(ContactPoint).where(ContactPoint.person_id.in_(ids)))
+    for p in org.people:
+        for role in dict.fromkeys(p.roles):
+            session.add(PersonRole(person_id=p.id, role=role))
+        contacts = {Channel.EMAIL: p.email, **{Channel(k): v for k, v in p.chat if v}}
+        for channel, address in contacts.items():
+            if address:
+                session.add(ContactPoint(person_id=p.id, channel=channel, address=str(address)))
+    for d in org.departments:
+        session.get(Department, d.id).leader_id = d.leader  # type: ignore[union-attr]
+
+    deactivated = session.execute(
+        update(Person).where(Person.id.not_in(ids), Person.active.is_(True)).values(active=False)
+    ).rowcount
+    session.flush()
+    session.expire_all()
+    events.record(
+        session,
+        action="org.loaded",
+        object_type="organisation",
+        object_id=1,
+        actor=actor,
+        data={"departments": len(org.departments), "people": len(ids), "deactivated": deactivated},
+    )
+    return LoadResult(len(org.departments), len(ids), deactivated)
+
+
+def office_name(session: Session) -> str:
+    meta = session.get(Organisation, 1)
+    return meta.office_name if meta else "General Office"
+
+
+def people_with_role(session: Session, role: Role, department_id: str | None = None) -> list[str]:
+    stmt = (
+        select(Person.id)
+        .join(PersonRole, PersonRole.person_id == Person.id)
+        .where(PersonRole.role == role, Person.active.is_(True))
+    )
+    if department_id is not None:
+        stmt = stmt.where(Person.department_id == department_id)
+    return list(session.scalars(stmt.order_by(Person.id)))
+
+
+def department_heads(session: Session, department_id: str) -> list[str]:
+    return people_with_role(session, Role.DEPARTMENT_HEAD, department_id)
+
+
+def general_office(session: Session) -> Department | None:
+    return session.scalar(select(Department).where(Department.is_general_office.is_(True)))
+
+
+def list_people(session: Session) -> list[Person]:
+    return list(session.scalars(select(Person).order_by(Person.department_id, Person.id)))

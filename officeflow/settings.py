@@ -1,0 +1,122 @@
+"""One settings object for the whole project, read from ``OFFICEFLOW_*`` and ``.env``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import pendulum
+from pydantic import Field, SecretStr, computed_field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Locale = Literal["zh-CN", "en"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="OFFICEFLOW_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    home: Path = Field(Path(".officeflow"), description="Working folder for the embedded ledger.")
+    database_url_override: str | None = Field(
+        None,
+        validation_alias="OFFICEFLOW_DATABASE_URL",
+        description="SQLAlchemy URL of the ledger; SQLite under `home` when unset.",
+    )
+    timezone: str = "Asia/Shanghai"
+    office_hours_start: dt.time = dt.time(9, 0)
+    office_hours_end: dt.time = dt.time(18, 0)
+    locale: Locale = "zh-CN"
+    org_file: Path | None = None
+    calendar_overrides: Path | None = Field(
+        None, description="YAML with the office's own closures and newer official notices."
+    )
+    templates_dir: Path | None = Field(
+        None, description="Folder whose templates take precedence over the shipped ones."
+    )
+    now: dt.datetime | None = Field(
+        None, description="Clock override for tests and simulation (ISO 8601)."
+    )
+
+    # Transports. Credentials live here (or in the environment), never in the ledger.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "office@example.org"
+    smtp_from_name: str = "General Office"
+    smtp_starttls: bool = False
+    dingtalk_token: SecretStr | None = None
+    dingtalk_secret: SecretStr | None = None
+    wecom_key: SecretStr | None = None
+    feishu_token: SecretStr | None = None
+    slack_webhook: SecretStr | None = Field(
+        None, description="Slack incoming-webhook tokens as T…/B…/C…, or the hooks.slack.com URL."
+    )
+    webhook_url: SecretStr | None = Field(
+        None, description="Generic JSON webhook, e.g. json://host:port/path or https://…"
+    )
+
+    delivery_concurrency: int = Field(16, ge=1, le=256)
+    delivery_attempts: int = Field(3, ge=1, le=20, description="Tries per delivery per run.")
+    delivery_backoff_s: float = Field(0.5, ge=0, description="First backoff; doubles each try.")
+    delivery_timeout_s: float = Field(15, gt=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            pendulum.timezone(value)
+        except Exception as exc:  # pendulum raises its own InvalidTimezone
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("now")
+    @classmethod
+    def _aware_now(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("OFFICEFLOW_NOW needs an offset, e.g. 2026-09-21T09:00:00+08:00")
+        return value
+
+    @model_validator(mode="after")
+    def _office_hours(self) -> Settings:
+        if self.office_hours_end <= self.office_hours_start:
+            raise ValueError("office_hours_end must be after office_hours_start")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def database_url(self) -> str:
+        if self.database_url_override:
+            return self.database_url_override
+        return f"sqlite:///{(self.home / 'ledger.db').resolve()}"
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret in clear, for scrubbing text before it is stored."""
+        values = [
+            s.get_secret_value()
+            for s in (
+                self.smtp_password,
+                self.dingtalk_token,
+                self.dingtalk_secret,
+                self.wecom_key,
+                self.feishu_token,
+                self.slack_webhook,
+                self.webhook_url,
+            )
+            if s is not None and s.get_secret_value()
+        ]
+        return values
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reload_settings() -> Settings:
+    """Forget the cached settings (after the environment changed) and read them again."""
+    get_settings.cache_clear()
+    return get_settings()

@@ -1,0 +1,139 @@
+"""Working days (工作日) for China: official holidays, make-up workdays (调休), local closures.
+
+Built on the ``holidays`` package's CN calendar, plus an overrides file for the office's own
+closures and for State Council notices newer than the installed package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import holidays
+import pendulum
+import yaml
+from holidays.countries.china import ChinaStaticHolidays
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class CalendarOverrides(BaseModel):
+    """The overrides file. Every list holds ISO dates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    official_years: list[int] = Field(
+        default_factory=list,
+        description="Years whose official arrangement this file completes (e.g. a new notice).",
+    )
+    days_off: list[dt.date] = Field(default_factory=list, description="Extra closures.")
+    workdays: list[dt.date] = Field(
+        default_factory=list, description="Extra working days, e.g. make-up workdays (调休)."
+    )
+
+    @classmethod
+    def load(cls, path: Path) -> CalendarOverrides:
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise ValueError(f"cannot read calendar overrides {path}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ValueError(f"{path}: {where}: {first['msg']}") from exc
+
+
+# The newest year the installed package carries the State Council's arrangement for.
+LAST_OFFICIAL_YEAR = max(ChinaStaticHolidays.special_public_holidays)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    timezone: str = "Asia/Shanghai"
+    office_start: dt.time = dt.time(9, 0)
+    office_end: dt.time = dt.time(18, 0)
+    overrides: CalendarOverrides = field(default_factory=CalendarOverrides)
+
+    @cached_property
+    def _official(self) -> holidays.HolidayBase:
+        return holidays.country_holidays("CN", language="zh_CN")
+
+    @cached_property
+    def _days_off(self) -> frozenset[dt.date]:
+        return frozenset(self.overrides.days_off)
+
+    @cached_property
+    def _workdays(self) -> frozenset[dt.date]:
+        return frozenset(self.overrides.workdays)
+
+    def is_official_year(self, year: int) -> bool:
+        """Whether the year's holiday arrangement is published, not a rule-based guess."""
+        return year <= LAST_OFFICIAL_YEAR or year in self.overrides.official_years
+
+    def unofficial_years(self, dates: Iterable[dt.date]) -> list[int]:
+        return sorted({d.year for d in dates if not self.is_official_year(d.year)})
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self._days_off:
+            return False
+        if day in self._workdays:
+            return True
+        return bool(self._official.is_working_day(day))
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        return self._official.get(day)
+
+    def add_workdays(self, day: dt.date, n: int) -> dt.date:
+        """The n-th working day after ``day`` (n >= 1), or ``day`` itself for n == 0."""
+        if n < 0:
+            raise ValueError("n must be 0 or more")
+        current, left = day, n
+        while left:
+            current += dt.timedelta(days=1)
+            if self.is_workday(current):
+                left -= 1
+        return current
+
+    def subtract_workdays(self, day: dt.date, n: int) -> dt.date:
+        """The n-th working day before ``day``."""
+        current, left = day, n
+        while left:
+            current -= dt.timedelta(days=1)
+            if self.is_workday(current):
+                left -= 1
+        return current
+
+    def workdays_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in (start, end]; negative when end is before start."""
+        if end < start:
+            return -self.workdays_between(end, start)
+        return sum(
+            1
+            for i in range(1, (end - start).days + 1)
+            if self.is_workday(start + dt.timedelta(days=i))
+        )
+
+    def next_workday(self, day: dt.date) -> dt.date:
+        """``day`` if it is a working day, else the next one."""
+        while not self.is_workday(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def end_of_office_hours(self, day: dt.date) -> pendulum.DateTime:
+        return pendulum.datetime(
+            day.year, day.month, day.day,
+            self.office_end.hour, self.office_end.minute, tz=self.timezone,
+        )
+
+    def deadline(self, issued: dt.date, workdays: int) -> pendulum.DateTime:
+        """A deadline of N working days: the end of office hours on the N-th working day."""
+        return self.end_of_office_hours(self.add_workdays(issued, workdays))
+
+    def local_date(self, instant: dt.datetime) -> dt.date:
+        return pendulum.instance(instant).in_timezone(self.timezone).date()

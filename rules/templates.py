@@ -1,0 +1,79 @@
+"""Message templates: Jinja2 files with a ``subject`` and a ``body`` block, one folder per locale.
+
+An office edits wording by pointing ``OFFICEFLOW_TEMPLATES_DIR`` at a folder laid out like the
+shipped one (``<locale>/<name>.j2``); its files take precedence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pendulum
+
+SHIPPED = Path(__file__).resolve().parent.parent / "officeflow" / "templates"
+LOCALES = ("zh-CN", "en")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+class TemplateMissing(LookupError):
+    pass
+
+
+def _format_time(value: Any, tz: str = "Asia/Shanghai", fmt: str = "YYYY-MM-DD HH:mm") -> str:
+    if isinstance(value, str):
+        value = pendulum.parse(value)
+    if isinstance(value, dt.datetime):
+        return pendulum.instance(value).in_timezone(tz).format(fmt)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+@lru_cache(maxsize=16)
+def environment(override_dir: str | None = None) -> jinja2.Environment:
+    paths = [override_dir] if override_dir else []
+    paths.append(str(SHIPPED))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(paths),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["localtime"] = _format_time
+    return env
+
+
+def render(
+    name: str, context: dict[str, Any], *, locale: str = "zh-CN", override_dir: str | None = None
+) -> Rendered:
+    """Render template ``name`` in ``locale`` (falling back to ``en``) into subject and body."""
+    env = environment(override_dir)
+    for candidate in (f"{locale}/{name}.j2", f"en/{name}.j2"):
+        try:
+            template = env.get_template(candidate)
+            break
+        except jinja2.TemplateNotFound:
+            continue
+    else:
+        raise TemplateMissing(f"no template {name!r} for locale {locale!r}")
+    ctx = template.new_context(dict(context))
+    try:
+        subject = "".join(template.blocks["subject"](ctx)).strip()
+        body = "".join(template.blocks["body"](ctx)).strip()
+    except KeyError as exc:
+        raise TemplateMissing(f"template {template.name} lacks a {exc.args[0]!r} block") from exc
+    except jinja2.UndefinedError as exc:
+        raise ValueError(f"template {template.name}: {exc.message}") from exc
+    return Rendered(subject=" ".join(subject.split()), body=body)

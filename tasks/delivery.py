@@ -1,0 +1,28 @@
+"""Delivery as Prefect tasks: one task per batch of notices, concurrency inside it."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.logging import get_run_logger
+
+from officeflow.delivery import DeliveryReport, retry_failed, send_pending
+
+
+@task(name="deliver-notices", retries=0)
+def deliver_notices(keys: list[str]) -> DeliveryReport:
+    """Send every pending delivery of these notices; rows already sent are skipped."""
+    report = send_pending(keys)
+    logger = get_run_logger()
+    logger.info("delivered %d, failed %d, claimed elsewhere %d",
+                report.sent, report.failed, report.claimed_elsewhere)
+    for error in report.errors[:5]:
+        logger.warning("delivery failed: %s", error)
+    return report
+
+
+@task(name="retry-failed-deliveries")
+def retry_failed_deliveries() -> DeliveryReport:
+    """Resend failed deliveries whose backoff has passed."""
+    report = retry_failed(due_only=True)
+    get_run_logger().info("retried: sent %d, still failing %d", report.sent, report.failed)
+    return report
