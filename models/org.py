@@ -60,9 +60,7 @@ class Person(Base):
     department: Mapped[Department] = relationship(
         back_populates="members", foreign_keys=[department_id]
     )
-    roles: Mapped[list[PersonRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    roles: Mapped[list[PersonRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     contacts: Mapped[list[ContactPoint]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )

@@ -47,7 +47,8 @@ def apprise_url(settings: Settings, channel: Channel, address: str, *, key: str 
         scheme = "mailtos" if settings.smtp_starttls else "mailto"
         auth = ""
         if settings.smtp_user:
-            auth = f"{quote(settings.smtp_user, safe='')}:{quote(_secret(settings.smtp_password), safe='')}@"
+            user = quote(settings.smtp_user, safe="")
+            auth = f"{user}:{quote(_secret(settings.smtp_password), safe='')}@"
         query = urlencode(
             {
                 "smtp": settings.smtp_host,
@@ -61,7 +62,8 @@ def apprise_url(settings: Settings, channel: Channel, address: str, *, key: str 
     if channel is Channel.DINGTALK:
         secret = _secret(settings.dingtalk_secret)
         prefix = f"{quote(secret, safe='')}@" if secret else ""
-        return f"dingtalk://{prefix}{quote(_secret(settings.dingtalk_token), safe='')}/{quote(address, safe='')}/"
+        token = quote(_secret(settings.dingtalk_token), safe="")
+        return f"dingtalk://{prefix}{token}/{quote(address, safe='')}/"
     if channel is Channel.WECOM:
         return f"wecombot://{quote(_secret(settings.wecom_key), safe='')}"
     if channel is Channel.FEISHU:
@@ -94,6 +96,28 @@ def scrub(text: str, settings: Settings) -> str:
     return text
 
 
+class SecretScrubber(logging.Filter):
+    """Removes configured secrets from log records of libraries that log request URLs
+    (Apprise at DEBUG logs a DingTalk POST URL with its access_token; so does urllib3)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from officeflow.settings import get_settings
+
+        secrets = get_settings().secret_values()
+        if not secrets:
+            return True
+        message = record.getMessage()
+        cleaned = scrub(message, get_settings())
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+_SCRUBBER = SecretScrubber()
+for _name in ("apprise", "urllib3", "urllib3.connectionpool", "requests"):
+    logging.getLogger(_name).addFilter(_SCRUBBER)
+
+
 def send(
     settings: Settings, channel: Channel, address: str, subject: str, body: str, *, key: str = ""
 ) -> Outcome:
@@ -102,7 +126,9 @@ def send(
     asset = apprise.AppriseAsset(secure_logging=True)
     sender = apprise.Apprise(asset=asset)
     if not sender.add(url):
-        return Outcome(False, scrub(f"{channel.value}: Apprise refused the URL {masked(url)}", settings))
+        return Outcome(
+            False, scrub(f"{channel.value}: Apprise refused the URL {masked(url)}", settings)
+        )
     try:
         result = sender.notify(title=subject, body=body)
     except Exception as exc:  # Apprise promises not to raise; a plugin bug still might

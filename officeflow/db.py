@@ -74,7 +74,9 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 def insert_ignore(engine_or_session: Engine | Session, table: Any) -> Any:
     """``INSERT … ON CONFLICT DO NOTHING`` for the dialect in use."""
     bind = (
-        engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
+        engine_or_session.get_bind()
+        if isinstance(engine_or_session, Session)
+        else engine_or_session
     )
     if bind.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()

@@ -90,9 +90,7 @@ def plan_notice(
     usable = channels.configured_channels(settings)
     if channels_wanted is not None:
         usable &= set(channels_wanted)
-    people = {
-        p.id: p for p in session.scalars(select(Person).where(Person.id.in_(recipients)))
-    }
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(recipients)))}
     contacts = session.execute(
         select(ContactPoint.person_id, ContactPoint.channel, ContactPoint.address).where(
             ContactPoint.person_id.in_(recipients)
@@ -192,7 +190,9 @@ def send_pending(
     if stale_after is not None:
         condition = or_(
             condition,
-            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - stale_after),
+            and_(
+                Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - stale_after
+            ),
         )
     stmt = select(Delivery.id, Delivery.status).where(condition).order_by(Delivery.id)
     if keys is not None:
@@ -232,8 +232,13 @@ def _deliver_one(
             .where(*claimable)
             .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now)
             .returning(
-                Delivery.channel, Delivery.address, Delivery.subject, Delivery.body,
-                Delivery.attempts, Delivery.notice_key, Delivery.person_id,
+                Delivery.channel,
+                Delivery.address,
+                Delivery.subject,
+                Delivery.body,
+                Delivery.attempts,
+                Delivery.notice_key,
+                Delivery.person_id,
             )
         ).first()
     if row is None:
@@ -253,12 +258,19 @@ def _deliver_one(
     done = clock.now()
     values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
     if outcome.ok:
-        values |= {"status": DeliveryStatus.SENT, "sent_at": done, "last_error": None,
-                   "next_attempt_at": None}
+        values |= {
+            "status": DeliveryStatus.SENT,
+            "sent_at": done,
+            "last_error": None,
+            "next_attempt_at": None,
+        }
     else:
         wait = min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), RETRY_CAP)
-        values |= {"status": DeliveryStatus.FAILED, "last_error": outcome.error,
-                   "next_attempt_at": done + wait}
+        values |= {
+            "status": DeliveryStatus.FAILED,
+            "last_error": outcome.error,
+            "next_attempt_at": done + wait,
+        }
     with Session(engine) as session, session.begin():
         session.execute(
             update(Delivery)
@@ -271,8 +283,12 @@ def _deliver_one(
             object_type="delivery",
             object_id=delivery_id,
             at=done,
-            data={"notice": row.notice_key, "person": row.person_id, "channel": row.channel,
-                  "attempts": attempts},
+            data={
+                "notice": row.notice_key,
+                "person": row.person_id,
+                "channel": row.channel,
+                "attempts": attempts,
+            },
         )
     if outcome.ok:
         return DeliveryReport(sent=1)
@@ -288,7 +304,11 @@ def retry_failed(
 ) -> DeliveryReport:
     """Send failed deliveries again (and pending ones nobody sent)."""
     return send_pending(
-        None, engine=engine, settings=settings, include_failed=True, due_only=due_only,
+        None,
+        engine=engine,
+        settings=settings,
+        include_failed=True,
+        due_only=due_only,
         stale_after=stale_after,
     )
 

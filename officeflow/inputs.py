@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from rules.yaml_loader import TextDatesLoader
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -69,10 +71,13 @@ def line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
                 if isinstance(key, yaml.ScalarNode) and key.value == str(part):
                     child, line = value, key.start_mark.line + 1
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                child = node.value[part]
-                line = child.start_mark.line + 1
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            child = node.value[part]
+            line = child.start_mark.line + 1
         if child is None:
             break
         node = child
@@ -86,8 +91,8 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except OSError as exc:
         raise InputError([Problem((), f"cannot read file: {exc.strerror}")], source) from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=TextDatesLoader)
+        data = yaml.load(text, Loader=TextDatesLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,7 @@ class _Handler:
         assert isinstance(raw, bytes)
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
-        self.catcher._keep(
-            Caught(str(envelope.mail_from), tuple(envelope.rcpt_tos), message), raw
-        )
+        self.catcher._keep(Caught(str(envelope.mail_from), tuple(envelope.rcpt_tos), message), raw)
         return "250 Message accepted for delivery"
 
 
@@ -59,7 +57,14 @@ def free_port(host: str = "127.0.0.1") -> int:
 class MailCatcher:
     """Start with `start()`, stop with `stop()`; ``messages`` lists what arrived."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, outbox: Path | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        outbox: Path | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> None:
+        self.auth = auth
         self.host = host
         self.port = port or free_port(host)
         self.outbox = outbox
@@ -73,16 +78,36 @@ class MailCatcher:
             n = len(self.messages)
         if self.outbox is not None:
             self.outbox.mkdir(parents=True, exist_ok=True)
-            stamp = caught.message["Date"] and email.utils.parsedate_to_datetime(caught.message["Date"])
+            stamp = caught.message["Date"] and email.utils.parsedate_to_datetime(
+                caught.message["Date"]
+            )
             prefix = stamp.strftime("%Y%m%dT%H%M%S") if stamp else "undated"
             (self.outbox / f"{prefix}-{n:05d}.eml").write_bytes(raw)
 
     def start(self) -> MailCatcher:
+        extra: dict[str, object] = {}
+        if self.auth is not None:
+            # Plain AUTH without TLS is only acceptable because this server is on loopback.
+            extra = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
         self._controller = Controller(
-            _Handler(self), hostname=self.host, port=self.port, ready_timeout=10
+            _Handler(self), hostname=self.host, port=self.port, ready_timeout=10, **extra
         )
         self._controller.start()
         return self
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: object
+    ) -> AuthResult:
+        ok = (
+            isinstance(data, LoginPassword)
+            and self.auth is not None
+            and (data.login.decode(), data.password.decode()) == self.auth
+        )
+        return AuthResult(success=ok, handled=False)
 
     def stop(self) -> None:
         if self._controller is not None:

@@ -18,6 +18,8 @@ import yaml
 from holidays.countries.china import ChinaStaticHolidays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rules import yaml_loader
+
 
 class CalendarOverrides(BaseModel):
     """The overrides file. Every list holds ISO dates."""
@@ -36,7 +38,7 @@ class CalendarOverrides(BaseModel):
     @classmethod
     def load(cls, path: Path) -> CalendarOverrides:
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            raw = yaml_loader.load(path.read_text(encoding="utf-8")) or {}
         except OSError as exc:
             raise ValueError(f"cannot read calendar overrides {path}: {exc.strerror}") from exc
         except yaml.YAMLError as exc:
@@ -127,8 +129,12 @@ class WorkCalendar:
 
     def end_of_office_hours(self, day: dt.date) -> pendulum.DateTime:
         return pendulum.datetime(
-            day.year, day.month, day.day,
-            self.office_end.hour, self.office_end.minute, tz=self.timezone,
+            day.year,
+            day.month,
+            day.day,
+            self.office_end.hour,
+            self.office_end.minute,
+            tz=self.timezone,
         )
 
     def deadline(self, issued: dt.date, workdays: int) -> pendulum.DateTime:

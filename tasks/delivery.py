@@ -13,8 +13,12 @@ def deliver_notices(keys: list[str]) -> DeliveryReport:
     """Send every pending delivery of these notices; rows already sent are skipped."""
     report = send_pending(keys)
     logger = get_run_logger()
-    logger.info("delivered %d, failed %d, claimed elsewhere %d",
-                report.sent, report.failed, report.claimed_elsewhere)
+    logger.info(
+        "delivered %d, failed %d, claimed elsewhere %d",
+        report.sent,
+        report.failed,
+        report.claimed_elsewhere,
+    )
     for error in report.errors[:5]:
         logger.warning("delivery failed: %s", error)
     return report

@@ -14,7 +14,9 @@ def upgrade() -> None:
     """Create the ledger or migrate it to the newest schema. Safe to run again."""
     url = get_settings().database_url
     db.upgrade(url)
-    console.print(f"ledger at [bold]{_display(url)}[/] is at {', '.join(sorted(db.current_revisions(url)))}")
+    console.print(
+        f"ledger at [bold]{_display(url)}[/] is at {', '.join(sorted(db.current_revisions(url)))}"
+    )
 
 
 @app.command()

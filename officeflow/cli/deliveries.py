@@ -12,8 +12,9 @@ from officeflow.cli.common import console
 from officeflow.clock import to_local
 from officeflow.delivery import retry_failed
 
-app = typer.Typer(help="The delivery ledger: what was sent, what failed, and retries.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The delivery ledger: what was sent, what failed, and retries.", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -34,8 +35,13 @@ def list_(
     with db.session_scope() as session:
         for d in session.scalars(stmt):
             table.add_row(
-                str(d.id), d.notice_key, d.person_id, d.channel.value, d.status.value,
-                str(d.attempts), to_local(d.sent_at).format("YYYY-MM-DD HH:mm:ss") if d.sent_at else "",
+                str(d.id),
+                d.notice_key,
+                d.person_id,
+                d.channel.value,
+                d.status.value,
+                str(d.attempts),
+                to_local(d.sent_at).format("YYYY-MM-DD HH:mm:ss") if d.sent_at else "",
                 (d.last_error or "")[:80],
             )
     console.print(table)
@@ -45,8 +51,10 @@ def list_(
 def retry(
     due_only: bool = typer.Option(False, "--due-only", help="Only rows whose backoff has passed"),
     stale_after: int | None = typer.Option(
-        None, help="Also resend rows stuck in 'sending' for this many seconds (a sender died). "
-        "Such a row may have gone out just before the crash."),
+        None,
+        help="Also resend rows stuck in 'sending' for this many seconds (a sender died). "
+        "Such a row may have gone out just before the crash.",
+    ),
 ) -> None:
     """Send failed deliveries again. Rows already sent are never sent twice."""
     stale = dt.timedelta(seconds=stale_after) if stale_after is not None else None

@@ -26,7 +26,11 @@ def test(person: str = typer.Argument(..., help="Person id from the org director
         if session.get(Person, person) is None:
             fail(f"unknown person {person!r}; `officeflow org show` lists them")
         planned = plan_notice(
-            session, key=key, template="test", object_type="person", object_id=person,
+            session,
+            key=key,
+            template="test",
+            object_type="person",
+            object_id=person,
             recipients=[person],
         )
     if planned.unreachable:

@@ -9,8 +9,9 @@ from officeflow import db
 from officeflow.cli.common import console
 from officeflow.org import list_people, load_org, parse_org_file
 
-app = typer.Typer(help="The org directory: departments, people, roles, contact points.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The org directory: departments, people, roles, contact points.", no_args_is_help=True
+)
 
 
 @app.command()
@@ -24,7 +25,8 @@ def load(
         result = load_org(session, org)
     console.print(
         f"loaded [bold]{org.organisation}[/]: {result.departments} departments, "
-        f"{result.people} people" + (f", {result.deactivated} deactivated" if result.deactivated else "")
+        f"{result.people} people"
+        + (f", {result.deactivated} deactivated" if result.deactivated else "")
     )
 
 

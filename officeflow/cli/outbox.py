@@ -28,8 +28,11 @@ def outbox(
         if not 1 <= number <= len(messages):
             fail(f"there are {len(messages)} messages; pick 1–{len(messages)}")
         path, msg = messages[number - 1]
-        console.print(f"[bold]{msg['Subject']}[/]\nFrom: {msg['From']}\nTo: {msg['To']}\n"
-                      f"Date: {msg['Date']}\nFile: {path}\n", highlight=False)
+        console.print(
+            f"[bold]{msg['Subject']}[/]\nFrom: {msg['From']}\nTo: {msg['To']}\n"
+            f"Date: {msg['Date']}\nFile: {path}\n",
+            highlight=False,
+        )
         body = msg.get_body(preferencelist=("plain", "html"))
         console.print(body.get_content() if body else "", highlight=False)
         for part in msg.iter_attachments():
@@ -39,7 +42,9 @@ def outbox(
     for col in ("#", "date", "to", "subject"):
         table.add_column(col)
     for i, (_, msg) in enumerate(messages, 1):
-        table.add_row(str(i), str(msg["Date"] or ""), str(msg["To"] or ""), str(msg["Subject"] or ""))
+        table.add_row(
+            str(i), str(msg["Date"] or ""), str(msg["To"] or ""), str(msg["Subject"] or "")
+        )
     console.print(table)
 
 
@@ -66,27 +71,38 @@ def demo() -> None:
         org = parse_org_file(EXAMPLE_ORG)
         with db.session_scope() as session:
             result = load_org(session, org)
-        console.print(f"{org.organisation}: {result.departments} departments, {result.people} people")
+        console.print(
+            f"{org.organisation}: {result.departments} departments, {result.people} people"
+        )
         console.rule("3. working days")
         cal = get_calendar()
         import datetime as dt
 
         start = dt.date(2026, 9, 24)
-        console.print(f"5 working days after {start} (across National Day): {cal.add_workdays(start, 5)}")
-        console.print(f"2026-10-10 (调休 make-up Saturday) is a working day: {cal.is_workday(dt.date(2026, 10, 10))}")
-        console.print(f"a 5-working-day deadline issued 2026-09-21 ends at {cal.deadline(dt.date(2026, 9, 21), 5)}")
+        console.print(
+            f"5 working days after {start} (across National Day): {cal.add_workdays(start, 5)}"
+        )
+        makeup = cal.is_workday(dt.date(2026, 10, 10))
+        console.print(f"2026-10-10 (调休 make-up Saturday) is a working day: {makeup}")
+        due = cal.deadline(dt.date(2026, 9, 21), 5)
+        console.print(f"a 5-working-day deadline issued 2026-09-21 ends at {due}")
         console.rule("4. a notice, delivered once")
         key = f"demo:{int(time.time())}"
         with db.session_scope() as session:
             plan_notice(
-                session, key=key, template="notice", object_type="demo", object_id=key,
+                session,
+                key=key,
+                template="notice",
+                object_type="demo",
+                object_id=key,
                 recipients=["sun.li", "zhang.wei", "lin.tao"],
                 context={"title": "工作提示", "message": "请于本周五前报送本单位重点工作进展。"},
             )
         first = send_pending([key])
         again = send_pending([key])
         console.print(f"first run sent {first.sent}; a second run sent {again.sent}")
-        console.print(f"the mail catcher on {catcher.host}:{catcher.port} holds {len(catcher.messages)} messages")
+        held = len(catcher.messages)
+        console.print(f"the mail catcher on {catcher.host}:{catcher.port} holds {held} messages")
     finally:
         catcher.stop()
     console.rule("outbox")
