@@ -1,0 +1,297 @@
+"""督查督办 services: decisions, assignments and their life. Each function takes an explicit
+session and is shared by the Prefect tasks, the CLI and the tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pendulum
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.decision import DecisionSpec
+from models.org import Department, Person, Role
+from models.supervision import (
+    Assignment,
+    AssignmentStatus,
+    Decision,
+)
+from officeflow import clock, events
+from officeflow.delivery import plan_notice
+from officeflow.inputs import InputError, Problem
+from officeflow.org import department_heads, people_with_role
+from officeflow.workdays import get_calendar
+from rules.supervision import assignment_deadline
+
+
+@dataclass
+class DecisionRecord:
+    decision_id: int
+    assignment_ids: list[int]
+    created: bool
+    notice_keys: list[str] = field(default_factory=list)
+
+
+def _roles(session: Session, person_id: str) -> set[Role]:
+    person = session.get(Person, person_id)
+    return {r.role for r in person.roles} if person else set()
+
+
+def check_decision(session: Session, spec: DecisionSpec) -> None:
+    """Every reference checked against the ledger, every deadline against the issue date."""
+    problems: list[Problem] = []
+    calendar = get_calendar()
+    issuer = session.get(Person, spec.issued_by)
+    if issuer is None or not issuer.active:
+        problems.append(Problem(("issued_by",), f"unknown person {spec.issued_by!r}"))
+    elif Role.LEADER not in _roles(session, spec.issued_by):
+        problems.append(Problem(("issued_by",), f"{spec.issued_by!r} is not a leader"))
+    departments = set(session.scalars(select(Department.id)))
+    for i, a in enumerate(spec.assignments):
+        loc: tuple[str | int, ...] = ("assignments", i)
+        if a.lead_department not in departments:
+            problems.append(
+                Problem((*loc, "lead_department"), f"unknown department {a.lead_department!r}")
+            )
+        for j, co in enumerate(a.co_departments):
+            if co not in departments:
+                problems.append(Problem((*loc, "co_departments", j), f"unknown department {co!r}"))
+        if a.owner is not None:
+            owner = session.get(Person, a.owner)
+            if owner is None or not owner.active:
+                problems.append(Problem((*loc, "owner"), f"unknown person {a.owner!r}"))
+            elif owner.department_id not in (a.lead_department, *a.co_departments):
+                problems.append(
+                    Problem((*loc, "owner"), f"{a.owner!r} is not in {a.lead_department!r}")
+                )
+        elif a.lead_department in departments and not department_heads(session, a.lead_department):
+            problems.append(
+                Problem((*loc, "owner"), f"{a.lead_department!r} has no head; name an owner")
+            )
+        if a.due_date is not None and a.due_date <= spec.issued_on:
+            problems.append(
+                Problem(
+                    (*loc, "due_date"),
+                    f"deadline {a.due_date} is not after the issue date {spec.issued_on}",
+                )
+            )
+        if a.due_date is not None and not calendar.is_workday(a.due_date):
+            problems.append(Problem((*loc, "due_date"), f"{a.due_date} is not a working day"))
+    if problems:
+        raise InputError(problems)
+
+
+def owner_of(session: Session, spec_owner: str | None, department_id: str) -> str:
+    return spec_owner or department_heads(session, department_id)[0]
+
+
+def record_decision(session: Session, spec: DecisionSpec, *, actor: str) -> DecisionRecord:
+    """Write the decision and its assignments, once: the same decision submitted again returns
+    the rows already recorded."""
+    fingerprint = spec.fingerprint()
+    existing = session.scalar(select(Decision).where(Decision.fingerprint == fingerprint))
+    if existing is not None:
+        return DecisionRecord(existing.id, [a.id for a in existing.assignments], created=False)
+    calendar = get_calendar()
+    now = clock.now()
+    # Issued now when issued today; otherwise at the start of office hours of the issue date.
+    if calendar.local_date(now) == spec.issued_on:
+        issued_at = now
+    else:
+        start = calendar.office_start
+        issued_at = pendulum.datetime(
+            spec.issued_on.year,
+            spec.issued_on.month,
+            spec.issued_on.day,
+            start.hour,
+            start.minute,
+            tz=calendar.timezone,
+        )
+    decision = Decision(
+        fingerprint=fingerprint,
+        title=spec.title,
+        source=spec.source,
+        source_ref=spec.source_ref,
+        issued_by=spec.issued_by,
+        issued_on=spec.issued_on,
+        priority=spec.priority,
+        report_cycle=spec.report_cycle,
+        created_at=now,
+    )
+    session.add(decision)
+    session.flush()
+    events.record(
+        session,
+        action="decision.issued",
+        object_type="decision",
+        object_id=decision.id,
+        actor=actor,
+        data={"title": spec.title},
+    )
+    ids = []
+    for seq, a in enumerate(spec.assignments, 1):
+        due = assignment_deadline(
+            calendar, spec.issued_on, due_date=a.due_date, due_in_workdays=a.due_in_workdays
+        )
+        assignment = Assignment(
+            decision_id=decision.id,
+            seq=seq,
+            lead_department_id=a.lead_department,
+            co_departments=list(a.co_departments),
+            owner_id=owner_of(session, a.owner, a.lead_department),
+            task=a.task,
+            acceptance_standard=a.acceptance_standard,
+            issued_at=issued_at,
+            issued_on=spec.issued_on,
+            due_at=due,
+            original_due_at=due,
+            due_on=due.date(),
+            source_ref=a.source_ref,
+        )
+        session.add(assignment)
+        session.flush()
+        ids.append(assignment.id)
+        events.record(
+            session,
+            action="assignment.issued",
+            object_type="assignment",
+            object_id=assignment.id,
+            actor=actor,
+            data={
+                "decision": decision.id,
+                "department": a.lead_department,
+                "owner": assignment.owner_id,
+                "due_at": due.isoformat(),
+            },
+        )
+    return DecisionRecord(decision.id, ids, created=True)
+
+
+def assignment_context(session: Session, assignment: Assignment) -> dict[str, Any]:
+    dept = session.get(Department, assignment.lead_department_id)
+    owner = session.get(Person, assignment.owner_id)
+    decision = assignment.decision
+    return {
+        "assignment": {
+            "id": assignment.id,
+            "task": assignment.task,
+            "acceptance_standard": assignment.acceptance_standard,
+            "due_at": assignment.due_at,
+            "progress": assignment.progress,
+            "red_count": assignment.red_count,
+            "source_ref": assignment.source_ref,
+        },
+        "decision": {
+            "id": decision.id,
+            "title": decision.title,
+            "priority": decision.priority.value,
+        },
+        "department": dept.name if dept else assignment.lead_department_id,
+        "owner": owner.name if owner else assignment.owner_id,
+    }
+
+
+def plan_issue_notices(session: Session, record: DecisionRecord) -> list[str]:
+    """交办通知 to each owner and the lead department's head. Keys make re-runs send nothing."""
+    keys = []
+    for assignment_id in record.assignment_ids:
+        a = session.get(Assignment, assignment_id)
+        assert a is not None
+        recipients = [a.owner_id, *department_heads(session, a.lead_department_id)]
+        for co in a.co_departments:
+            recipients.extend(department_heads(session, co))
+        key = f"assignment:{a.id}:issued"
+        plan_notice(
+            session,
+            key=key,
+            template="assignment_issued",
+            object_type="assignment",
+            object_id=a.id,
+            recipients=recipients,
+            context=assignment_context(session, a),
+        )
+        keys.append(key)
+    return keys
+
+
+def supervising_office_staff(session: Session) -> list[str]:
+    return people_with_role(session, Role.OFFICE_DIRECTOR)
+
+
+def get_decision(session: Session, decision_id: int) -> Decision:
+    decision = session.get(Decision, decision_id)
+    if decision is None:
+        raise InputError([Problem(("decision",), f"no decision {decision_id}")])
+    return decision
+
+
+def get_assignment(session: Session, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise InputError([Problem(("assignment",), f"no assignment {assignment_id}")])
+    return assignment
+
+
+def assignment_sheet(session: Session, decision_id: int) -> str:
+    """交办单: the Markdown sheet of a decision's assignments."""
+    d = get_decision(session, decision_id)
+    issuer = session.get(Person, d.issued_by)
+    lines = [
+        f"# 交办单 · {d.title}",
+        "",
+        f"- 编号 No.: {d.id}" + (f" ({d.source_ref})" if d.source_ref else ""),
+        f"- 来源 Source: {d.source.value}",
+        f"- 交办领导 Issued by: {issuer.name if issuer else d.issued_by}",
+        f"- 交办日期 Issued on: {d.issued_on}",
+        f"- 紧急程度 Priority: {d.priority.value}",
+        f"- 报送周期 Report cycle: {d.report_cycle.value}",
+        "",
+        "| # | 牵头单位 Lead | 协办 Co | 责任人 Owner | 任务 Task | 办结标准 Standard"
+        " | 时限 Due | 状态 Status |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for a in d.assignments:
+        dept = session.get(Department, a.lead_department_id)
+        owner = session.get(Person, a.owner_id)
+        due = clock.to_local(a.due_at).format("YYYY-MM-DD HH:mm")
+        lines.append(
+            f"| {a.id} | {dept.name if dept else a.lead_department_id} | "
+            f"{', '.join(a.co_departments) or '—'} | {owner.name if owner else a.owner_id} | "
+            f"{_cell(a.task)} | {_cell(a.acceptance_standard)} | {due} | {a.status.value} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def decision_state(session: Session, decision_id: int) -> list[dict[str, Any]]:
+    d = get_decision(session, decision_id)
+    rows = []
+    for a in d.assignments:
+        rows.append(
+            {
+                "id": a.id,
+                "department": a.lead_department_id,
+                "owner": a.owner_id,
+                "task": a.task,
+                "due_at": clock.to_local(a.due_at).format("YYYY-MM-DD HH:mm"),
+                "status": a.status.value,
+                "progress": a.progress,
+                "light": a.light.value,
+                "red_count": a.red_count,
+                "source": a.source_ref or d.source_ref or d.source.value,
+            }
+        )
+    return rows
+
+
+def is_open(assignment: Assignment) -> bool:
+    return assignment.status is not AssignmentStatus.CLOSED
+
+
+def _local_day(value: dt.datetime) -> dt.date:
+    return clock.to_local(value).date()
