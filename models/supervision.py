@@ -96,6 +96,8 @@ class Assignment(Base):
     status: Mapped[AssignmentStatus] = mapped_column(
         _enum(AssignmentStatus), default=AssignmentStatus.OPEN
     )
+    # Copied from the decision so the sweep reads one table.
+    report_cycle: Mapped[ReportCycle] = mapped_column(_enum(ReportCycle), default=ReportCycle.NONE)
     progress: Mapped[int] = mapped_column(default=0)
     last_feedback_at: Mapped[dt.datetime | None]
     light: Mapped[Light] = mapped_column(_enum(Light, 16), default=Light.GREEN)
@@ -159,3 +161,5 @@ class ExtensionRequest(Base):
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[dt.datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)
+    # The Prefect run paused for this decision, resumed when the CLI decides instead.
+    waiting_run_id: Mapped[str | None] = mapped_column(String(64))

@@ -25,6 +25,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_begin_immediate(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and pick psycopg 3 for it."""
     parsed = make_url(url)
@@ -48,8 +52,18 @@ def _build_engine(url: str) -> Engine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, pool_size=10, max_overflow=30)
+        # pysqlite's own transaction handling is switched off (isolation_level=None) so that every
+        # transaction starts with BEGIN IMMEDIATE: a writer takes the write lock up front and
+        # waits for it (busy_timeout) instead of failing with SQLITE_BUSY when it upgrades a
+        # read snapshot that another writer has moved past. Two sweeps at once then serialise.
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "isolation_level": None},
+            pool_size=10,
+            max_overflow=30,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
 

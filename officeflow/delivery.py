@@ -59,6 +59,19 @@ class PlanResult:
     unreachable: list[str]  # recipients with no configured channel
 
 
+@dataclass
+class PlannedNotice:
+    """A notice row that exists, and whom it is for."""
+
+    notice_id: int
+    key: str
+    template: str
+    object_type: str
+    object_id: str
+    recipients: list[str]
+    context: dict[str, Any] = field(default_factory=dict)
+
+
 def plan_notice(
     session: Session,
     *,
@@ -72,8 +85,6 @@ def plan_notice(
     settings: Settings | None = None,
 ) -> PlanResult:
     """Reserve the notice and its deliveries. Re-planning the same key adds only what is missing."""
-    settings = settings or get_settings()
-    now = clock.now()
     context = dict(context or {})
     session.execute(
         insert_ignore(session, Notice).values(
@@ -82,77 +93,113 @@ def plan_notice(
             object_type=object_type,
             object_id=str(object_id),
             context=_jsonable(context),
-            created_at=now,
+            created_at=clock.now(),
         )
     )
     notice_id = session.scalar(select(Notice.id).where(Notice.key == key))
-    recipients = list(dict.fromkeys(recipients))
+    assert notice_id is not None
+    count = select(func.count()).select_from(Delivery).where(Delivery.notice_key == key)
+    before = session.scalar(count) or 0
+    unreachable = reserve_deliveries(
+        session,
+        [
+            PlannedNotice(
+                notice_id, key, template, object_type, str(object_id), list(recipients), context
+            )
+        ],
+        channels_wanted=channels_wanted,
+        settings=settings,
+    )
+    reserved = (session.scalar(count) or 0) - before
+    return PlanResult(key, max(reserved, 0), unreachable.get(key, []))
+
+
+def reserve_deliveries(
+    session: Session,
+    notices: Sequence[PlannedNotice],
+    *,
+    channels_wanted: Sequence[Channel] | None = None,
+    settings: Settings | None = None,
+) -> dict[str, list[str]]:
+    """Render and reserve one delivery row per recipient and configured channel, for many
+    notices at once (a sweep's reminders). Returns, per notice key, who could not be reached."""
+    settings = settings or get_settings()
+    now = clock.now()
+    everyone = list({p for n in notices for p in n.recipients})
     usable = channels.configured_channels(settings)
     if channels_wanted is not None:
         usable &= set(channels_wanted)
-    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(recipients)))}
-    contacts = session.execute(
-        select(ContactPoint.person_id, ContactPoint.channel, ContactPoint.address).where(
-            ContactPoint.person_id.in_(recipients)
-        )
-    ).all()
+    people: dict[str, Person] = {}
     by_person: dict[str, list[tuple[Channel, str]]] = {}
-    for person_id, channel, address in contacts:
-        if channel in usable:
-            by_person.setdefault(person_id, []).append((channel, address))
+    for chunk in _chunks(everyone, 500):
+        people.update(
+            {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(chunk)))}
+        )
+        for person_id, channel, address in session.execute(
+            select(ContactPoint.person_id, ContactPoint.channel, ContactPoint.address).where(
+                ContactPoint.person_id.in_(chunk)
+            )
+        ):
+            if channel in usable:
+                by_person.setdefault(person_id, []).append((channel, address))
 
     office = office_name(session)
-    rows, unreachable = [], []
-    for person_id in recipients:
-        person = people.get(person_id)
-        if person is None:
-            raise ValueError(f"unknown recipient {person_id!r}")
-        reach = by_person.get(person_id, [])
-        if not reach:
-            unreachable.append(person_id)
-        for channel, address in sorted(reach):
-            rendered = templates.render(
-                template,
-                {
-                    **context,
-                    "recipient": {"id": person.id, "name": person.name, "title": person.title},
-                    "channel": channel.value,
-                    "office": office,
-                    "tz": settings.timezone,
-                    "sent_at": now,
-                },
-                locale=settings.locale,
-                override_dir=str(settings.templates_dir) if settings.templates_dir else None,
+    override = str(settings.templates_dir) if settings.templates_dir else None
+    rows: list[dict[str, Any]] = []
+    unreachable: dict[str, list[str]] = {}
+    for notice in notices:
+        for person_id in dict.fromkeys(notice.recipients):
+            person = people.get(person_id)
+            if person is None:
+                raise ValueError(f"unknown recipient {person_id!r}")
+            reach = by_person.get(person_id, [])
+            if not reach:
+                unreachable.setdefault(notice.key, []).append(person_id)
+            for channel, address in sorted(reach):
+                rendered = templates.render(
+                    notice.template,
+                    {
+                        **notice.context,
+                        "recipient": {"id": person.id, "name": person.name, "title": person.title},
+                        "channel": channel.value,
+                        "office": office,
+                        "tz": settings.timezone,
+                        "sent_at": now,
+                    },
+                    locale=settings.locale,
+                    override_dir=override,
+                )
+                rows.append(
+                    {
+                        "notice_id": notice.notice_id,
+                        "notice_key": notice.key,
+                        "person_id": person_id,
+                        "channel": channel,
+                        "address": address,
+                        "subject": rendered.subject[:500],
+                        "body": rendered.body,
+                        "status": DeliveryStatus.PENDING,
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                )
+    for chunk in _chunks(rows, 2000):
+        session.connection().execute(insert_ignore(session, Delivery.__table__), chunk)
+    for notice in notices:
+        if notice.key in unreachable:
+            events.record(
+                session,
+                action="notice.unreachable",
+                object_type=notice.object_type,
+                object_id=notice.object_id,
+                data={"key": notice.key, "people": unreachable[notice.key]},
             )
-            rows.append(
-                {
-                    "notice_id": notice_id,
-                    "notice_key": key,
-                    "person_id": person_id,
-                    "channel": channel,
-                    "address": address,
-                    "subject": rendered.subject[:500],
-                    "body": rendered.body,
-                    "status": DeliveryStatus.PENDING,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-            )
-    reserved = 0
-    if rows:
-        count = select(func.count()).select_from(Delivery).where(Delivery.notice_key == key)
-        before = session.scalar(count) or 0
-        session.connection().execute(insert_ignore(session, Delivery.__table__), rows)
-        reserved = (session.scalar(count) or 0) - before
-    if unreachable:
-        events.record(
-            session,
-            action="notice.unreachable",
-            object_type=object_type,
-            object_id=object_id,
-            data={"key": key, "people": unreachable},
-        )
-    return PlanResult(key, max(reserved, 0), unreachable)
+    return unreachable
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _jsonable(value: Any) -> Any:

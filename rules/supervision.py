@@ -56,10 +56,11 @@ def thresholds(
     )
 
 
-def planned_progress(issued_index: int, due_index: int, today_index: int) -> float:
-    """The share of the working time elapsed, in percent (0–100)."""
+def planned_progress(issued_index: int, due_index: int, today_index: int) -> int:
+    """The planned pace in percent: full working days completed since the issue day, as a share
+    of the working days allowed (indices are cumulative working-day counts)."""
     total = max(due_index - issued_index, 1)
-    return max(0.0, min(100.0, 100.0 * (today_index - issued_index) / total))
+    return min(100, 100 * max(today_index - issued_index - 1, 0) // total)
 
 
 def classify(

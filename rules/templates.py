@@ -70,6 +70,9 @@ def render(
         raise TemplateMissing(f"no template {name!r} for locale {locale!r}")
     ctx = template.new_context(dict(context))
     try:
+        # Run the top level once so `{% set %}` outside the blocks is visible inside them.
+        for _ in template.root_render_func(ctx):
+            pass
         subject = "".join(template.blocks["subject"](ctx)).strip()
         body = "".join(template.blocks["body"](ctx)).strip()
     except KeyError as exc:

@@ -6,7 +6,17 @@ import sys
 
 import typer
 
-from officeflow.cli import calendar, db, deliveries, notify, org, outbox
+from officeflow.cli import (
+    assignment,
+    calendar,
+    db,
+    decision,
+    deliveries,
+    notify,
+    org,
+    outbox,
+    supervise,
+)
 from officeflow.cli.common import console, err_console
 from officeflow.inputs import InputError
 
@@ -26,6 +36,10 @@ app.add_typer(org.app, name="org")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(notify.app, name="notify")
 app.add_typer(deliveries.app, name="deliveries")
+app.add_typer(decision.app, name="decision")
+app.add_typer(assignment.app, name="assignment")
+app.command("supervise")(supervise.supervise)
+app.command("bulletin")(supervise.bulletin)
 app.command("outbox")(outbox.outbox)
 app.command("demo")(outbox.demo)
 

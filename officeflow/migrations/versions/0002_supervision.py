@@ -85,6 +85,11 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
+        sa.Column(
+            "report_cycle",
+            sa.Enum("none", "weekly", "monthly", name="reportcycle", native_enum=False, length=32),
+            nullable=False,
+        ),
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("last_feedback_at", models.base.UTCDateTime(), nullable=True),
         sa.Column(
@@ -173,6 +178,7 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(length=64), nullable=True),
         sa.Column("decided_at", models.base.UTCDateTime(), nullable=True),
         sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("waiting_run_id", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["assignment_id"],
             ["assignments.id"],

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from officeflow import clock, db, events, supervision
+from officeflow.cli.common import console, parse_date, warn
+from officeflow.delivery import send_pending
+
+app = typer.Typer(
+    help="An assignment's life: progress, completion and verification (销号), extensions.",
+    no_args_is_help=True,
+)
+
+
+def _send(keys: list[str]) -> None:
+    if keys:
+        report = send_pending(keys)
+        console.print(
+            f"notices sent: {report.sent}" + (f", failed: {report.failed}" if report.failed else "")
+        )
+
+
+@app.command()
+def report(
+    assignment_id: int = typer.Argument(..., help="Assignment id"),
+    progress: int = typer.Option(..., "--progress", help="Percent done, 0–100"),
+    note: str = typer.Option("", "--note", help="What was done"),
+    reporter: str | None = typer.Option(None, "--as", help="Who reports (default: the owner)"),
+) -> None:
+    """进展反馈: record progress on an open assignment."""
+    with db.session_scope() as session:
+        supervision.report_progress(
+            session, assignment_id=assignment_id, progress=progress, note=note, reporter=reporter
+        )
+    console.print(f"assignment {assignment_id}: progress {progress}% recorded")
+
+
+@app.command()
+def complete(
+    assignment_id: int = typer.Argument(...),
+    evidence: str = typer.Option(..., "--evidence", help="What shows the standard is met"),
+    requested_by: str | None = typer.Option(None, "--as", help="Default: the owner"),
+) -> None:
+    """办结申请: ask the supervising office to verify and close."""
+    with db.session_scope() as session:
+        _, key = supervision.request_completion(
+            session, assignment_id=assignment_id, evidence=evidence, requested_by=requested_by
+        )
+    console.print(f"assignment {assignment_id}: completion requested")
+    _send([key])
+
+
+@app.command()
+def verify(
+    assignment_id: int = typer.Argument(...),
+    accept: bool = typer.Option(..., "--accept/--reject", help="Close it, or send it back"),
+    comment: str = typer.Option("", "--comment"),
+    verifier: str = typer.Option(..., "--as", help="A person of the supervising office"),
+) -> None:
+    """核验: --accept closes the assignment (销号); --reject returns it to the owner."""
+    with db.session_scope() as session:
+        key = supervision.verify_completion(
+            session, assignment_id=assignment_id, accept=accept, comment=comment, verifier=verifier
+        )
+    console.print(f"assignment {assignment_id}: {'closed (销号)' if accept else 'sent back'}")
+    _send([key])
+
+
+@app.command("request-extension")
+def request_extension(
+    assignment_id: int = typer.Argument(...),
+    to: str = typer.Option(..., "--to", help="New deadline date (ISO), a working day"),
+    reason: str = typer.Option(..., "--reason"),
+    requested_by: str = typer.Option(..., "--as", help="A person of the lead department"),
+) -> None:
+    """延期申请: ask the issuing leader to move the deadline."""
+    with db.session_scope() as session:
+        request, key = supervision.request_extension(
+            session,
+            assignment_id=assignment_id,
+            new_due_date=parse_date(to, "--to"),
+            reason=reason,
+            requested_by=requested_by,
+        )
+        request_id = request.id
+    console.print(f"extension request {request_id} recorded; the issuing leader is asked")
+    _send([key])
+
+
+@app.command("decide-extension")
+def decide_extension(
+    request_id: int = typer.Argument(..., help="Extension request id"),
+    approve: bool = typer.Option(..., "--approve/--refuse"),
+    decided_by: str = typer.Option(..., "--as", help="The issuing leader"),
+    comment: str = typer.Option("", "--comment"),
+) -> None:
+    """The issuing leader approves (the deadline moves, history kept) or refuses. A run paused
+    for this decision in Prefect is resumed with the same answer."""
+    with db.session_scope() as session:
+        request, key = supervision.decide_extension(
+            session,
+            request_id=request_id,
+            approve=approve,
+            decided_by=decided_by,
+            comment=comment,
+        )
+        waiting = request.waiting_run_id
+    console.print(f"extension request {request_id}: {'approved' if approve else 'refused'}")
+    _send([key] if key else [])
+    if waiting:
+        _resume(waiting, approve=approve, decided_by=decided_by, comment=comment)
+
+
+def _resume(run_id: str, **answer: object) -> None:
+    try:
+        from prefect import resume_flow_run
+
+        resume_flow_run(run_id, run_input=answer)
+        console.print(f"resumed the paused Prefect run {run_id}")
+    except Exception as exc:  # the ledger already holds the decision; the run will time out
+        warn(f"could not resume Prefect run {run_id}: {exc}")
+
+
+@app.command()
+def show(assignment_id: int = typer.Argument(...)) -> None:
+    """An assignment with its deadline history and event log."""
+    with db.session_scope() as session:
+        a = supervision.get_assignment(session, assignment_id)
+        console.print(
+            f"[bold]Assignment {a.id}[/] of decision {a.decision_id} ({a.decision.title})\n"
+            f"task: {a.task}\nstandard: {a.acceptance_standard}\n"
+            f"department: {a.lead_department_id}  owner: {a.owner_id}\n"
+            f"due: {clock.to_local(a.due_at).format('YYYY-MM-DD HH:mm')}  status: "
+            f"{a.status.value}  progress: {a.progress}%  light: {a.light.value}  "
+            f"escalations: {a.red_count}" + (f"\nsource: {a.source_ref}" if a.source_ref else ""),
+            highlight=False,
+        )
+        history = supervision.deadline_history(session, assignment_id)
+        if history:
+            t = Table(title="Deadline history")
+            for col in ("request", "from", "to", "status", "by", "reason"):
+                t.add_column(col)
+            for r in history:
+                t.add_row(
+                    str(r.id),
+                    clock.to_local(r.old_due_at).format("YYYY-MM-DD"),
+                    clock.to_local(r.new_due_at).format("YYYY-MM-DD"),
+                    r.status.value,
+                    r.decided_by or "",
+                    r.reason,
+                )
+            console.print(t)
+        log = Table(title="Events")
+        for col in ("at", "actor", "action"):
+            log.add_column(col)
+        for e in events.history(session, object_type="assignment", object_id=assignment_id):
+            log.add_row(clock.to_local(e.at).format("YYYY-MM-DD HH:mm"), e.actor, e.action)
+        console.print(log)

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlalchemy import func, select
+
+from models.decision import DecisionSpec
+from models.supervision import Assignment, Decision
+from officeflow import db, supervision
+from officeflow.cli.common import console
+from officeflow.inputs import load_yaml_model
+
+app = typer.Typer(help="Decisions (决策事项) and their assignments.", no_args_is_help=True)
+
+
+@app.command()
+def create(
+    file: Path = typer.Argument(..., help="Decision YAML, e.g. examples/decision.yaml"),
+) -> None:
+    """Run the decision-implementation flow on FILE: validate, record the assignments with
+    working-day deadlines, notify owners and department heads, publish the 交办单.
+    Submitting the same file again records and sends nothing new."""
+    spec, _ = load_yaml_model(file, DecisionSpec)
+    with db.session_scope() as session:  # refuse bad references before starting a flow run
+        supervision.check_decision(session, spec)
+    from flows.supervision import decision_implementation
+
+    result = decision_implementation(spec)
+    verb = "recorded" if result.newly_recorded else "already recorded as"
+    console.print(
+        f"decision {verb} [bold]{result.decision_id}[/] with assignments "
+        f"{', '.join(map(str, result.assignment_ids))}; {result.notices_sent} notices sent"
+    )
+    show(result.decision_id)
+
+
+@app.command()
+def show(decision_id: int = typer.Argument(..., help="Decision id")) -> None:
+    """Print the state of every assignment of a decision, with where it came from."""
+    with db.session_scope() as session:
+        d = supervision.get_decision(session, decision_id)
+        title = f"Decision {d.id}: {d.title} ({d.source.value}"
+        title += f", {d.source_ref})" if d.source_ref else ")"
+        rows = supervision.decision_state(session, decision_id)
+    table = Table(title=title)
+    for col in (
+        "id",
+        "department",
+        "owner",
+        "task",
+        "due",
+        "status",
+        "progress",
+        "light",
+        "escalations",
+        "source",
+    ):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["department"],
+            r["owner"],
+            r["task"][:40],
+            r["due_at"],
+            r["status"],
+            f"{r['progress']}%",
+            r["light"],
+            str(r["red_count"]),
+            r["source"],
+        )
+    console.print(table)
+
+
+@app.command("list")
+def list_() -> None:
+    """List decisions with their open assignment counts."""
+    with db.session_scope() as session:
+        rows = session.execute(
+            select(
+                Decision.id,
+                Decision.title,
+                Decision.issued_on,
+                Decision.issued_by,
+                func.count(Assignment.id),
+            )
+            .join(Assignment, Assignment.decision_id == Decision.id, isouter=True)
+            .group_by(Decision.id)
+            .order_by(Decision.id)
+        ).all()
+    table = Table(title="Decisions")
+    for col in ("id", "title", "issued on", "issued by", "assignments"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r[0]), r[1], str(r[2]), r[3], str(r[4]))
+    console.print(table)
