@@ -26,6 +26,11 @@ class Caught:
         return str(self.message["Subject"] or "")
 
     @property
+    def notice(self) -> str:
+        """The business key of the notice (the X-Officeflow-Notice header)."""
+        return str(self.message["X-Officeflow-Notice"] or "")
+
+    @property
     def to(self) -> str:
         return str(self.message["To"] or "")
 

@@ -243,3 +243,12 @@ def prefect_api() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=60):
         yield
+
+
+@pytest.fixture
+def prefect_env(prefect_api: None) -> dict[str, str]:
+    """Environment for a subprocess (the CLI) to use the harness's API instead of starting an
+    ephemeral server of its own."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {"PREFECT_API_URL": str(PREFECT_API_URL.value())}

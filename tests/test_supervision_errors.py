@@ -1,0 +1,182 @@
+"""Bad input gets a clear error and writes nothing."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from models.decision import DecisionSpec
+from models.ledger import Delivery, Event, Notice
+from models.supervision import Assignment, Decision, ExtensionRequest, ProgressReport
+from officeflow import clock, db, supervision
+from officeflow.inputs import InputError, validate_model
+from tests.cli_helpers import run_cli
+from tests.conftest import write_yaml
+
+
+def spec(**assignment: Any) -> dict[str, Any]:
+    a = {
+        "lead_department": "finance",
+        "task": "编制预算调整方案",
+        "acceptance_standard": "报送方案",
+        "due_in_workdays": 5,
+    }
+    a.update(assignment)
+    return {
+        "title": "预算调整",
+        "issued_by": "wang.haitao",
+        "issued_on": "2026-09-21",
+        "assignments": [a],
+    }
+
+
+def counts() -> tuple[int, ...]:
+    with db.session_scope() as s:
+        return tuple(
+            s.scalar(select(func.count()).select_from(t)) or 0
+            for t in (Decision, Assignment, Notice, Delivery, ProgressReport, ExtensionRequest)
+        )
+
+
+def create(data: dict[str, Any]) -> None:
+    parsed = validate_model(DecisionSpec, data)
+    with db.session_scope() as s:
+        supervision.check_decision(s, parsed)
+        supervision.record_decision(s, parsed, actor="test")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            spec(lead_department="ministry-of-magic"),
+            "assignments[0].lead_department: unknown department 'ministry-of-magic'",
+        ),
+        (
+            spec(due_in_workdays=None, due_date="2026-09-18"),
+            "assignments[0].due_date: deadline 2026-09-18 is not after the issue date 2026-09-21",
+        ),
+        (spec(task="   "), "assignments[0].task: String should have at least 1 character"),
+        (
+            spec(due_date="2026-10-20"),
+            "assignments[0]: Value error, give exactly one of due_date or due_in_workdays",
+        ),
+        (spec(owner="zhang.wei"), "assignments[0].owner: 'zhang.wei' is not in 'finance'"),
+        ({**spec(), "issued_by": "lin.tao"}, "issued_by: 'lin.tao' is not a leader"),
+        ({**spec(), "assignments": []}, "assignments: List should have at least 1 item"),
+    ],
+)
+def test_bad_decision_is_refused_before_anything_is_written(
+    org: Any, data: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        create(data)
+    assert message in str(info.value)
+    assert counts() == (0, 0, 0, 0, 0, 0)
+
+
+@pytest.fixture
+def assignment(org: Any) -> int:
+    clock.set_now("2026-09-21T10:00:00+08:00")
+    create(spec(owner="zheng.hui"))
+    return 1
+
+
+def test_progress_above_100_is_refused(assignment: int) -> None:
+    with pytest.raises(InputError, match="progress: progress must be between 0 and 100, not 101"):
+        with db.session_scope() as s:
+            supervision.report_progress(s, assignment_id=assignment, progress=101, note="")
+    assert counts()[4] == 0
+
+
+def test_feedback_on_a_closed_assignment_is_refused(assignment: int) -> None:
+    with db.session_scope() as s:
+        supervision.request_completion(s, assignment_id=assignment, evidence="方案.docx")
+    with db.session_scope() as s:
+        supervision.verify_completion(
+            s, assignment_id=assignment, accept=True, comment="", verifier="sun.li"
+        )
+    with pytest.raises(InputError, match="assignment 1 is closed"), db.session_scope() as s:
+        supervision.report_progress(s, assignment_id=assignment, progress=50, note="late")
+    assert counts()[4] == 0
+
+
+def test_extension_for_another_departments_assignment_is_refused(assignment: int) -> None:
+    with (
+        pytest.raises(InputError, match="'zhang.wei' is not in 'finance'"),
+        db.session_scope() as s,
+    ):
+        supervision.request_extension(
+            s,
+            assignment_id=assignment,
+            new_due_date=dt.date(2026, 10, 16),
+            reason="忙",
+            requested_by="zhang.wei",
+        )
+    assert counts()[5] == 0
+
+
+def test_only_the_issuing_leader_decides_and_only_office_verifies(assignment: int) -> None:
+    with db.session_scope() as s:
+        request, _ = supervision.request_extension(
+            s,
+            assignment_id=assignment,
+            new_due_date=dt.date(2026, 10, 16),
+            reason="数据未齐",
+            requested_by="zheng.hui",
+        )
+        request_id = request.id
+    with (
+        pytest.raises(InputError, match="only the issuing leader \\(wang.haitao\\)"),
+        db.session_scope() as s,
+    ):
+        supervision.decide_extension(
+            s, request_id=request_id, approve=True, decided_by="zhou.guoqiang"
+        )
+    with db.session_scope() as s:
+        supervision.request_completion(s, assignment_id=assignment, evidence="x")
+    with (
+        pytest.raises(InputError, match="'lin.tao' is not in the supervising office"),
+        db.session_scope() as s,
+    ):
+        supervision.verify_completion(
+            s, assignment_id=assignment, accept=True, comment="", verifier="lin.tao"
+        )
+    with db.session_scope() as s:
+        assert s.get(ExtensionRequest, request_id).status.value == "pending"
+        assert s.get(Assignment, assignment).status.value == "completion_requested"
+
+
+def test_extension_must_move_the_deadline_to_a_later_working_day(assignment: int) -> None:
+    for day, message in [
+        (dt.date(2026, 9, 25), "is not after the current deadline"),
+        (dt.date(2026, 10, 3), "2026-10-03 is not a working day"),
+    ]:
+        with pytest.raises(InputError, match=message), db.session_scope() as s:
+            supervision.request_extension(
+                s, assignment_id=assignment, new_due_date=day, reason="r", requested_by="zheng.hui"
+            )
+
+
+def test_cli_reports_field_errors_without_traceback(org: Any, tmp_path: Path) -> None:
+    bad = write_yaml(tmp_path / "decision.yaml", spec(lead_department="nowhere"))
+    result = run_cli("decision", "create", str(bad))
+    assert result.returncode == 2
+    assert "assignments[0].lead_department: unknown department 'nowhere'" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    bad_type = write_yaml(tmp_path / "typo.yaml", {**spec(), "priority": "asap"})
+    result = run_cli("decision", "create", str(bad_type))
+    assert result.returncode == 2
+    assert "line 9: priority: Input should be 'normal', 'important' or 'urgent'" in result.stderr
+    result = run_cli("assignment", "report", "1", "--progress", "50")
+    assert result.returncode == 2 and "assignment: no assignment 1" in result.stderr
+    assert counts() == (0, 0, 0, 0, 0, 0)
+    with db.session_scope() as s:
+        assert (
+            s.scalar(
+                select(func.count()).select_from(Event).where(Event.object_type == "assignment")
+            )
+            == 0
+        )
