@@ -85,9 +85,9 @@ def assignment(org: Any) -> int:
 
 
 def test_progress_above_100_is_refused(assignment: int) -> None:
-    with pytest.raises(InputError, match="progress: progress must be between 0 and 100, not 101"):
-        with db.session_scope() as s:
-            supervision.report_progress(s, assignment_id=assignment, progress=101, note="")
+    refused = pytest.raises(InputError, match="progress must be between 0 and 100, not 101")
+    with refused, db.session_scope() as s:
+        supervision.report_progress(s, assignment_id=assignment, progress=101, note="")
     assert counts()[4] == 0
 
 

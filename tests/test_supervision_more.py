@@ -54,7 +54,7 @@ def test_two_concurrent_sweeps_send_each_reminder_once(org: Any, mail_office: Ma
         results: list[Any] = []
         barrier = threading.Barrier(2)
 
-        def sweep() -> None:
+        def sweep(barrier: threading.Barrier = barrier, results: list[Any] = results) -> None:
             barrier.wait()
             result = run_sweep()
             results.append(result)
