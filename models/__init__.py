@@ -1,7 +1,7 @@
 """Pydantic inputs and outputs, and the SQLAlchemy tables of the ledger."""
 
+from models import emergency as emergency
 from models.base import Base
-from models import emergency as emergency  # noqa: F401  (registers the tables)
 from models.ledger import Delivery, DeliveryStatus, Event, Notice
 from models.org import Channel, ContactPoint, Department, Organisation, Person, PersonRole, Role
 

@@ -128,9 +128,7 @@ def check_references(session: Session, report: IncidentReport, plan: GradePlan) 
         problems.append(Problem(("department",), f"unknown department {report.department!r}"))
     for i, dept in enumerate(report.affected_departments):
         if dept not in known:
-            problems.append(
-                Problem(("affected_departments", i), f"unknown department {dept!r}")
-            )
+            problems.append(Problem(("affected_departments", i), f"unknown department {dept!r}"))
     named = {p for rung in plan.ladder for p in rung.people} | set(plan.people)
     people = set(session.scalars(select(Person.id).where(Person.id.in_(named))))
     for person in sorted(named - people):
@@ -261,8 +259,7 @@ def record_incident(
             if grade_plan.channels is not None
             else None,
             "clock": {
-                name: _seconds(getattr(reporting, name))
-                for name in ReportingClock.model_fields
+                name: _seconds(getattr(reporting, name)) for name in ReportingClock.model_fields
             },
         },
         recorded_at=now,
@@ -299,8 +296,10 @@ def record_incident(
 
     rungs = []
     for spec in ladder(grade_plan):
-        key = f"incident:{incident.id}:initial" if spec.rung == 0 else (
-            f"incident:{incident.id}:rung:{spec.rung}"
+        key = (
+            f"incident:{incident.id}:initial"
+            if spec.rung == 0
+            else (f"incident:{incident.id}:rung:{spec.rung}")
         )
         rung = EscalationRung(
             incident_id=incident.id,
@@ -462,10 +461,12 @@ def plan_due(session: Session, *, now: dt.datetime | None = None) -> Sweep:
         sweep.reminders += 1
 
     overdue = session.execute(
-        select(SituationReport.id, SituationReport.incident_id, SituationReport.kind,
-               SituationReport.number).where(
-            *owed, SituationReport.overdue_at.is_(None), SituationReport.due_at <= now
-        )
+        select(
+            SituationReport.id,
+            SituationReport.incident_id,
+            SituationReport.kind,
+            SituationReport.number,
+        ).where(*owed, SituationReport.overdue_at.is_(None), SituationReport.due_at <= now)
     ).all()
     for report_id, incident_id, kind, number in overdue:
         claimed = session.execute(
@@ -492,7 +493,9 @@ def unsent_incident_keys(session: Session) -> list[str]:
     return list(
         session.scalars(
             select(Delivery.notice_key)
-            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.notice_key.like("incident:%"))
+            .where(
+                Delivery.status == DeliveryStatus.PENDING, Delivery.notice_key.like("incident:%")
+            )
             .distinct()
         )
     )
@@ -504,9 +507,7 @@ class Escalation:
     delivery: DeliveryReport
 
 
-def escalate_due(
-    *, now: dt.datetime | None = None, engine: Engine | None = None
-) -> Escalation:
+def escalate_due(*, now: dt.datetime | None = None, engine: Engine | None = None) -> Escalation:
     """The recovery path: plan what is due (one transaction), then send every pending incident
     delivery. Run it as often as you like; nothing is sent twice."""
     with session_scope(engine) as session:
@@ -845,7 +846,13 @@ def timeline_markdown(session: Session, *, incident_id: int) -> str:
             f"| {rung.rung} | {', '.join(rung.recipients)} | {_local(rung.due_at)} | "
             f"{_local(rung.fired_at)} | {_local(rung.cancelled_at)} |"
         )
-    lines += ["", "## Reports", "", "| report | due | filed | by | late |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## Reports",
+        "",
+        "| report | due | filed | by | late |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for r in reports_of(session, incident_id):
         state = _local(r.filed_at) or ("cancelled" if r.cancelled_at else "open")
         lines.append(
@@ -870,8 +877,11 @@ def timeline_markdown(session: Session, *, incident_id: int) -> str:
     ).all()
     for d in deliveries:
         rows.append(
-            (d.sent_at or d.created_at, f"notice {d.status}", f"{d.notice_key} → {d.person_id} "
-             f"({d.channel})")
+            (
+                d.sent_at or d.created_at,
+                f"notice {d.status}",
+                f"{d.notice_key} → {d.person_id} ({d.channel})",
+            )
         )
     lines += ["", "## Timeline", "", "| time | what | detail |", "| --- | --- | --- |"]
     for at, what, detail in sorted(rows, key=lambda r: r[0]):

@@ -29,11 +29,14 @@ RUNG1 = Counter({"duty": 1, "director": 1, "p0-0": 1, "boss": 1})
 
 def _sent(key: str) -> int:
     with db.session_scope() as s:
-        return s.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(Delivery.notice_key == key, Delivery.status == DeliveryStatus.SENT)
-        ) or 0
+        return (
+            s.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.notice_key == key, Delivery.status == DeliveryStatus.SENT)
+            )
+            or 0
+        )
 
 
 def test_sigkill_after_first_fanout_then_watchdog_escalates_once(

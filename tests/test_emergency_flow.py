@@ -16,7 +16,7 @@ from flows.emergency import (
     incident_acknowledge,
     incident_close,
 )
-from models.emergency import EscalationRung, Incident, IncidentStatus, SituationReport
+from models.emergency import EscalationRung, Incident, IncidentStatus
 from models.incident import IncidentReport
 from models.ledger import Event
 from officeflow import clock, db
@@ -57,7 +57,9 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
     incident_id = emergency_response(report)
     assert _counts(mail_office, webhook_server) == Counter(RUNG0)
     first = mail_office.to("duty@example.org")[0]
-    assert first.subject == "[General Office] Grade II emergency: Warehouse fire in the port district"
+    assert (
+        first.subject == "[General Office] Grade II emergency: Warehouse fire in the port district"
+    )
     assert f"officeflow incident ack {incident_id} --person duty" in first.text()
     with db.session_scope() as s:
         incident = s.get_one(Incident, incident_id)
@@ -98,9 +100,16 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
     assert mail_counts(mail_office)["duty"] == 3
     assert "phone report" in mail_office.to("duty@example.org")[-1].subject
     with db.session_scope() as s:
-        assert service.file_report(
-            s, incident_id=incident_id, kind=ReportKind.PHONE, person_id="duty", summary="phoned"
-        ).late is False
+        assert (
+            service.file_report(
+                s,
+                incident_id=incident_id,
+                kind=ReportKind.PHONE,
+                person_id="duty",
+                summary="phoned",
+            ).late
+            is False
+        )
     clock.set_now(_at(50))  # written initial report due at +60
     emergency_watchdog()
     assert mail_counts(mail_office)["duty"] == 4
@@ -142,9 +151,7 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
         reports = {(r.kind.value, r.number): r for r in service.reports_of(s, incident_id)}
         assert reports[("follow_up", 2)].cancelled_at is not None
         assert reports[("final", 0)].due_at == _at(8 * 60 + 55).add(days=7)
-        review = s.scalars(
-            select(Event).where(Event.action == "incident.review_requested")
-        ).one()
+        review = s.scalars(select(Event).where(Event.action == "incident.review_requested")).one()
         due = get_calendar().deadline(pendulum.date(2026, 9, 21), 5)
         assert review.data == {
             "department": "dept-0",
