@@ -76,20 +76,43 @@ def fill(rows: int, departments: int, now: dt.datetime) -> None:
     today = cal.local_date(now)
     engine = db.get_engine()
     with engine.begin() as conn:
-        conn.execute(insert(Department), [
-            {"id": f"d{i:02d}", "name": f"Department {i}", "is_general_office": i == 0}
-            for i in range(departments)])
+        conn.execute(
+            insert(Department),
+            [
+                {"id": f"d{i:02d}", "name": f"Department {i}", "is_general_office": i == 0}
+                for i in range(departments)
+            ],
+        )
         people = [{"id": "leader", "name": "Leader", "department_id": "d00", "active": True}]
-        people += [{"id": f"h{i:02d}", "name": f"Head {i}", "department_id": f"d{i:02d}",
-                    "active": True} for i in range(departments)]
+        people += [
+            {"id": f"h{i:02d}", "name": f"Head {i}", "department_id": f"d{i:02d}", "active": True}
+            for i in range(departments)
+        ]
         conn.execute(insert(Person), people)
-        conn.execute(insert(PersonRole), [{"person_id": "leader", "role": Role.LEADER}] + [
-            {"person_id": f"h{i:02d}", "role": Role.DEPARTMENT_HEAD} for i in range(departments)])
-        conn.execute(insert(Decision), [{
-            "id": k + 1, "fingerprint": f"bench-{k}", "title": f"Decision {k}",
-            "source": "leader_instruction", "issued_by": "leader",
-            "issued_on": today - dt.timedelta(days=60), "priority": "normal",
-            "report_cycle": "none", "created_at": now} for k in range(100)])
+        conn.execute(
+            insert(PersonRole),
+            [{"person_id": "leader", "role": Role.LEADER}]
+            + [
+                {"person_id": f"h{i:02d}", "role": Role.DEPARTMENT_HEAD} for i in range(departments)
+            ],
+        )
+        conn.execute(
+            insert(Decision),
+            [
+                {
+                    "id": k + 1,
+                    "fingerprint": f"bench-{k}",
+                    "title": f"Decision {k}",
+                    "source": "leader_instruction",
+                    "issued_by": "leader",
+                    "issued_on": today - dt.timedelta(days=60),
+                    "priority": "normal",
+                    "report_cycle": "none",
+                    "created_at": now,
+                }
+                for k in range(100)
+            ],
+        )
         batch = []
         for i in range(rows):
             issued_on = today - dt.timedelta(days=rng.randint(1, 90))
@@ -97,18 +120,30 @@ def fill(rows: int, departments: int, now: dt.datetime) -> None:
             due_on = cal.add_workdays(issued_on, span)
             due_at = cal.end_of_office_hours(due_on)
             fed_back = rng.random() < 0.7
-            batch.append({
-                "decision_id": i % 100 + 1, "seq": 1, "lead_department_id": f"d{i % departments:02d}",
-                "co_departments": [], "owner_id": f"h{i % departments:02d}",
-                "task": f"Task {i}", "acceptance_standard": "Report",
-                "issued_at": cal.end_of_office_hours(issued_on), "issued_on": issued_on,
-                "due_at": due_at, "original_due_at": due_at, "due_on": due_on,
-                "status": "open", "light": "green", "red_count": 0,
-                "report_cycle": rng.choice(["none", "weekly", "monthly"]),
-                "progress": rng.randint(0, 100) if fed_back else 0,
-                "last_feedback_at": now - dt.timedelta(days=rng.randint(0, 40)) if fed_back
-                else None,
-            })
+            batch.append(
+                {
+                    "decision_id": i % 100 + 1,
+                    "seq": 1,
+                    "lead_department_id": f"d{i % departments:02d}",
+                    "co_departments": [],
+                    "owner_id": f"h{i % departments:02d}",
+                    "task": f"Task {i}",
+                    "acceptance_standard": "Report",
+                    "issued_at": cal.end_of_office_hours(issued_on),
+                    "issued_on": issued_on,
+                    "due_at": due_at,
+                    "original_due_at": due_at,
+                    "due_on": due_on,
+                    "status": "open",
+                    "light": "green",
+                    "red_count": 0,
+                    "report_cycle": rng.choice(["none", "weekly", "monthly"]),
+                    "progress": rng.randint(0, 100) if fed_back else 0,
+                    "last_feedback_at": now - dt.timedelta(days=rng.randint(0, 40))
+                    if fed_back
+                    else None,
+                }
+            )
             if len(batch) == 10_000:
                 conn.execute(insert(Assignment), batch)
                 batch.clear()

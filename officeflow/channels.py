@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import ssl
+import types
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -17,6 +19,47 @@ from models.org import Channel
 from officeflow.settings import Settings
 
 log = logging.getLogger("officeflow.channels")
+
+
+class _LazySSLContext:
+    """An ``ssl.create_default_context()`` that is built only when first used.
+
+    Apprise's SMTP plugin builds a default SSL context for every message, even over plain
+    SMTP. Loading the CA bundle costs about 22 ms of CPU with the GIL held, so concurrent
+    email sends ran one at a time (28 ms a mail). Plain SMTP never touches the context; a
+    STARTTLS or SSL connection builds the real one exactly as before.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        object.__setattr__(self, "_args", (args, kwargs))
+        object.__setattr__(self, "_context", None)
+
+    def _real(self) -> ssl.SSLContext:
+        if self._context is None:
+            args, kwargs = self._args
+            object.__setattr__(self, "_context", ssl.create_default_context(*args, **kwargs))
+        return self._context  # type: ignore[return-value]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real(), name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        setattr(self._real(), name, value)
+
+
+def _lazy_smtp_ssl() -> None:
+    try:
+        from apprise.plugins.email import smtp as apprise_smtp
+    except ImportError:  # another Apprise layout: keep its behaviour
+        return
+    if getattr(apprise_smtp, "ssl", None) is ssl:
+        shim = types.ModuleType("ssl")
+        shim.__dict__.update({k: v for k, v in vars(ssl).items() if not k.startswith("__")})
+        shim.create_default_context = _LazySSLContext  # type: ignore[attr-defined]
+        apprise_smtp.ssl = shim  # type: ignore[attr-defined]
+
+
+_lazy_smtp_ssl()
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     templates_dir: Path | None = Field(
         None, description="Folder whose templates take precedence over the shipped ones."
     )
+    response_plan: Path | None = Field(
+        None, description="Emergency response plan YAML; the shipped one when unset."
+    )
+    grading_matrix: Path | None = Field(
+        None, description="Emergency grading matrix YAML; the shipped one when unset."
+    )
+    incident_future_tolerance_s: float = Field(
+        300, ge=0, description="How far in the future an incident's occurrence may lie."
+    )
     now: dt.datetime | None = Field(
         None, description="Clock override for tests and simulation (ISO 8601)."
     )

@@ -12,6 +12,7 @@ from officeflow.cli import (
     db,
     decision,
     deliveries,
+    incident,
     notify,
     org,
     outbox,
@@ -38,6 +39,7 @@ app.add_typer(notify.app, name="notify")
 app.add_typer(deliveries.app, name="deliveries")
 app.add_typer(decision.app, name="decision")
 app.add_typer(assignment.app, name="assignment")
+app.add_typer(incident.app, name="incident")
 app.command("supervise")(supervise.supervise)
 app.command("bulletin")(supervise.bulletin)
 app.command("outbox")(outbox.outbox)

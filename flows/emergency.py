@@ -1,0 +1,63 @@
+"""Emergency response (突发事件): report, grade, alert, escalate, report upward, close.
+
+The ladder and the reporting clock are ledger rows with a ``due_at``; the `emergency-watchdog`
+flow (scheduled every minute) sends whatever is due, so an emergency survives the death of the
+process that reported it. See docs/emergency.md.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from models.incident import IncidentReport
+from officeflow.delivery import DeliveryReport
+from officeflow.emergency import assess
+from tasks.delivery import deliver_notices
+from tasks.emergency import (
+    acknowledge,
+    close_incident,
+    load_rules,
+    plan_due,
+    publish_timeline,
+    record_incident,
+    watch_incident,
+)
+
+
+@flow(name="emergency-response")
+def emergency_response(
+    report: IncidentReport, watch_minutes: float = 0, poll_seconds: float = 5
+) -> int:
+    """Grade the incident, record it, alert the plan's first group, publish the sheet.
+    With ``watch_minutes``, keep escalating from this run until someone acknowledges."""
+    matrix, plan = load_rules()
+    assessment = assess(report, matrix)
+    incident = record_incident(report, assessment, plan)
+    deliver_notices(incident.keys)
+    publish_timeline(incident.incident_id)
+    if watch_minutes > 0:
+        watch_incident(incident.incident_id, watch_minutes, poll_seconds)
+    return incident.incident_id
+
+
+@flow(name="emergency-watchdog")
+def emergency_watchdog() -> DeliveryReport:
+    """Send every escalation and reporting reminder that is due. Idempotent; schedule it."""
+    keys = plan_due()
+    return deliver_notices(keys)
+
+
+@flow(name="incident-acknowledge")
+def incident_acknowledge(incident_id: int, person_id: str) -> bool:
+    """Acknowledge an incident from the Prefect UI: stops its escalation ladder."""
+    return acknowledge(incident_id, person_id, via="prefect").first
+
+
+@flow(name="incident-close")
+def incident_close(incident_id: int, summary: str, actor: str = "system") -> int:
+    """Close the incident: stop the clocks, ask for the final report, request the review,
+    publish the timeline."""
+    closed = close_incident(incident_id, summary, actor)
+    deliver_notices(closed.keys)
+    publish_timeline(incident_id)
+    return incident_id

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from models.incident import IncidentReport
+from officeflow import db
+from officeflow import emergency as service
+from officeflow.cli.common import console
+from officeflow.clock import to_local
+from officeflow.inputs import load_yaml_model
+from rules.response_plan import ReportKind, report_label
+
+app = typer.Typer(
+    help="Emergencies (突发事件): report, acknowledge, file reports upward, close.",
+    no_args_is_help=True,
+)
+
+
+def _local(value) -> str:  # type: ignore[no-untyped-def]
+    return to_local(value).format("YYYY-MM-DD HH:mm") if value else ""
+
+
+@app.command()
+def report(
+    file: Path = typer.Argument(..., help="Incident YAML, e.g. examples/incident.yaml"),
+    watch: float = typer.Option(
+        0, help="Keep escalating from this process for up to this many minutes"
+    ),
+    poll: float = typer.Option(5, help="Seconds between checks while watching"),
+) -> None:
+    """Validate FILE, grade the incident, record it and alert the plan's first group (runs the
+    `emergency-response` flow)."""
+    incident, _ = load_yaml_model(file, IncidentReport)
+    from flows.emergency import emergency_response
+
+    incident_id = emergency_response(incident, watch_minutes=watch, poll_seconds=poll)
+    _show(incident_id)
+
+
+@app.command()
+def ack(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    person: str = typer.Option(..., "--person", help="Your person id"),
+) -> None:
+    """Acknowledge incident ID: stops its escalation ladder."""
+    with db.session_scope() as session:
+        result = service.acknowledge(session, incident_id=incident_id, person_id=person)
+    if result.already:
+        console.print(f"{person} had already acknowledged incident {incident_id}")
+    elif result.first:
+        console.print(
+            f"incident {incident_id} acknowledged by {person} at {_local(result.at)}; "
+            f"escalation stopped ({result.stopped_rungs} rungs not sent)"
+        )
+    else:
+        console.print(f"incident {incident_id}: acknowledgement by {person} recorded")
+
+
+@app.command("file-report")
+def file_report(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    kind: str = typer.Option(..., help="phone, initial (初报), follow-up (续报) or final (终报)"),
+    person: str = typer.Option(..., "--person", help="Who made the report"),
+    summary: str = typer.Option(..., help="What was reported"),
+) -> None:
+    """Record a report made to the next level up; late ones are flagged."""
+    from officeflow.inputs import InputError, Problem
+
+    try:
+        report_kind = ReportKind(kind.replace("-", "_"))
+    except ValueError:
+        raise InputError(
+            [Problem(("kind",), "must be one of phone, initial, follow-up, final")]
+        ) from None
+    with db.session_scope() as session:
+        filed = service.file_report(
+            session, incident_id=incident_id, kind=report_kind, person_id=person, summary=summary
+        )
+    late = f" [bold red]LATE[/] (due {_local(filed.due_at)})" if filed.late else ""
+    console.print(f"incident {incident_id}: {filed.label} recorded{late}")
+
+
+@app.command()
+def close(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    summary: str = typer.Option(..., help="How it ended"),
+    actor: str = typer.Option("system", help="Who closes it"),
+) -> None:
+    """Close incident ID: stop the clocks, ask for the final report (终报), request the review
+    (复盘) and publish the timeline (runs the `incident-close` flow)."""
+    from flows.emergency import incident_close
+
+    with db.session_scope() as session:  # refuse before a flow run is created
+        incident = service.get_incident(session, incident_id)
+        if incident.closed_at is not None:
+            from officeflow.inputs import InputError, Problem
+
+            raise InputError([Problem(("incident",), f"incident {incident_id} is already closed")])
+    incident_close(incident_id, summary, actor)
+    _show(incident_id)
+
+
+@app.command()
+def show(incident_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Print incident ID: grade, ladder, reports."""
+    _show(incident_id)
+
+
+@app.command()
+def timeline(incident_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Print incident ID's timeline as Markdown."""
+    with db.session_scope() as session:
+        console.print(service.timeline_markdown(session, incident_id=incident_id), markup=False)
+
+
+@app.command()
+def watchdog() -> None:
+    """Send every escalation and reporting reminder that is due, once (the recovery path;
+    schedule the `emergency-watchdog` deployment to run it every minute)."""
+    result = service.escalate_due()
+    s = result.sweep
+    console.print(
+        f"{s.escalations} escalations, {s.reminders} reminders, {s.overdue} reports overdue; "
+        f"sent {result.delivery.sent}, failed {result.delivery.failed}"
+    )
+    if result.delivery.failed:
+        raise typer.Exit(1)
+
+
+def _show(incident_id: int) -> None:
+    with db.session_scope() as session:
+        i = service.get_incident(session, incident_id)
+        grade = f"{i.grade.value} ({i.grade.label_zh})"
+        if i.grade != i.computed_grade:
+            grade += f", computed {i.computed_grade.value}; set by hand: {i.manual_grade_reason}"
+        console.print(f"[bold]incident {i.id}[/]: {i.title}", highlight=False)
+        console.print(f"grade {grade}; status {i.status.value}", highlight=False)
+        if i.acknowledged_at:
+            console.print(f"acknowledged by {i.acknowledged_by} at {_local(i.acknowledged_at)}")
+        rungs = Table(title="ladder")
+        for col in ("rung", "recipients", "due", "sent", "stopped"):
+            rungs.add_column(col)
+        for r in service.rungs_of(session, incident_id):
+            rungs.add_row(
+                str(r.rung),
+                ", ".join(r.recipients),
+                _local(r.due_at),
+                _local(r.fired_at),
+                _local(r.cancelled_at),
+            )
+        console.print(rungs)
+        reports = Table(title="reports")
+        for col in ("report", "due", "filed", "by", "late"):
+            reports.add_column(col)
+        for rep in service.reports_of(session, incident_id):
+            state = _local(rep.filed_at) or ("cancelled" if rep.cancelled_at else "open")
+            reports.add_row(
+                report_label(rep.kind, rep.number),
+                _local(rep.due_at),
+                state,
+                rep.filed_by or "",
+                "LATE" if rep.late else "",
+            )
+        console.print(reports)

@@ -1,0 +1,101 @@
+"""Emergency side effects as Prefect tasks: each one transaction or one batch."""
+
+from __future__ import annotations
+
+import time
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.logging import get_run_logger
+
+from models.emergency import Incident, IncidentStatus
+from models.incident import IncidentReport
+from officeflow import db
+from officeflow import emergency as service
+from rules.grading import GradingMatrix
+from rules.response_plan import ResponsePlan
+
+
+@task(name="load-emergency-rules")
+def load_rules() -> tuple[GradingMatrix, ResponsePlan]:
+    """The grading matrix and the response plan in force (settings or the shipped files)."""
+    return service.load_grading_matrix(), service.load_response_plan()
+
+
+@task(name="record-incident")
+def record_incident(
+    report: IncidentReport, assessment: service.Assessment, plan: ResponsePlan
+) -> service.Recorded:
+    """Write the incident, its ladder and clock, and plan the first alert: one transaction."""
+    with db.session_scope() as session:
+        recorded = service.record_incident(session, report=report, assessment=assessment, plan=plan)
+    get_run_logger().info(
+        "incident %d recorded, grade %s, alerting %d people",
+        recorded.incident_id,
+        recorded.grade.value,
+        len(recorded.recipients),
+    )
+    return recorded
+
+
+@task(name="plan-due-escalations")
+def plan_due() -> list[str]:
+    """Claim every due rung and reminder and plan its notice; return the keys to send (with
+    any incident notices a dead run left pending)."""
+    with db.session_scope() as session:
+        sweep = service.plan_due(session)
+        keys = list(dict.fromkeys(sweep.keys + service.unsent_incident_keys(session)))
+    get_run_logger().info(
+        "due: %d escalations, %d reminders, %d reports overdue; %d notices to send",
+        sweep.escalations,
+        sweep.reminders,
+        sweep.overdue,
+        len(keys),
+    )
+    return keys
+
+
+@task(name="watch-incident")
+def watch_incident(incident_id: int, minutes: float, poll_seconds: float) -> int:
+    """The run's own short loop: send what falls due until the incident is acknowledged or
+    closed, or ``minutes`` pass. The watchdog does the same job if this process dies."""
+    deadline = time.monotonic() + minutes * 60
+    sent = 0
+    while time.monotonic() < deadline:
+        with db.session_scope() as session:
+            incident = session.get_one(Incident, incident_id)
+            settled = incident.acknowledged_at is not None or (
+                incident.status is IncidentStatus.CLOSED
+            )
+        if settled:
+            break
+        sent += service.escalate_due().delivery.sent
+        time.sleep(poll_seconds)
+    return sent
+
+
+@task(name="acknowledge-incident")
+def acknowledge(incident_id: int, person_id: str, via: str) -> service.AckResult:
+    with db.session_scope() as session:
+        return service.acknowledge(session, incident_id=incident_id, person_id=person_id, via=via)
+
+
+@task(name="close-incident")
+def close_incident(incident_id: int, summary: str, actor: str) -> service.Closed:
+    with db.session_scope() as session:
+        return service.close_incident(
+            session, incident_id=incident_id, summary=summary, actor=actor
+        )
+
+
+@task(name="publish-incident-timeline")
+def publish_timeline(incident_id: int) -> str:
+    """The incident's Markdown timeline as an artifact (key ``incident-<id>``)."""
+    with db.session_scope() as session:
+        markdown = service.timeline_markdown(session, incident_id=incident_id)
+    create_markdown_artifact(
+        key=f"incident-{incident_id}",
+        markdown=markdown,
+        description=f"Emergency {incident_id}: timeline",
+    )
+    return markdown
