@@ -1,6 +1,7 @@
 """Pydantic inputs and outputs, and the SQLAlchemy tables of the ledger."""
 
 # Each process's tables register on the metadata when their module is imported.
+import models.meeting
 import models.supervision  # noqa: F401
 from models.base import Base
 from models.ledger import Delivery, DeliveryStatus, Event, Notice

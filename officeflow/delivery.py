@@ -70,8 +70,12 @@ def plan_notice(
     context: dict[str, Any] | None = None,
     channels_wanted: Sequence[Channel] | None = None,
     settings: Settings | None = None,
+    invite: str | None = None,
 ) -> PlanResult:
-    """Reserve the notice and its deliveries. Re-planning the same key adds only what is missing."""
+    """Reserve the notice and its deliveries. Re-planning the same key adds only what is missing.
+
+    ``invite`` is an iCalendar text (METHOD:REQUEST or CANCEL): email deliveries carry it as a
+    real invitation, chat deliveries send the text alone."""
     settings = settings or get_settings()
     now = clock.now()
     context = dict(context or {})
@@ -82,6 +86,7 @@ def plan_notice(
             object_type=object_type,
             object_id=str(object_id),
             context=_jsonable(context),
+            invite=invite,
             created_at=now,
         )
     )
@@ -239,8 +244,14 @@ def _deliver_one(
                 Delivery.attempts,
                 Delivery.notice_key,
                 Delivery.person_id,
+                Delivery.notice_id,
             )
         ).first()
+        invite = (
+            conn.scalar(select(Notice.invite).where(Notice.id == row.notice_id))
+            if row is not None
+            else None
+        )
     if row is None:
         return DeliveryReport(claimed_elsewhere=1)
 
@@ -248,7 +259,13 @@ def _deliver_one(
     for i in range(settings.delivery_attempts):
         attempts += 1
         outcome = channels.send(
-            settings, Channel(row.channel), row.address, row.subject, row.body, key=row.notice_key
+            settings,
+            Channel(row.channel),
+            row.address,
+            row.subject,
+            row.body,
+            key=row.notice_key,
+            invite=invite,
         )
         if outcome.ok:
             break
