@@ -39,7 +39,7 @@ from models.meeting_input import (
 from models.org import Department, Person, Role
 from models.supervision import DecisionSource
 from officeflow import clock, events, supervision
-from officeflow.delivery import plan_notice
+from officeflow.delivery import DeliveryReport, plan_notice, send_pending
 from officeflow.inputs import InputError, Problem
 from officeflow.org import department_heads, office_name, people_with_role
 from officeflow.settings import get_settings
@@ -942,3 +942,12 @@ def _step_note(meeting: Meeting, step: MeetingStep, now: dt.datetime) -> str:
 
 def list_meetings(session: Session) -> list[Meeting]:
     return list(session.scalars(select(Meeting).order_by(Meeting.start_at.desc())))
+
+
+def run_due_steps(now: dt.datetime | None = None) -> tuple[SweepResult, DeliveryReport]:
+    """The sweep without Prefect: plan every due step in one transaction, then deliver."""
+    from officeflow import db
+
+    with db.session_scope() as session:
+        result = plan_due_steps(session, now=now)
+    return result, send_pending(result.notice_keys)

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from officeflow.cli import calendar, db, deliveries, notify, org, outbox
+from officeflow.cli import calendar, db, deliveries, meeting, notify, org, outbox
 from officeflow.cli.common import console, err_console
 from officeflow.inputs import InputError
 
@@ -26,6 +26,7 @@ app.add_typer(org.app, name="org")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(notify.app, name="notify")
 app.add_typer(deliveries.app, name="deliveries")
+app.add_typer(meeting.app, name="meeting")
 app.command("outbox")(outbox.outbox)
 app.command("demo")(outbox.demo)
 
