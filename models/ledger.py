@@ -35,6 +35,9 @@ class Notice(Base):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(64))
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # An iCalendar invitation (METHOD:REQUEST or CANCEL) sent with the notice: by email as a
+    # real iTIP invitation, on chat channels the text alone.
+    invite: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
 
     __table_args__ = (Index(None, "object_type", "object_id"),)

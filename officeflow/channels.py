@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
+import smtplib
 import ssl
 import types
 from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import quote, urlencode
 
 import apprise
@@ -164,9 +167,21 @@ for _name in ("apprise", "urllib3", "urllib3.connectionpool", "requests"):
 
 
 def send(
-    settings: Settings, channel: Channel, address: str, subject: str, body: str, *, key: str = ""
+    settings: Settings,
+    channel: Channel,
+    address: str,
+    subject: str,
+    body: str,
+    *,
+    key: str = "",
+    invite: str | None = None,
 ) -> Outcome:
-    """One attempt on one channel. Never raises; a False from Apprise is a failure."""
+    """One attempt on one channel. Never raises; a False from Apprise is a failure.
+
+    An email with an ``invite`` is built here, not by Apprise: Apprise cannot set the
+    ``text/calendar; method=REQUEST`` part that makes mail clients offer Accept/Decline."""
+    if invite and channel is Channel.EMAIL:
+        return send_invitation_email(settings, address, subject, body, invite)
     url = apprise_url(settings, channel, address, key=key)
     asset = apprise.AppriseAsset(secure_logging=True)
     sender = apprise.Apprise(asset=asset)
@@ -186,3 +201,55 @@ def send(
         reasons.append(f"{service.url}: {'; '.join(lines[-3:]) or service.status.name}")
     detail = " | ".join(reasons) or f"{masked(url)}: notify returned False"
     return Outcome(False, scrub(f"{channel.value}: {detail}", settings)[:2000])
+
+
+def itip_method(invite: str) -> str:
+    """The METHOD line of an iCalendar text (REQUEST when absent)."""
+    match = re.search(r"^METHOD:([A-Z-]+)\s*$", invite, re.MULTILINE)
+    return match.group(1) if match else "REQUEST"
+
+
+def invitation_message(
+    settings: Settings, address: str, subject: str, body: str, invite: str
+) -> EmailMessage:
+    """text/plain, with a ``text/calendar; method=…`` alternative (what clients act on) and
+    the same calendar as an ``invite.ics`` attachment (for clients that only show files)."""
+    from officeflow import clock
+
+    method = itip_method(invite)
+    msg = EmailMessage()
+    msg["From"] = formataddr((settings.smtp_from_name, settings.smtp_from))
+    msg["To"] = address
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(clock.now())
+    msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
+    msg.set_content(body)
+    msg.add_alternative(invite, subtype="calendar", params={"method": method})
+    msg.add_attachment(
+        invite.encode("utf-8"),
+        maintype="application",
+        subtype="ics",
+        filename="invite.ics",
+    )
+    return msg
+
+
+def send_invitation_email(
+    settings: Settings, address: str, subject: str, body: str, invite: str
+) -> Outcome:
+    """One attempt with the SMTP settings Apprise would use. Never raises; errors are scrubbed."""
+    try:
+        msg = invitation_message(settings, address, subject, body, invite)
+        with smtplib.SMTP(
+            settings.smtp_host or "localhost",
+            settings.smtp_port,
+            timeout=settings.delivery_timeout_s,
+        ) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, _secret(settings.smtp_password))
+            smtp.send_message(msg)
+    except Exception as exc:  # every SMTP or socket error is a failed attempt
+        return Outcome(False, scrub(f"email: {type(exc).__name__}: {exc}", settings)[:2000])
+    return Outcome(True)

@@ -83,8 +83,12 @@ def plan_notice(
     context: dict[str, Any] | None = None,
     channels_wanted: Sequence[Channel] | None = None,
     settings: Settings | None = None,
+    invite: str | None = None,
 ) -> PlanResult:
-    """Reserve the notice and its deliveries. Re-planning the same key adds only what is missing."""
+    """Reserve the notice and its deliveries. Re-planning the same key adds only what is missing.
+
+    ``invite`` is an iCalendar text (METHOD:REQUEST or CANCEL): email deliveries carry it as a
+    real invitation, chat deliveries send the text alone."""
     context = dict(context or {})
     session.execute(
         insert_ignore(session, Notice).values(
@@ -93,6 +97,7 @@ def plan_notice(
             object_type=object_type,
             object_id=str(object_id),
             context=_jsonable(context),
+            invite=invite,
             created_at=clock.now(),
         )
     )
@@ -286,8 +291,14 @@ def _deliver_one(
                 Delivery.attempts,
                 Delivery.notice_key,
                 Delivery.person_id,
+                Delivery.notice_id,
             )
         ).first()
+        invite = (
+            conn.scalar(select(Notice.invite).where(Notice.id == row.notice_id))
+            if row is not None
+            else None
+        )
     if row is None:
         return DeliveryReport(claimed_elsewhere=1)
 
@@ -295,7 +306,13 @@ def _deliver_one(
     for i in range(settings.delivery_attempts):
         attempts += 1
         outcome = channels.send(
-            settings, Channel(row.channel), row.address, row.subject, row.body, key=row.notice_key
+            settings,
+            Channel(row.channel),
+            row.address,
+            row.subject,
+            row.body,
+            key=row.notice_key,
+            invite=invite,
         )
         if outcome.ok:
             break

@@ -13,6 +13,7 @@ from officeflow.cli import (
     decision,
     deliveries,
     incident,
+    meeting,
     notify,
     org,
     outbox,
@@ -40,6 +41,7 @@ app.add_typer(deliveries.app, name="deliveries")
 app.add_typer(decision.app, name="decision")
 app.add_typer(assignment.app, name="assignment")
 app.add_typer(incident.app, name="incident")
+app.add_typer(meeting.app, name="meeting")
 app.command("supervise")(supervise.supervise)
 app.command("bulletin")(supervise.bulletin)
 app.command("outbox")(outbox.outbox)

@@ -1,0 +1,247 @@
+"""`officeflow meeting`: prepare a meeting (办会) from the call for topics to the minutes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
+from officeflow import clock, db
+from officeflow import meeting as service
+from officeflow.cli.common import console, fail
+from officeflow.inputs import InputError, load_yaml_model
+
+app = typer.Typer(
+    help="Meetings (办会): call for topics, agenda, notice with invitation, reminders, minutes.",
+    no_args_is_help=True,
+)
+
+T = TypeVar("T")
+
+
+def _dry_run(action: Callable[[Session], T], source: str | None = None) -> T:
+    """Run a service against the ledger and roll back: bad input is reported before a flow
+    starts, so the user sees one clean line and nothing is written."""
+    factory = sessionmaker(db.get_engine(), expire_on_commit=False)
+    with factory() as session:
+        session.begin()
+        try:
+            return action(session)
+        except InputError as exc:
+            raise InputError(exc.problems, source or exc.source) from None
+        finally:
+            session.rollback()
+
+
+def _print_steps(meeting_id: int) -> None:
+    with db.session_scope() as session:
+        view = service.meeting_view(session, meeting_id)
+    console.print(
+        f"[bold]meeting {view['id']}[/] {view['title']} · {view['start']} · {view['venue']} · "
+        f"{view['status']}, agenda {view['agenda']}, sequence {view['sequence']}",
+        highlight=False,
+    )
+    console.print(
+        f"topic deadline {view['topic_deadline']}, materials deadline {view['materials_deadline']}",
+        highlight=False,
+    )
+    table = Table(title="steps")
+    for col in ("step", "due", "status", "note"):
+        table.add_column(col)
+    for s in view["steps"]:
+        table.add_row(s["label"], s["due"], s["status"], s["note"])
+    console.print(table)
+    if view["topics"]:
+        topics = Table(title="agenda topics")
+        for col in ("id", "topic", "department", "presenter", "materials"):
+            topics.add_column(col)
+        for t in view["topics"]:
+            materials = "received" if t["materials"] else ("LATE" if t["materials_late"] else "—")
+            title = t["title"] + (" (late, accepted)" if t["late"] else "")
+            topics.add_row(str(t["id"]), title, t["department"], t["presenter"], materials)
+        console.print(topics)
+    if view["decision_id"]:
+        console.print(f"minutes → decision {view['decision_id']}")
+
+
+def _sweep_line(summary: Any) -> None:
+    console.print(
+        f"steps done: {', '.join(summary.steps_done) or 'none'}; "
+        f"notices sent: {summary.notices_sent}"
+        + (f"; waiting: {', '.join(summary.waiting)}" if summary.waiting else ""),
+        highlight=False,
+    )
+
+
+@app.command()
+def create(
+    file: Path = typer.Argument(..., help="Meeting YAML, e.g. examples/meeting.yaml"),
+    by: str = typer.Option("system", help="Who registers the meeting"),
+) -> None:
+    """Validate FILE, then run the meeting-preparation flow: record the meeting and its steps
+    and send the call for topics (now, or on the next working day)."""
+    from flows.meeting import meeting_preparation
+
+    spec, _ = load_yaml_model(file, MeetingSpec)
+    _dry_run(lambda s: service.check_meeting(s, spec), str(file))
+    result = meeting_preparation(spec, actor=by)
+    console.print(
+        f"meeting {result.meeting_id} "
+        + ("registered" if result.newly_recorded else "was already registered")
+    )
+    _sweep_line(result.sweep)
+    _print_steps(result.meeting_id)
+
+
+@app.command("list")
+def list_() -> None:
+    """Every meeting, latest first."""
+    table = Table()
+    for col in ("id", "title", "start", "venue", "status", "agenda"):
+        table.add_column(col)
+    with db.session_scope() as session:
+        for m in service.list_meetings(session):
+            table.add_row(
+                str(m.id),
+                m.title,
+                clock.to_local(m.start_at).format("YYYY-MM-DD HH:mm"),
+                m.venue,
+                m.status.value,
+                m.agenda_status.value,
+            )
+    console.print(table)
+
+
+@app.command()
+def show(meeting_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """The meeting, its steps with their times (upcoming ones included), and its topics."""
+    with db.session_scope() as session:
+        service.get_meeting(session, meeting_id)
+    _print_steps(meeting_id)
+
+
+@app.command("submit-topic")
+def submit_topic(
+    meeting_id: int = typer.Argument(..., metavar="ID"),
+    department: str = typer.Option(..., help="Department id"),
+    title: str = typer.Option(..., help="The topic"),
+    presenter: str = typer.Option(..., help="Person id of the presenter"),
+    accept_late: bool = typer.Option(
+        False, "--accept-late", help="The office accepts a topic after the deadline (needs --by)"
+    ),
+    by: str | None = typer.Option(None, help="Who acts (an office member for --accept-late)"),
+) -> None:
+    """Submit a department's agenda topic. After the deadline it is refused unless the office
+    accepts it (--accept-late --by OFFICE_MEMBER)."""
+    if accept_late and not by:
+        fail("--accept-late needs --by OFFICE_MEMBER: only the office accepts late topics")
+    submission = TopicSubmission(
+        meeting_id=meeting_id,
+        department=department,
+        title=title,
+        presenter=presenter,
+        accept_late_by=by if accept_late else None,
+    )
+    with db.session_scope() as session:
+        topic_id, new = service.submit_topic(session, submission, actor=by or presenter)
+    console.print(f"topic {topic_id} " + ("recorded" if new else "was already recorded"))
+
+
+@app.command("approve-agenda")
+def approve_agenda(
+    meeting_id: int = typer.Argument(..., metavar="ID"),
+    by: str = typer.Option(..., help="The chair or the office director"),
+    comment: str = typer.Option("", help="Comment recorded with the approval"),
+) -> None:
+    """Approve the agenda; it is published, and the notice goes out when due."""
+    from flows.meeting import meeting_approve_agenda
+
+    approval = AgendaApproval(meeting_id=meeting_id, approved_by=by, comment=comment)
+    _dry_run(lambda s: service.approve_agenda(s, approval, actor=by))
+    _sweep_line(meeting_approve_agenda(approval, actor=by))
+
+
+@app.command()
+def materials(
+    meeting_id: int = typer.Argument(..., metavar="ID"),
+    topic: int | None = typer.Option(None, help="Topic id"),
+    department: str | None = typer.Option(None, help="Every topic of this department"),
+    by: str = typer.Option("system", help="Who received them"),
+) -> None:
+    """Mark a topic's materials as received."""
+    if topic is None and department is None:
+        fail("give --topic or --department")
+    with db.session_scope() as session:
+        marked = service.mark_materials(
+            session, meeting_id=meeting_id, topic_id=topic, department=department, actor=by
+        )
+    console.print(f"materials received for {len(marked)} topic(s)")
+
+
+@app.command()
+def reschedule(
+    meeting_id: int = typer.Argument(..., metavar="ID"),
+    to: str = typer.Option(..., help="New start, e.g. 2026-10-10T09:30 (office time zone)"),
+    by: str = typer.Option("system", help="Who moves it"),
+) -> None:
+    """Move the meeting: invited attendees get an updated invitation (same UID, SEQUENCE+1);
+    pending steps move with it."""
+    from flows.meeting import meeting_reschedule
+
+    try:
+        start = clock.parse_instant(to)
+    except ValueError:
+        fail(f"--to must be a date and time like 2026-10-10T09:30, not {to!r}")
+    _dry_run(lambda s: service.reschedule(s, meeting_id=meeting_id, to=start, actor=by))
+    _sweep_line(meeting_reschedule(meeting_id, start, actor=by))
+
+
+@app.command()
+def cancel(
+    meeting_id: int = typer.Argument(..., metavar="ID"),
+    reason: str = typer.Option("", help="Why"),
+    by: str = typer.Option("system", help="Who cancels it"),
+) -> None:
+    """Cancel the meeting: pending steps are dropped, everyone told gets a METHOD:CANCEL."""
+    from flows.meeting import meeting_cancel
+
+    _dry_run(lambda s: service.cancel(s, meeting_id=meeting_id, reason=reason, actor=by))
+    _sweep_line(meeting_cancel(meeting_id, reason, actor=by))
+
+
+@app.command()
+def minutes(
+    meeting_id: int = typer.Argument(..., metavar="ID"),
+    file: Path = typer.Argument(..., help="Minutes YAML, e.g. examples/minutes.yaml"),
+) -> None:
+    """Record the minutes; every action item becomes an assignment (decision-implementation)."""
+    from flows.meeting import meeting_record_minutes
+
+    spec, _ = load_yaml_model(file, MinutesSpec)
+    _dry_run(
+        lambda s: service.record_minutes(
+            s, meeting_id=meeting_id, minutes=spec, actor=spec.recorded_by
+        ),
+        str(file),
+    )
+    result = meeting_record_minutes(meeting_id, spec, actor=spec.recorded_by)
+    if result.decision_id is None:
+        console.print("minutes recorded; no action items")
+    else:
+        console.print(
+            f"minutes recorded → decision {result.decision_id}, assignments "
+            + ", ".join(str(i) for i in result.assignment_ids)
+        )
+
+
+@app.command()
+def sweep() -> None:
+    """Carry out every due step of every meeting (what the scheduled sweep does)."""
+    from flows.meeting import meeting_steps_sweep
+
+    _sweep_line(meeting_steps_sweep())

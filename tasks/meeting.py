@@ -1,0 +1,99 @@
+"""办会 side effects as Prefect tasks: ledger writes (one transaction each) and artifacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+
+from models.decision import DecisionSpec
+from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
+from officeflow import db, events
+from officeflow import meeting as service
+from officeflow.meeting import MeetingRecord, SweepResult
+
+
+@task(name="record-meeting")
+def record_meeting(spec: MeetingSpec, actor: str = events.SYSTEM) -> MeetingRecord:
+    """Check every reference and time, then write the meeting, its attendees and its steps.
+    The same meeting submitted again finds what was recorded."""
+    with db.session_scope() as session:
+        return service.create_meeting(session, spec, actor=actor)
+
+
+@task(name="plan-due-meeting-steps")
+def plan_due_steps() -> SweepResult:
+    """Every due step: its notices reserved and the step marked done, in one transaction."""
+    with db.session_scope() as session:
+        return service.plan_due_steps(session)
+
+
+@task(name="record-topic")
+def record_topic(submission: TopicSubmission, actor: str = events.SYSTEM) -> int:
+    with db.session_scope() as session:
+        topic_id, _ = service.submit_topic(session, submission, actor=actor)
+    return topic_id
+
+
+@task(name="record-agenda-approval")
+def record_agenda_approval(approval: AgendaApproval, actor: str = events.SYSTEM) -> bool:
+    with db.session_scope() as session:
+        return service.approve_agenda(session, approval, actor=actor)
+
+
+@task(name="record-reschedule")
+def record_reschedule(meeting_id: int, to: dt.datetime, actor: str = events.SYSTEM) -> int:
+    with db.session_scope() as session:
+        return service.reschedule(session, meeting_id=meeting_id, to=to, actor=actor)
+
+
+@task(name="record-cancellation")
+def record_cancellation(meeting_id: int, reason: str, actor: str = events.SYSTEM) -> int:
+    with db.session_scope() as session:
+        return service.cancel(session, meeting_id=meeting_id, reason=reason, actor=actor)
+
+
+@task(name="record-minutes")
+def record_minutes(
+    meeting_id: int, minutes: MinutesSpec, actor: str = events.SYSTEM
+) -> DecisionSpec | None:
+    """Check the minutes and their action items, then write them; returns the decision the
+    action items become."""
+    with db.session_scope() as session:
+        return service.record_minutes(session, meeting_id=meeting_id, minutes=minutes, actor=actor)
+
+
+@task(name="link-minutes-decision")
+def link_minutes_decision(meeting_id: int, decision_id: int) -> None:
+    with db.session_scope() as session:
+        service.link_decision(session, meeting_id=meeting_id, decision_id=decision_id)
+
+
+@task(name="publish-agenda")
+def publish_agenda(meeting_id: int) -> str:
+    """The agenda (议程) as a Markdown artifact, compiled from the ledger."""
+    with db.session_scope() as session:
+        markdown = service.agenda_markdown(session, meeting_id)
+    key = f"meeting-{meeting_id}-agenda"
+    create_markdown_artifact(key=key, markdown=markdown, description="会议议程 agenda")
+    return key
+
+
+@task(name="publish-meeting-steps")
+def publish_steps(meeting_id: int) -> str:
+    """The meeting's steps and their times, so the upcoming ones are visible in the UI."""
+    with db.session_scope() as session:
+        view = service.meeting_view(session, meeting_id)
+    lines = [
+        f"# {view['title']} · {view['start']} · {view['venue']}",
+        "",
+        f"status {view['status']}, agenda {view['agenda']}, sequence {view['sequence']}",
+        "",
+        "| step | due | status | note |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {s['label']} | {s['due']} | {s['status']} | {s['note']} |" for s in view["steps"]]
+    key = f"meeting-{meeting_id}-steps"
+    create_markdown_artifact(key=key, markdown="\n".join(lines) + "\n", description="办会 steps")
+    return key

@@ -1,0 +1,220 @@
+"""Bad input is refused with the field named and nothing written; re-runs send nothing new;
+cancelling drops pending steps and sends METHOD:CANCEL; chat channels get the text."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pendulum
+import pytest
+from sqlalchemy import func, select
+
+from models.ledger import Delivery, Notice
+from models.meeting import Meeting, MeetingMinutes, MeetingStep, MeetingTopic, StepStatus
+from models.meeting_input import AgendaApproval, MeetingSpec, TopicSubmission
+from models.supervision import Decision
+from officeflow import clock, db
+from officeflow import meeting as service
+from officeflow.inputs import InputError
+from officeflow.mailcatcher import MailCatcher
+from tests.meeting_helpers import calendar_parts, example_meeting, example_minutes, parse_ics
+
+TZ = "Asia/Shanghai"
+
+
+def at(text: str) -> None:
+    clock.set_now(pendulum.parse(text, tz=TZ))
+
+
+def count(model: Any) -> int:
+    with db.session_scope() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def create(spec: MeetingSpec) -> int:
+    with db.session_scope() as s:
+        return service.create_meeting(s, spec, actor="sun.li").meeting_id
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"start": "2026-09-20T09:30:00+08:00"},
+            "start: the start 2026-09-20T09:30:00+08:00 is in",
+        ),
+        (
+            {"topic_deadline": "2026-10-09T18:00:00+08:00"},
+            "topic_deadline: the topic deadline 2026-10-09T18:00:00+08:00 is not before the",
+        ),
+        (
+            {"departments": ["finance", "no-such-dept"]},
+            "departments[1]: unknown department 'no-such-dept'",
+        ),
+        ({"chair": "nobody"}, "chair: unknown person 'nobody'"),
+    ],
+)
+def test_bad_meeting_is_refused_and_nothing_written(
+    org: Any, overrides: dict[str, Any], message: str
+) -> None:
+    at("2026-09-25T10:00:00")
+    with pytest.raises(InputError) as err:
+        create(example_meeting(**overrides))
+    assert message in str(err.value)
+    assert count(Meeting) == count(MeetingStep) == 0
+
+
+def test_reruns_send_nothing_new(org: Any, mail_office: MailCatcher) -> None:
+    at("2026-09-28T10:00:00")
+    first = create(example_meeting())
+    assert create(example_meeting()) == first
+    assert count(Meeting) == 1
+    service.run_due_steps()
+    service.run_due_steps()
+    assert len(mail_office.messages) == 4  # the call for topics, once per department head
+    at("2026-09-30T10:00:00")
+    for _ in range(2):
+        with db.session_scope() as s:
+            service.approve_agenda(
+                s, AgendaApproval(meeting_id=first, approved_by="sun.li"), actor="sun.li"
+            )
+        service.run_due_steps()
+    notices = [m for m in mail_office.messages if "会议通知" in m.subject]
+    assert len(notices) == 8 and len(set(m.rcpt_tos for m in notices)) == 8
+    # Sending again after the fact (a retry of the same keys) finds every row sent.
+    from officeflow.delivery import send_pending
+
+    with db.session_scope() as s:
+        keys = list(s.scalars(select(Notice.key)))
+    assert send_pending(keys).sent == 0
+
+
+def test_late_topic_refused_unless_the_office_accepts(org: Any) -> None:
+    at("2026-09-28T10:00:00")
+    mid = create(example_meeting())
+    at("2026-09-30T10:00:00")
+    sub = TopicSubmission(meeting_id=mid, department="health", title="议题", presenter="yang.fan")
+    with (
+        pytest.raises(InputError, match="only the office can accept a late topic"),
+        db.session_scope() as s,
+    ):
+        service.submit_topic(s, sub, actor="yang.fan")
+    with (
+        pytest.raises(InputError, match="'zhang.wei' is not in the general office"),
+        db.session_scope() as s,
+    ):
+        service.submit_topic(s, sub.model_copy(update={"accept_late_by": "zhang.wei"}), actor="x")
+    assert count(MeetingTopic) == 0
+    with (
+        pytest.raises(InputError, match="'education' does not attend meeting"),
+        db.session_scope() as s,
+    ):
+        service.submit_topic(s, sub.model_copy(update={"department": "education"}), actor="x")
+    with db.session_scope() as s:
+        service.submit_topic(s, sub.model_copy(update={"accept_late_by": "liu.yang"}), actor="x")
+    assert count(MeetingTopic) == 1
+
+
+def test_only_the_chair_or_office_director_approves(org: Any) -> None:
+    at("2026-09-28T10:00:00")
+    mid = create(example_meeting())
+    with (
+        pytest.raises(InputError, match="neither the chair nor the office director"),
+        db.session_scope() as s,
+    ):
+        service.approve_agenda(
+            s, AgendaApproval(meeting_id=mid, approved_by="zhang.wei"), actor="x"
+        )
+    with db.session_scope() as s:
+        assert s.get(Meeting, mid).agenda_approved_by is None  # type: ignore[union-attr]
+
+
+def test_cancel_drops_steps_sends_cancel_and_refuses_minutes(
+    org: Any, mail_office: MailCatcher
+) -> None:
+    at("2026-09-28T10:00:00")
+    mid = create(example_meeting())
+    service.run_due_steps()
+    with db.session_scope() as s:
+        dropped = service.cancel(s, meeting_id=mid, reason="领导出差", actor="sun.li")
+    assert dropped == 7
+    service.run_due_steps()
+    service.run_due_steps()
+    cancels = [m for m in mail_office.messages if "会议取消" in m.subject]
+    assert len(cancels) == 8 and len({m.rcpt_tos for m in cancels}) == 8
+    alternative, attachment = calendar_parts(cancels[0].message)
+    assert alternative is not None and alternative.get_param("method") == "CANCEL"
+    cal, event = parse_ics(attachment)  # type: ignore[arg-type]
+    assert str(cal["METHOD"]) == "CANCEL" and int(event["SEQUENCE"]) == 1
+    with db.session_scope() as s:
+        statuses = Counter(s.scalars(select(MeetingStep.status)).all())
+    assert statuses == {StepStatus.DONE: 2, StepStatus.CANCELLED: 7}
+
+    at("2026-10-09T12:00:00")
+    with (
+        pytest.raises(InputError, match=f"meeting {mid} was cancelled; it has no minutes"),
+        db.session_scope() as s,
+    ):
+        service.record_minutes(s, meeting_id=mid, minutes=example_minutes(), actor="sun.li")
+    assert count(MeetingMinutes) == count(Decision) == 0
+    with pytest.raises(InputError, match="was cancelled"), db.session_scope() as s:
+        service.cancel(s, meeting_id=mid, reason="", actor="sun.li")
+
+
+def test_bad_minutes_name_the_action_item(org: Any) -> None:
+    at("2026-09-28T10:00:00")
+    mid = create(example_meeting())
+    at("2026-10-09T12:00:00")
+    minutes = example_minutes()
+    minutes.action_items[1].lead_department = "nowhere"
+    with (
+        pytest.raises(InputError, match=r"action_items\[1\]\.lead_department: unknown department"),
+        db.session_scope() as s,
+    ):
+        service.record_minutes(s, meeting_id=mid, minutes=minutes, actor="sun.li")
+    with pytest.raises(InputError, match="'sun.li' is not a leader"), db.session_scope() as s:
+        service.record_minutes(
+            s,
+            meeting_id=mid,
+            minutes=example_minutes(issued_by="sun.li"),
+            actor="sun.li",
+        )
+    assert count(MeetingMinutes) == count(Decision) == 0
+
+
+def test_chat_channels_get_the_text_without_the_invitation(
+    make_org: Any, mail_office: MailCatcher, webhook_server: Any, office_env: Any
+) -> None:
+    make_org(departments=2)
+    office_env.set(webhook_url=webhook_server.url, locale="en")
+    at("2026-09-28T10:00:00")
+    spec = MeetingSpec(
+        title="Budget coordination",
+        kind="coordination",
+        chair="boss",
+        start=pendulum.datetime(2026, 10, 9, 9, 30, tz=TZ),
+        venue="Room 1",
+        departments=["dept-0", "dept-1"],
+        reminders=[],
+    )
+    mid = create(spec)
+    with db.session_scope() as s:
+        service.approve_agenda(s, AgendaApproval(meeting_id=mid, approved_by="boss"), actor="boss")
+    at("2026-09-29T18:00:00")
+    service.run_due_steps()
+    notice = [b for b in webhook_server.bodies() if b["notice"] == f"meeting:{mid}:notice:seq0"]
+    assert sorted(b["recipient"] for b in notice) == ["chat-p0-0", "chat-p1-0"]
+    assert "Budget coordination" in notice[0]["message"] and "BEGIN:VCALENDAR" not in str(notice)
+    emails = [m for m in mail_office.messages if "Meeting notice" in m.subject]
+    assert {m.rcpt_tos[0] for m in emails} == {
+        "boss@example.org",
+        "p0-0@example.org",
+        "p1-0@example.org",
+    }
+    assert all(calendar_parts(m.message)[1] is not None for m in emails)
+    with db.session_scope() as s:
+        assert (
+            s.scalar(select(func.count()).select_from(Delivery).where(Delivery.status != "sent"))
+            == 0
+        )
