@@ -73,6 +73,20 @@ def fill(rows: int, departments: int, now: dt.datetime) -> None:
 
     rng = random.Random(42)
     cal = get_calendar()
+    memo: dict[tuple[dt.date, int], dt.date] = {}
+
+    since: dict[dt.date, int] = {}
+
+    def workdays_since(day: dt.date) -> int:
+        if day not in since:
+            since[day] = cal.workdays_between(day, today)
+        return since[day]
+
+    def calendar_add(day: dt.date, n: int) -> dt.date:
+        if (day, n) not in memo:
+            memo[(day, n)] = cal.add_workdays(day, n)
+        return memo[(day, n)]
+
     today = cal.local_date(now)
     engine = db.get_engine()
     with engine.begin() as conn:
@@ -115,11 +129,16 @@ def fill(rows: int, departments: int, now: dt.datetime) -> None:
         )
         batch = []
         for i in range(rows):
-            issued_on = today - dt.timedelta(days=rng.randint(1, 90))
-            span = rng.randint(5, 60)  # working days allowed
-            due_on = cal.add_workdays(issued_on, span)
+            # Issued in the last ten weeks with 15–120 working days allowed: most are on track,
+            # about a tenth overdue; progress roughly follows the planned pace, some lag.
+            issued_on = today - dt.timedelta(days=rng.randint(1, 75))
+            span = rng.randint(15, 120)
+            due_on = calendar_add(issued_on, span)
             due_at = cal.end_of_office_hours(due_on)
-            fed_back = rng.random() < 0.7
+            fed_back = rng.random() < 0.85
+            done = max(workdays_since(issued_on) - 1, 0)
+            planned = min(100, 100 * done // span)
+            progress = int(max(0, min(100, rng.gauss(planned + 6, 8)))) if fed_back else 0
             batch.append(
                 {
                     "decision_id": i % 100 + 1,

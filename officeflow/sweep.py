@@ -59,6 +59,19 @@ sweep_calendar = Table(
 )
 
 
+sweep_lights = Table(
+    "sweep_lights",
+    _meta,
+    Column("id", Integer, primary_key=True),
+    Column("light", String(16), nullable=False),
+    Column("due_idx", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+sweep_red = Table(
+    "sweep_red", _meta, Column("id", Integer, primary_key=True), prefixes=["TEMPORARY"]
+)
+
+
 @dataclass
 class SweepResult:
     skipped: bool = False
@@ -111,10 +124,10 @@ def classify_and_select(
     ).scalar_one()
     blue_until = calendar.add_workdays(today, remind_before_workdays)
 
-    issued_idx, due_idx = _idx(Assignment.issued_on), _idx(Assignment.due_on)
-    span_days = due_idx - issued_idx
+    ci, cd = sweep_calendar.alias("ci"), sweep_calendar.alias("cd")
+    span_days = cd.c.idx - ci.c.idx
     # Planned pace: full working days completed since the issue day, as a share of the span.
-    elapsed = literal(today_idx) - issued_idx - 1
+    elapsed = literal(today_idx) - ci.c.idx - 1
     planned = (100 * case((elapsed < 0, 0), else_=elapsed)) // case(
         (span_days < 1, 1), else_=span_days
     )
@@ -131,38 +144,58 @@ def classify_and_select(
         (Assignment.due_on <= blue_until, Light.BLUE.value),
         else_=Light.GREEN.value,
     )
+    # One pass computes every light (joins against the small calendar table) into a temporary
+    # table; the UPDATE then touches only rows whose light changed.
+    sweep_lights.create(conn, checkfirst=True)
+    conn.execute(sweep_lights.delete())
+    conn.execute(
+        sweep_lights.insert().from_select(
+            ["id", "light", "due_idx"],
+            select(Assignment.id, light, cd.c.idx)
+            .join(ci, ci.c.day == Assignment.issued_on)
+            .join(cd, cd.c.day == Assignment.due_on)
+            .where(Assignment.status != AssignmentStatus.CLOSED),
+        )
+    )
+    sl = sweep_lights
     changed = conn.execute(
         update(Assignment)
-        .where(Assignment.status != AssignmentStatus.CLOSED, Assignment.light != light)
-        .values(light=light)
+        .where(Assignment.id == sl.c.id, Assignment.light != sl.c.light)
+        .values(light=sl.c.light)
         .execution_options(synchronize_session=False)
     ).rowcount
 
     # One reminder per assignment, light and period.
-    red_period = cast((literal(today_idx) - due_idx - 1) // max(red_repeat_workdays, 1), String)
+    red_period = cast(
+        (literal(today_idx) - sl.c.due_idx - 1) // max(red_repeat_workdays, 1), String
+    )
     iso_year, iso_week, _ = today.isocalendar()
-    prefix = literal("assignment:") + cast(Assignment.id, String) + literal(":")
+    prefix = literal("assignment:") + cast(sl.c.id, String) + literal(":")
     key = case(
         (
-            Assignment.light == Light.RED.value,
+            sl.c.light == Light.RED.value,
             prefix + literal("red:") + cast(Assignment.due_on, String) + literal(":") + red_period,
         ),
         (
-            Assignment.light == Light.YELLOW.value,
+            sl.c.light == Light.YELLOW.value,
             prefix + literal(f"yellow:{iso_year}-W{iso_week:02d}"),
         ),
         else_=prefix + literal("blue:") + cast(Assignment.due_on, String),
     )
-    due = select(
-        key.label("key"),
-        literal("assignment_reminder").label("template"),
-        literal("assignment").label("object_type"),
-        cast(Assignment.id, String).label("object_id"),
-        literal("{}").label("context"),
-        literal(now, type_=Notice.__table__.c.created_at.type).label("created_at"),
-    ).where(
-        Assignment.status == AssignmentStatus.OPEN,
-        Assignment.light.in_([Light.BLUE.value, Light.YELLOW.value, Light.RED.value]),
+    due = (
+        select(
+            key.label("key"),
+            literal("assignment_reminder").label("template"),
+            literal("assignment").label("object_type"),
+            cast(sl.c.id, String).label("object_id"),
+            literal("{}").label("context"),
+            literal(now, type_=Notice.__table__.c.created_at.type).label("created_at"),
+        )
+        .select_from(sl.join(Assignment, Assignment.id == sl.c.id))
+        .where(
+            Assignment.status == AssignmentStatus.OPEN,
+            sl.c.light.in_([Light.BLUE.value, Light.YELLOW.value, Light.RED.value]),
+        )
     )
     inserted = conn.execute(
         insert_ignore(conn, Notice.__table__)
@@ -170,12 +203,16 @@ def classify_and_select(
         .returning(Notice.__table__.c.object_id, Notice.__table__.c.key)
     ).all()
     reserved = [(int(oid), k.split(":")[2], k) for oid, k in inserted]
-    red_ids = [aid for aid, light_, _ in reserved if light_ == Light.RED.value]
-    for i in range(0, len(red_ids), 500):
+    red_ids = [{"id": aid} for aid, light_, _ in reserved if light_ == Light.RED.value]
+    if red_ids:
+        sweep_red.create(conn, checkfirst=True)
+        conn.execute(sweep_red.delete())
+        conn.execute(sweep_red.insert(), red_ids)
         conn.execute(
             update(Assignment)
-            .where(Assignment.id.in_(red_ids[i : i + 500]))
+            .where(Assignment.id.in_(select(sweep_red.c.id)))
             .values(red_count=Assignment.red_count + 1)
+            .execution_options(synchronize_session=False)
         )
     return changed or 0, reserved
 

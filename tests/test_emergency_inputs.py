@@ -149,5 +149,7 @@ def test_cli_report_ack_close_and_refusals(
     assert "status closed" in result.stdout
     result = run_cli("incident", "ack", "1", "--person", "xu.lei", env=env)
     assert result.returncode == 2 and "incident: incident 1 is closed" in result.stderr
-    # The final report request went to the duty officers and the responsible department head.
-    assert len(mail_office.messages) == 6 + 3
+    # The final report request went to the duty officers and the responsible department head,
+    # and the review (复盘) assignment's notice to that head.
+    assert len(mail_office.messages) == 6 + 3 + 1
+    assert sum("复盘" in m.subject for m in mail_office.messages) == 1
