@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ def load(data: dict[str, Any]) -> None:
 
 
 class Hooks:
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.bodies: list[dict[str, Any]] = []
         lock = threading.Lock()
         outer = self
@@ -67,6 +68,8 @@ class Hooks:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if delay:
+                    time.sleep(delay)
                 with lock:
                     outer.bodies.append(json.loads(raw))
                 self.send_response(200)

@@ -139,6 +139,7 @@ def fill(rows: int, departments: int, now: dt.datetime) -> None:
             done = max(workdays_since(issued_on) - 1, 0)
             planned = min(100, 100 * done // span)
             progress = int(max(0, min(100, rng.gauss(planned + 6, 8)))) if fed_back else 0
+            quiet_days = rng.randint(0, 6) if rng.random() < 0.9 else rng.randint(7, 40)
             batch.append(
                 {
                     "decision_id": i % 100 + 1,
@@ -157,10 +158,9 @@ def fill(rows: int, departments: int, now: dt.datetime) -> None:
                     "light": "green",
                     "red_count": 0,
                     "report_cycle": rng.choice(["none", "weekly", "monthly"]),
-                    "progress": rng.randint(0, 100) if fed_back else 0,
-                    "last_feedback_at": now - dt.timedelta(days=rng.randint(0, 40))
-                    if fed_back
-                    else None,
+                    "progress": progress,
+                    # Most report within the week; one in ten has gone quiet.
+                    "last_feedback_at": now - dt.timedelta(days=quiet_days) if fed_back else None,
                 }
             )
             if len(batch) == 10_000:

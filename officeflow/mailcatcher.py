@@ -3,6 +3,7 @@ stack and the mail server of the tests."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -45,6 +46,8 @@ class _Handler:
         self.catcher = catcher
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.catcher.delay:
+            await asyncio.sleep(self.catcher.delay)
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
         message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -68,8 +71,11 @@ class MailCatcher:
         port: int = 0,
         outbox: Path | None = None,
         auth: tuple[str, str] | None = None,
+        delay: float = 0.0,
     ) -> None:
         self.auth = auth
+        # Seconds to wait before accepting each message, like a relay across a network.
+        self.delay = delay
         self.host = host
         self.port = port or free_port(host)
         self.outbox = outbox
