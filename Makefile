@@ -7,7 +7,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: run test env lint clean bench
+.PHONY: run test env lint clean bench system-deps
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -23,7 +23,10 @@ lint: env
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: env lint
+system-deps:
+	bash scripts/system-deps.sh
+
+test: env lint system-deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: env

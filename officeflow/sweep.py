@@ -188,7 +188,7 @@ def classify_and_select(
             literal("assignment_reminder").label("template"),
             literal("assignment").label("object_type"),
             cast(sl.c.id, String).label("object_id"),
-            literal("{}").label("context"),
+            literal({}, type_=Notice.__table__.c.context.type).label("context"),
             literal(now, type_=Notice.__table__.c.created_at.type).label("created_at"),
         )
         .select_from(sl.join(Assignment, Assignment.id == sl.c.id))

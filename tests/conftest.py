@@ -137,12 +137,55 @@ def office_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]
     reload_settings()
 
 
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A private PostgreSQL cluster on 127.0.0.1, with a migrated template database."""
+    from tests.pg_cluster import PostgresCluster
+
+    cluster = PostgresCluster().start()
+    try:
+        cluster.execute("CREATE DATABASE ledger_template")
+        db.upgrade(cluster.url("ledger_template"))
+        db.dispose_engines()
+        yield cluster
+    finally:
+        db.dispose_engines()
+        cluster.stop()
+
+
 @pytest.fixture
-def ledger(office_env: Any, _migrated_template: Path) -> Settings:
-    """A fresh, migrated SQLite ledger for this test."""
+def backend() -> str:
+    """The ledger's database: SQLite unless a module asks for both (``backend = both_backends``)."""
+    return "sqlite"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def both_backends(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+_pg_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def ledger(
+    office_env: Any, _migrated_template: Path, backend: str, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
+    """A fresh, migrated ledger for this test: a copied SQLite file, or a PostgreSQL database
+    cloned from the migrated template."""
     office_env.home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(_migrated_template, office_env.home / "ledger.db")
-    return office_env.set()
+    if backend == "sqlite":
+        shutil.copy(_migrated_template, office_env.home / "ledger.db")
+        yield office_env.set()
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    name = f"ledger_{os.getpid()}_{next(_pg_counter)}"
+    cluster.execute(f"CREATE DATABASE {name} TEMPLATE ledger_template")
+    try:
+        yield office_env.set(database_url=cluster.url(name))
+    finally:
+        db.dispose_engines()
+        cluster.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -11,6 +11,9 @@ from models.ledger import Delivery, DeliveryStatus, Event
 from officeflow import db
 from officeflow.delivery import plan_notice, retry_failed, send_pending
 from officeflow.mailcatcher import MailCatcher
+from tests.conftest import both_backends
+
+backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
 PEOPLE = ["p0-0", "p0-1", "p1-0"]
 

@@ -20,8 +20,10 @@ from models.ledger import Delivery, DeliveryStatus
 from officeflow import clock, db
 from officeflow.mailcatcher import MailCatcher
 from tests.cli_helpers import OFFICEFLOW
-from tests.conftest import write_yaml
+from tests.conftest import both_backends, write_yaml
 from tests.emergency_support import T0, hook_counts, incident_data, load_emergency_org, mail_counts
+
+backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
 RUNG0 = Counter({"duty": 1, "director": 1, "p0-0": 1})
 RUNG1 = Counter({"duty": 1, "director": 1, "p0-0": 1, "boss": 1})

@@ -26,7 +26,10 @@ from officeflow.mailcatcher import MailCatcher
 from officeflow.workdays import get_calendar
 from rules.grading import Grade
 from rules.response_plan import ReportKind
+from tests.conftest import both_backends
 from tests.emergency_support import T0, hook_counts, incident_data, load_emergency_org, mail_counts
+
+backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
 RUNG0 = {"duty": 1, "director": 1, "p0-0": 1}
 RUNG1 = {"duty": 1, "director": 1, "p0-0": 1, "boss": 1}

@@ -10,6 +10,9 @@ from models.ledger import Event
 from officeflow import clock, db, events
 from officeflow.settings import Settings
 from tests.cli_helpers import run_cli
+from tests.conftest import both_backends
+
+backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
 
 def test_db_upgrade_creates_the_ledger_and_is_repeatable(office_env: Any) -> None:

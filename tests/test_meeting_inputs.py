@@ -18,7 +18,10 @@ from officeflow import clock, db
 from officeflow import meeting as service
 from officeflow.inputs import InputError
 from officeflow.mailcatcher import MailCatcher
+from tests.conftest import both_backends
 from tests.meeting_helpers import calendar_parts, example_meeting, example_minutes, parse_ics
+
+backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
 TZ = "Asia/Shanghai"
 

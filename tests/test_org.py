@@ -9,7 +9,9 @@ from officeflow import db
 from officeflow.inputs import InputError
 from officeflow.org import department_heads, load_org, parse_org_file, people_with_role
 from tests.cli_helpers import run_cli
-from tests.conftest import EXAMPLE_ORG, org_data, write_yaml
+from tests.conftest import EXAMPLE_ORG, both_backends, org_data, write_yaml
+
+backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
 
 def _counts() -> tuple[int, int, int, int]:

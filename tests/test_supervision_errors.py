@@ -13,7 +13,9 @@ from models.supervision import Assignment, Decision, ExtensionRequest, ProgressR
 from officeflow import clock, db, supervision
 from officeflow.inputs import InputError, validate_model
 from tests.cli_helpers import run_cli
-from tests.conftest import write_yaml
+from tests.conftest import both_backends, write_yaml
+
+backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
 
 def spec(**assignment: Any) -> dict[str, Any]:

@@ -15,6 +15,9 @@ from officeflow.delivery import send_pending
 from officeflow.mailcatcher import MailCatcher
 from officeflow.sweep import run_sweep
 from tests.cli_helpers import run_cli
+from tests.conftest import both_backends
+
+backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
 OWNER, HEAD, LEADER, DIRECTOR = "tang.jun", "wu.qiang", "chen.zhiqiang", "sun.li"
 

@@ -16,7 +16,9 @@ from officeflow.delivery import send_pending
 from officeflow.mailcatcher import MailCatcher
 from officeflow.sweep import run_sweep
 from tests.cli_helpers import run_cli
-from tests.conftest import ROOT
+from tests.conftest import ROOT, both_backends
+
+backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
 DEPARTMENTS = ["finance", "health", "education", "development-reform", "housing-construction"]
 
