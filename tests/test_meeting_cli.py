@@ -70,6 +70,11 @@ def test_meeting_cli_from_create_to_minutes(
     minutes = cli("minutes", "1", str(EXAMPLE_MINUTES), now="2026-10-09T12:00:00+08:00")
     assert minutes.returncode == 0, minutes.stderr
     assert "decision 1, assignments 1, 2" in minutes.stdout
+    # The leader can trace each assignment back to the meeting and the minutes item.
+    decision = run_cli("decision", "show", "1")
+    assert decision.returncode == 0, decision.stderr
+    assert "meeting_minutes, meeting:1" in decision.stdout
+    assert "meeting:1:item:1" in decision.stdout and "meeting:1:item:2" in decision.stdout
 
     cancelled = cli("cancel", "1", now="2026-10-09T12:30:00+08:00")
     clean_error(cancelled, "has been held and minuted")
