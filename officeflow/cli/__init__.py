@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from officeflow.cli import calendar, db, deliveries, notify, org, outbox
+from officeflow.cli import calendar, db, deliveries, deployments, notify, org, outbox, stack
 from officeflow.cli.common import console, err_console
 from officeflow.inputs import InputError
 
@@ -27,7 +27,9 @@ app.add_typer(calendar.app, name="calendar")
 app.add_typer(notify.app, name="notify")
 app.add_typer(deliveries.app, name="deliveries")
 app.command("outbox")(outbox.outbox)
-app.command("demo")(outbox.demo)
+app.add_typer(deployments.app, name="deployments")
+app.command("up")(stack.up)
+app.command("demo")(stack.demo)
 
 
 def main() -> None:
