@@ -54,11 +54,12 @@ def render() -> str:
             "parameters": dict(d.parameters),
             "enforce_parameter_schema": True,
             "work_pool": {"name": POOL, "work_queue_name": QUEUE, "job_variables": {}},
-            "schedules": [
+        }
+        if d.schedules:  # an empty list would be read as "keep what the server has"
+            entry["schedules"] = [
                 {"cron": s.cron, "timezone": s.timezone, "day_or": s.day_or, "active": True}
                 for s in d.schedules
-            ],
-        }
+            ]
         if d.concurrency_limit is not None:
             entry["concurrency_limit"] = d.concurrency_limit
         doc["deployments"].append(entry)

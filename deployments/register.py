@@ -11,6 +11,7 @@ import ast
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from deployments.definitions import DEPLOYMENTS, LIMITS, POOL, POOL_TYPE, QUEUE, Deployment
 
@@ -38,6 +39,28 @@ def missing_reason(deployment: Deployment, project_dir: Path = PROJECT_DIR) -> s
     if deployment.function not in defined:
         return f"{deployment.path} has no function {deployment.function} yet"
     return None
+
+
+# The server validates parameters against the JSON schema but ignores `format`, so a date such as
+# "next tuesday" would only fail inside the flow run. A pattern makes the server refuse it at
+# `prefect deployment run` / UI submit time, naming the field, before a run exists.
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$"
+
+
+def strict_dates(schema: Any) -> None:
+    """Add a pattern to every ``format: date`` / ``date-time`` string in a JSON schema, in place."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and "pattern" not in schema:
+            if schema.get("format") == "date":
+                schema["pattern"] = DATE_PATTERN
+            elif schema.get("format") == "date-time":
+                schema["pattern"] = DATETIME_PATTERN
+        for value in schema.values():
+            strict_dates(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            strict_dates(value)
 
 
 def ensure_pool(name: str = POOL) -> bool:
@@ -80,7 +103,7 @@ def register_one(deployment: Deployment, project_dir: Path = PROJECT_DIR) -> Out
 
     reason = missing_reason(deployment, project_dir)
     if reason is not None:
-        log.warning("skipping deployment %s: %s", deployment.name, reason)
+        log.info("skipping deployment %s: %s", deployment.name, reason)
         return Outcome(deployment.name, False, f"skipped: {reason}")
     schedules = [
         Cron(s.cron, timezone=s.timezone, day_or=s.day_or, slug=f"{deployment.name}-{i}")
@@ -99,6 +122,8 @@ def register_one(deployment: Deployment, project_dir: Path = PROJECT_DIR) -> Out
         work_queue_name=QUEUE,
         enforce_parameter_schema=True,
     )
+    strict_dates(runner._parameter_openapi_schema.properties)
+    strict_dates(runner._parameter_openapi_schema.definitions)
     deployment_id = runner.apply()
     flow_name = runner.flow_name
     log.info("registered %s/%s (%s)", flow_name, deployment.name, deployment_id)

@@ -53,7 +53,7 @@ def up(
         port=port,
         smtp_port=smtp_port,
         org_file=org_file,
-        say=lambda text: console.print(text, highlight=False),
+        say=lambda text: console.print(text, highlight=False, soft_wrap=True),
     )
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:
