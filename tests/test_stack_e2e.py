@@ -132,9 +132,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env.update(PREFECT_API_URL=info.api_url, PREFECT_HOME=str(home / "prefect"))
         yield Stack(info, home, env, proc)
     finally:
-        # Ctrl-C, as a user would stop it.
+        # Ctrl-C, as a user would stop it, and a second impatient one during the shutdown.
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
+            time.sleep(0.3)  # while it is stopping the worker and the server
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
         try:
             code = proc.wait(60)
         except subprocess.TimeoutExpired:

@@ -55,7 +55,7 @@ def up(
         org_file=org_file,
         say=lambda text: console.print(text, highlight=False, soft_wrap=True),
     )
-    previous = signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
     try:
         info = stack.start()
         _print_ready(info, stack)
@@ -64,10 +64,14 @@ def up(
         warn(f"the {dead} process exited on its own; see {stack.logs / (dead + '.log')}")
         raise typer.Exit(1)
     except (KeyboardInterrupt, _Stop):
-        console.print("stopping …")
+        pass  # a clean stop, below
     finally:
+        # A second Ctrl-C must not cut the shutdown short and leave children behind; the
+        # process ends right after, so the signals stay ignored.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+        console.print("stopping …")
         stack.stop()
-        signal.signal(signal.SIGTERM, previous)
         console.print("stopped: worker, Prefect server and mail catcher")
 
 
