@@ -237,6 +237,11 @@ def test_decision_submitted_in_the_ui_runs_and_sends_notices(
     out.mkdir(parents=True, exist_ok=True)
     mail_before = len(stack.outbox())
     with ui.browser_page() as page:
+        # The UI lists every registered deployment.
+        page.goto(stack.info.ui_url + "/v2/deployments")
+        for d in DEPLOYMENTS:
+            if missing_reason(d) is None:
+                page.get_by_role("link", name=d.name, exact=True).first.wait_for()
         ui.open_custom_run(page, stack.info.ui_url, DECISION)
         ui.fill(page, "Title", DECISION_TITLE)
         ui.fill(page, "Issued By", "chen.zhiqiang")
