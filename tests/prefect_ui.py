@@ -104,6 +104,7 @@ def pick_date(page: Any, label: str, day: dt.date, nth: int = 0) -> None:
     _pick_day(dialog, day)
     if dialog.is_visible():
         page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
 
 
 def pick_datetime(page: Any, label: str, when: dt.datetime, nth: int = 0) -> None:
@@ -116,7 +117,10 @@ def pick_datetime(page: Any, label: str, when: dt.datetime, nth: int = 0) -> Non
     cols.nth(0).get_by_role("button", name=str(hour12), exact=True).click()
     cols.nth(1).get_by_role("button", name=f"{when.minute:02d}", exact=True).click()
     cols.nth(2).get_by_role("button", name="AM" if when.hour < 12 else "PM", exact=True).click()
-    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")  # there is no Apply button
+    dialog.wait_for(state="hidden")
+    shown = when.strftime("%m/%d/%Y %I:%M %p")
+    assert field(page, label, nth).text_content() == shown, f"{label} did not take {shown}"
 
 
 @dataclass
