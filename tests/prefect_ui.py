@@ -30,7 +30,8 @@ OFF_MACHINE = re.compile(r"^(https?|wss?)://(?!127\.0\.0\.1[:/])")
 
 
 @contextmanager
-def browser_page(timeout_ms: float = 15_000) -> Iterator[Any]:
+def browser_page(failure_shot: Path | None = None, timeout_ms: float = 15_000) -> Iterator[Any]:
+    """A fresh headless page; on an error, a screenshot goes to ``failure_shot``."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -41,7 +42,12 @@ def browser_page(timeout_ms: float = 15_000) -> Iterator[Any]:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(timeout_ms)
             page.route(OFF_MACHINE, lambda route: route.abort())
-            yield page
+            try:
+                yield page
+            except BaseException:
+                if failure_shot is not None:
+                    page.screenshot(path=str(failure_shot), full_page=True)
+                raise
         finally:
             browser.close()
 
@@ -119,8 +125,9 @@ def pick_datetime(page: Any, label: str, when: dt.datetime, nth: int = 0) -> Non
     cols.nth(2).get_by_role("button", name="AM" if when.hour < 12 else "PM", exact=True).click()
     page.keyboard.press("Escape")  # there is no Apply button
     dialog.wait_for(state="hidden")
-    shown = when.strftime("%m/%d/%Y %I:%M %p")
-    assert field(page, label, nth).text_content() == shown, f"{label} did not take {shown}"
+    from playwright.sync_api import expect
+
+    expect(field(page, label, nth)).to_have_text(when.strftime("%m/%d/%Y %I:%M %p"))
 
 
 @dataclass

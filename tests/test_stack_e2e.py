@@ -236,7 +236,7 @@ def test_decision_submitted_in_the_ui_runs_and_sends_notices(
     out = OUTPUT / request.node.name
     out.mkdir(parents=True, exist_ok=True)
     mail_before = len(stack.outbox())
-    with ui.browser_page() as page:
+    with ui.browser_page(out / "failure.png") as page:
         # The UI lists every registered deployment.
         page.goto(stack.info.ui_url + "/v2/deployments")
         for d in DEPLOYMENTS:
@@ -288,7 +288,7 @@ def test_incident_reported_in_the_ui_is_relayed(
     out = OUTPUT / request.node.name
     out.mkdir(parents=True, exist_ok=True)
     mail_before = len(stack.outbox())
-    with ui.browser_page() as page:
+    with ui.browser_page(out / "failure.png") as page:
         ui.open_custom_run(page, stack.info.ui_url, EMERGENCY)
         for label, text in INCIDENT_TEXT.items():
             ui.fill(page, label, text)
