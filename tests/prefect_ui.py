@@ -135,12 +135,29 @@ class SubmittedRun:
     name: str
 
 
-def submit(page: Any) -> SubmittedRun:
-    """Submit the form; the success toast names the new run."""
+def submit(page: Any, timeout_ms: float = 30_000) -> SubmittedRun:
+    """Submit the form; the success toast names the new run. An error toast (the server refused
+    the parameters) fails with its text."""
+    toasts = page.locator("li[data-sonner-toast]")
     page.get_by_role("button", name="Submit", exact=True).click()
-    toast = page.locator("li[data-sonner-toast][data-type=success]")
-    toast.wait_for()
+    try:
+        toasts.first.wait_for(timeout=timeout_ms / 2)
+    except Exception:
+        # Seen rarely under load: the click lands while the form re-renders and nothing is sent.
+        # Say why if the browser itself blocked it, then click once more.
+        page.get_by_role("button", name="Submit", exact=True).click()
+        try:
+            toasts.first.wait_for(timeout=timeout_ms / 2)
+        except Exception:
+            invalid = page.evaluate(
+                "() => [...document.querySelectorAll('input:invalid, textarea:invalid')]"
+                ".map(e => (e.id || e.name) + ': ' + e.validationMessage)"
+            )
+            raise AssertionError(f"no run created; invalid inputs: {invalid}") from None
+    toast = toasts.first
     text = toast.text_content() or ""
+    if toast.get_attribute("data-type") != "success":
+        raise AssertionError(f"the run was not created: {text}")
     return SubmittedRun(name=text.split(" scheduled")[0].strip())
 
 
