@@ -17,7 +17,7 @@ env: $(UV)
 	$(UV) sync --frozen --quiet
 
 run: env
-	$(VENV)/bin/officeflow demo
+	$(VENV)/bin/officeflow up
 
 lint: env
 	$(VENV)/bin/ruff check .

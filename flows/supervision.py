@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from models.decision import DecisionSpec
 from officeflow import clock
+from officeflow.schedule_guard import skip_if_not_workday
 from officeflow.supervision import week_of
 from tasks.delivery import deliver_notices
 from tasks.supervision import (
@@ -72,6 +73,10 @@ def supervision_bulletin(
     """督办通报: this week's per-department counts, emailed and posted to the leaders (or to
     ``recipients``). Sent once per period, however often it runs."""
     now = clock.now()
+    if week_containing is None and skip_if_not_workday(
+        get_run_logger(), now, what="the supervision bulletin"
+    ):
+        return {"skipped": True}
     if week_containing is not None:
         now = clock.parse_instant(f"{week_containing.isoformat()}T12:00:00")
     start, end = week_of(now)

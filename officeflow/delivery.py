@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -225,6 +225,7 @@ def send_pending(
     include_failed: bool = False,
     due_only: bool = True,
     stale_after: dt.timedelta | None = None,
+    throttle: Callable[[Channel], None] | None = None,
 ) -> DeliveryReport:
     """Send every pending delivery (of ``keys``, or all), concurrently. Safe to run anywhere,
     any number of times at once: a row is sent by whoever claims it first."""
@@ -261,7 +262,9 @@ def send_pending(
     report = DeliveryReport()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
         jobs = [(delivery_id, status, stale_before) for delivery_id, status in todo]
-        for outcome in pool.map(lambda job: _deliver_one(engine, settings, *job), jobs):
+        for outcome in pool.map(
+            lambda job: _deliver_one(engine, settings, *job, throttle=throttle), jobs
+        ):
             report = report + outcome
     return report
 
@@ -272,6 +275,7 @@ def _deliver_one(
     delivery_id: int,
     expected: DeliveryStatus,
     stale_before: dt.datetime | None,
+    throttle: Callable[[Channel], None] | None = None,
 ) -> DeliveryReport:
     token = uuid.uuid4().hex
     now = clock.now()
@@ -305,6 +309,8 @@ def _deliver_one(
     attempts, outcome = row.attempts, channels.Outcome(False, "not tried")
     for i in range(settings.delivery_attempts):
         attempts += 1
+        if throttle is not None:  # e.g. the `smtp` rate limit shared by every worker
+            throttle(Channel(row.channel))
         outcome = channels.send(
             settings,
             Channel(row.channel),
@@ -365,6 +371,7 @@ def retry_failed(
     settings: Settings | None = None,
     due_only: bool = False,
     stale_after: dt.timedelta | None = None,
+    throttle: Callable[[Channel], None] | None = None,
 ) -> DeliveryReport:
     """Send failed deliveries again (and pending ones nobody sent)."""
     return send_pending(
@@ -374,6 +381,7 @@ def retry_failed(
         include_failed=True,
         due_only=due_only,
         stale_after=stale_after,
+        throttle=throttle,
     )
 
 

@@ -12,11 +12,13 @@ from officeflow.cli import (
     db,
     decision,
     deliveries,
+    deployments,
     incident,
     meeting,
     notify,
     org,
     outbox,
+    stack,
     supervise,
 )
 from officeflow.cli.common import console, err_console
@@ -45,7 +47,9 @@ app.add_typer(meeting.app, name="meeting")
 app.command("supervise")(supervise.supervise)
 app.command("bulletin")(supervise.bulletin)
 app.command("outbox")(outbox.outbox)
-app.command("demo")(outbox.demo)
+app.add_typer(deployments.app, name="deployments")
+app.command("up")(stack.up)
+app.command("demo")(stack.demo)
 
 
 def main() -> None:

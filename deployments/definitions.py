@@ -1,0 +1,227 @@
+"""Every deployment of the office, as one table: the single source for registering them in
+Python (`deployments.register`) and for the committed `prefect.yaml` (`deployments.prefect_yaml`).
+
+A process whose flow is not written yet stays in the table; registration skips it and says so.
+Cron cannot know the State Council's holiday arrangement, so scheduled flows check the working
+day themselves (`officeflow.schedule_guard`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+POOL = "office"
+POOL_TYPE = "process"
+QUEUE = "default"
+TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Cron:
+    cron: str
+    timezone: str = TIMEZONE
+    day_or: bool = True
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A global concurrency limit. With ``slot_decay_per_second`` it is a rate limit."""
+
+    name: str
+    limit: int
+    slot_decay_per_second: float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    name: str
+    entrypoint: str  # flows/<file>.py:<function>, relative to the project folder
+    description: str
+    schedules: tuple[Cron, ...] = ()
+    tags: tuple[str, ...] = ()
+    concurrency_limit: int | None = None
+    parameters: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return self.entrypoint.split(":", 1)[0]
+
+    @property
+    def function(self) -> str:
+        return self.entrypoint.split(":", 1)[1]
+
+
+DEPLOYMENTS: tuple[Deployment, ...] = (
+    Deployment(
+        name="decision-implementation",
+        entrypoint="flows/supervision.py:decision_implementation",
+        description=(
+            "督查督办: record a leader's decision as assignments with working-day deadlines, "
+            "notify each owner and department head, and publish the assignment sheet (交办单)."
+        ),
+        tags=("supervision",),
+    ),
+    Deployment(
+        name="supervision-sweep",
+        entrypoint="flows/supervision.py:supervision_sweep",
+        description=(
+            "督查督办 morning sweep: update every open assignment's light, send reminders and "
+            "overdue notices. Fires every morning at 09:00 and runs only on working days "
+            "(调休 Saturdays and Sundays included); it skips holidays itself and logs so."
+        ),
+        # Every day, not 1-5: make-up working days (调休) fall on weekends.
+        schedules=(Cron("0 9 * * *"),),
+        tags=("supervision", "scheduled"),
+        concurrency_limit=1,
+    ),
+    Deployment(
+        name="supervision-bulletin",
+        entrypoint="flows/supervision.py:supervision_bulletin",
+        description=(
+            "督查通报: the weekly supervision bulletin of every open and closed assignment, "
+            "published on Friday afternoons."
+        ),
+        schedules=(Cron("0 16 * * 5"),),
+        tags=("supervision", "scheduled"),
+        concurrency_limit=1,
+    ),
+    Deployment(
+        name="emergency-response",
+        entrypoint="flows/emergency.py:emergency_response",
+        description=(
+            "突发事件: receive an incident report, grade it, relay it up the chain within the "
+            "deadlines and escalate until each rung acknowledges."
+        ),
+        tags=("emergency",),
+    ),
+    Deployment(
+        name="emergency-watchdog",
+        entrypoint="flows/emergency.py:emergency_watchdog",
+        description=(
+            "突发事件 watchdog: every minute, send whatever escalation is due. Emergencies do not "
+            "wait for working days."
+        ),
+        schedules=(Cron("* * * * *"),),
+        tags=("emergency", "scheduled"),
+        concurrency_limit=1,
+    ),
+    Deployment(
+        name="meeting-preparation",
+        entrypoint="flows/meeting.py:meeting_preparation",
+        description=(
+            "办会: prepare a meeting from notice to minutes: invitations, materials, attendance "
+            "and follow-up assignments."
+        ),
+        tags=("meeting",),
+    ),
+    Deployment(
+        name="meeting-steps-sweep",
+        entrypoint="flows/meeting.py:meeting_steps_sweep",
+        description=(
+            "办会 sweep: every five minutes, send the meeting reminders and step notices that "
+            "are due."
+        ),
+        schedules=(Cron("*/5 * * * *"),),
+        tags=("meeting", "scheduled"),
+        concurrency_limit=1,
+    ),
+)
+
+
+# Actions an admin runs from the UI; each has a CLI twin calling the same service.
+_ACTIONS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "assignment-report-progress",
+        "flows/supervision.py:assignment_report_progress",
+        "supervision",
+        "进展反馈: record an owner's progress (percent) and a note.",
+    ),
+    (
+        "assignment-request-completion",
+        "flows/supervision.py:assignment_request_completion",
+        "supervision",
+        "办结申请: the owner submits evidence; the office is asked to verify.",
+    ),
+    (
+        "assignment-verify",
+        "flows/supervision.py:assignment_verify",
+        "supervision",
+        "核验: accept closes the assignment (销号); reject sends it back.",
+    ),
+    (
+        "assignment-request-extension",
+        "flows/supervision.py:assignment_request_extension",
+        "supervision",
+        "延期申请: record the request; optionally pause for the leader's typed decision.",
+    ),
+    (
+        "assignment-decide-extension",
+        "flows/supervision.py:assignment_decide_extension",
+        "supervision",
+        "The issuing leader approves (the deadline moves) or refuses an extension.",
+    ),
+    (
+        "incident-acknowledge",
+        "flows/emergency.py:incident_acknowledge",
+        "emergency",
+        "突发事件: a notified person acknowledges; escalation stops for their group.",
+    ),
+    (
+        "incident-close",
+        "flows/emergency.py:incident_close",
+        "emergency",
+        "突发事件: close, stop the clocks, ask for the final report, open the review.",
+    ),
+    (
+        "meeting-submit-topic",
+        "flows/meeting.py:meeting_submit_topic",
+        "meeting",
+        "议题征集: a department submits an agenda topic.",
+    ),
+    (
+        "meeting-approve-agenda",
+        "flows/meeting.py:meeting_approve_agenda",
+        "meeting",
+        "The chair or the office approves the agenda; the notice goes out.",
+    ),
+    (
+        "meeting-reschedule",
+        "flows/meeting.py:meeting_reschedule",
+        "meeting",
+        "Move a meeting: updated invite (same UID, SEQUENCE+1), steps moved.",
+    ),
+    (
+        "meeting-cancel",
+        "flows/meeting.py:meeting_cancel",
+        "meeting",
+        "Cancel a meeting: METHOD:CANCEL to everyone, pending steps dropped.",
+    ),
+    (
+        "meeting-record-minutes",
+        "flows/meeting.py:meeting_record_minutes",
+        "meeting",
+        "会议纪要: record decisions; action items become supervised assignments.",
+    ),
+)
+
+DEPLOYMENTS += tuple(
+    Deployment(name=name, entrypoint=entrypoint, description=description, tags=(tag, "action"))
+    for name, entrypoint, tag, description in _ACTIONS
+)
+
+LIMITS: tuple[Limit, ...] = (
+    Limit(
+        name="smtp",
+        limit=10,
+        slot_decay_per_second=10.0,
+        description="at most about 10 messages a second to the SMTP relay, across all workers",
+    ),
+)
+
+
+def by_name(name: str) -> Deployment:
+    for deployment in DEPLOYMENTS:
+        if deployment.name == name:
+            return deployment
+    raise KeyError(name)

@@ -1,0 +1,275 @@
+"""The embedded stack on one machine: a Prefect server (SQLite), the ledger with the example org,
+every deployment registered, a worker for the `office` pool and a local mail catcher.
+
+`LocalStack.start()` brings it up, `stop()` ends exactly the child processes it started (each in
+its own process group, so the worker's flow-run processes go with it). `officeflow up` wraps it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from officeflow.mailcatcher import MailCatcher, free_port
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+EXAMPLE_ORG = PROJECT_DIR / "examples" / "org.yaml"
+DEFAULT_PORT = 4200
+DEFAULT_SMTP_PORT = 1025
+STACK_FILE = "stack.json"
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def pick_port(host: str, preferred: int) -> int:
+    """``preferred`` when nothing listens there, else a free port."""
+    return preferred if preferred and port_is_free(host, preferred) else free_port(host)
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass
+class StackInfo:
+    """What a running stack publishes in ``<home>/stack.json`` for `demo` and other commands."""
+
+    api_url: str
+    ui_url: str
+    smtp_host: str
+    smtp_port: int
+    outbox: str
+    pids: dict[str, int]
+
+    @classmethod
+    def read(cls, home: Path) -> StackInfo | None:
+        path = home / STACK_FILE
+        if not path.is_file():
+            return None
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass
+class LocalStack:
+    home: Path
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT  # 0: any free port
+    smtp_port: int = DEFAULT_SMTP_PORT  # 0: any free port
+    org_file: Path | None = EXAMPLE_ORG
+    project_dir: Path = PROJECT_DIR
+    worker_poll_seconds: int = 2
+    startup_timeout: float = 120
+    say: Callable[[str], None] = print
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    catcher: MailCatcher | None = None
+    outcomes: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.home = self.home.resolve()
+        self.logs = self.home / "logs"
+        self.outbox = self.home / "outbox"
+        self.prefect_home = self.home / "prefect"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.port}/api"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # --- environment ---------------------------------------------------------------------
+
+    def prefect_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            PREFECT_HOME=str(self.prefect_home),
+            PREFECT_API_URL=self.api_url,
+            PREFECT_UI_API_URL=self.api_url,
+            PREFECT_SERVER_API_HOST=self.host,
+            PREFECT_SERVER_API_PORT=str(self.port),
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_SERVER_LOGGING_LEVEL="WARNING",
+        )
+        return env
+
+    def worker_env(self) -> dict[str, str]:
+        assert self.catcher is not None
+        env = self.prefect_env()
+        env.update(
+            OFFICEFLOW_HOME=str(self.home),
+            OFFICEFLOW_SMTP_HOST=self.catcher.host,
+            OFFICEFLOW_SMTP_PORT=str(self.catcher.port),
+            PREFECT_WORKER_QUERY_SECONDS=str(self.worker_poll_seconds),
+            PREFECT_WORKER_PREFETCH_SECONDS="5",
+        )
+        return env
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> StackInfo:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.port = pick_port(self.host, self.port)
+        try:
+            self._start_server()
+            self._prepare_ledger()
+            self.catcher = MailCatcher(
+                host=self.host, port=pick_port(self.host, self.smtp_port), outbox=self.outbox
+            ).start()
+            self.say(f"mail catcher on {self.catcher.host}:{self.catcher.port} → {self.outbox}")
+            self._register()
+            self._start_worker()
+        except BaseException:
+            self.stop()
+            raise
+        info = StackInfo(
+            api_url=self.api_url,
+            ui_url=self.ui_url,
+            smtp_host=self.catcher.host,
+            smtp_port=self.catcher.port,
+            outbox=str(self.outbox),
+            pids={name: proc.pid for name, proc in self.procs.items()},
+        )
+        (self.home / STACK_FILE).write_text(json.dumps(info.__dict__, indent=2), encoding="utf-8")
+        return info
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            args,
+            env=env,
+            cwd=self.project_dir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: Ctrl-C reaches us, we end it
+        )
+        log.close()
+        self.procs[name] = proc
+        return proc
+
+    def _start_server(self) -> None:
+        self.say(f"starting the Prefect server on {self.ui_url} (SQLite under {self.prefect_home})")
+        proc = self._spawn(
+            "server",
+            [_bin("prefect"), "server", "start", "--host", self.host, "--port", str(self.port)],
+            self.prefect_env(),
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise StackError(f"the Prefect server exited: {self._tail('server')}")
+            try:
+                with urllib.request.urlopen(self.api_url + "/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        raise StackError(f"the Prefect server did not answer in time: {self._tail('server')}")
+
+    def _prepare_ledger(self) -> None:
+        from officeflow import db
+        from officeflow.org import load_org, parse_org_file
+        from officeflow.settings import reload_settings
+
+        os.environ["OFFICEFLOW_HOME"] = str(self.home)
+        settings = reload_settings()
+        db.upgrade(settings.database_url)
+        self.say(f"ledger upgraded: {_display_url(settings.database_url)}")
+        if self.org_file is not None:
+            org = parse_org_file(self.org_file)
+            with db.session_scope() as session:
+                result = load_org(session, org)
+            self.say(
+                f"org loaded: {org.organisation}, {result.departments} departments, "
+                f"{result.people} people"
+            )
+
+    def _register(self) -> None:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        from deployments.register import register_all
+
+        with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
+            self.outcomes = register_all(self.project_dir)
+        for outcome in self.outcomes:
+            mark = "registered" if outcome.registered else "not yet"
+            self.say(f"  {mark:<10} {outcome.name}: {outcome.detail}")
+
+    def _start_worker(self) -> None:
+        from deployments.definitions import POOL
+
+        self.say(f"starting a worker for the '{POOL}' pool")
+        self._spawn(
+            "worker",
+            [_bin("prefect"), "worker", "start", "--pool", POOL, "--name", "office-local"],
+            self.worker_env(),
+        )
+
+    def _tail(self, name: str, lines: int = 15) -> str:
+        path = self.logs / f"{name}.log"
+        if not path.is_file():
+            return "(no log)"
+        text = path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+        return f"last lines of {path}:\n" + "\n".join(text)
+
+    def check(self) -> str | None:
+        """The name of a child that exited on its own, if any."""
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                return name
+        return None
+
+    def stop(self, timeout: float = 20) -> None:
+        """End the worker, then the server (each with its process group), then the catcher."""
+        for name in ("worker", "server"):
+            proc = self.procs.get(name)
+            if proc is None:
+                continue
+            _signal_group(proc, signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(proc, signal.SIGKILL)
+                proc.wait(5)
+            _signal_group(proc, signal.SIGKILL)  # anything the child left in its group
+        self.procs.clear()
+        if self.catcher is not None:
+            self.catcher.stop()
+        (self.home / STACK_FILE).unlink(missing_ok=True)
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    # The child was started with start_new_session=True, so its group id is its pid.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
+
+
+def _display_url(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,173 @@
+"""Driving the Prefect UI (v2, React) in Debian's Chromium with Playwright: open a deployment's
+custom-run form, fill fields by their labels, submit, and follow the run until it ends.
+
+Selectors were checked against Prefect 3.9.1; see /work/shared/reference for the probe they
+came from. Labels are tied to inputs (<label for=id>), so `get_by_label` finds fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# Anything not on loopback (the UI loads analytics) is refused before it leaves the machine.
+OFF_MACHINE = re.compile(r"^(https?|wss?)://(?!127\.0\.0\.1[:/])")
+
+
+@contextmanager
+def browser_page(failure_shot: Path | None = None, timeout_ms: float = 15_000) -> Iterator[Any]:
+    """A fresh headless page; on an error, a screenshot goes to ``failure_shot``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(timeout_ms)
+            page.route(OFF_MACHINE, lambda route: route.abort())
+            try:
+                yield page
+            except BaseException:
+                if failure_shot is not None:
+                    page.screenshot(path=str(failure_shot), full_page=True)
+                raise
+        finally:
+            browser.close()
+
+
+def open_custom_run(page: Any, ui_url: str, deployment: str) -> None:
+    """Deployments list → the deployment → Run → Custom run."""
+    page.goto(ui_url + "/v2/deployments")
+    page.get_by_role("link", name=deployment, exact=True).first.click()
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Custom run").click()
+    page.get_by_role("button", name="Submit", exact=True).wait_for()
+
+
+def field(page: Any, label: str, nth: int = 0) -> Any:
+    return page.get_by_label(label, exact=True).nth(nth)
+
+
+def fill(page: Any, label: str, value: str | int, nth: int = 0) -> None:
+    field(page, label, nth).fill(str(value))
+
+
+def choose(page: Any, select_name: str, option: str) -> None:
+    """An enum select: a button named "Select <Name>" opening a listbox."""
+    page.get_by_role("button", name=f"Select {select_name}").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _union_block(page: Any, label: str, nth: int) -> Any:
+    exact = re.compile(f"^{re.escape(label)}$")
+    lab = page.locator("label").filter(has_text=exact).nth(nth)
+    return lab.locator("xpath=ancestor::div[.//*[@role='tablist']][1]")
+
+
+def fill_union(page: Any, label: str, tab: str, value: str | int, nth: int = 0) -> None:
+    """An optional field starts on its "None" tab: pick the type tab (str, int, date …), then
+    fill the input that appears. After the switch the label is no longer tied to the input."""
+    block = _union_block(page, label, nth)
+    block.get_by_role("tab", name=tab, exact=True).click()
+    block.locator("input, textarea").first.fill(str(value))
+
+
+def _open_picker(page: Any, label: str, nth: int) -> Any:
+    field(page, label, nth).click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    return dialog
+
+
+def _pick_day(dialog: Any, day: dt.date) -> None:
+    dialog.get_by_label("Choose the Year").select_option(str(day.year))
+    # Option values are month indices from 0 (labels differ: "May" vs "Sep" abbreviations).
+    dialog.get_by_label("Choose the Month").select_option(str(day.month - 1))
+    suffix = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd", 31: "st"}.get(day.day, "th")
+    name = f"{day.strftime('%A')}, {day.strftime('%B')} {day.day}{suffix}, {day.year}"
+    dialog.get_by_role("button", name=name).click()
+
+
+def pick_date(page: Any, label: str, day: dt.date, nth: int = 0) -> None:
+    dialog = _open_picker(page, label, nth)
+    _pick_day(dialog, day)
+    if dialog.is_visible():
+        page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+
+
+def pick_datetime(page: Any, label: str, when: dt.datetime, nth: int = 0) -> None:
+    """The date-time picker: day buttons, then hour | minute (5-minute steps) | AM/PM columns.
+    The zone select next to it defaults to UTC, so pass a UTC time."""
+    dialog = _open_picker(page, label, nth)
+    _pick_day(dialog, when.date())
+    cols = dialog.locator("[data-slot=scroll-area]")
+    hour12 = when.hour % 12 or 12
+    cols.nth(0).get_by_role("button", name=str(hour12), exact=True).click()
+    cols.nth(1).get_by_role("button", name=f"{when.minute:02d}", exact=True).click()
+    cols.nth(2).get_by_role("button", name="AM" if when.hour < 12 else "PM", exact=True).click()
+    page.keyboard.press("Escape")  # there is no Apply button
+    dialog.wait_for(state="hidden")
+    from playwright.sync_api import expect
+
+    expect(field(page, label, nth)).to_have_text(when.strftime("%m/%d/%Y %I:%M %p"))
+
+
+@dataclass
+class SubmittedRun:
+    name: str
+
+
+def submit(page: Any, timeout_ms: float = 30_000) -> SubmittedRun:
+    """Submit the form; the success toast names the new run. An error toast (the server refused
+    the parameters) fails with its text."""
+    toasts = page.locator("li[data-sonner-toast]")
+    page.get_by_role("button", name="Submit", exact=True).click()
+    try:
+        toasts.first.wait_for(timeout=timeout_ms / 2)
+    except Exception:
+        # Seen rarely under load: the click lands while the form re-renders and nothing is sent.
+        # Say why if the browser itself blocked it, then click once more.
+        page.get_by_role("button", name="Submit", exact=True).click()
+        try:
+            toasts.first.wait_for(timeout=timeout_ms / 2)
+        except Exception:
+            invalid = page.evaluate(
+                "() => [...document.querySelectorAll('input:invalid, textarea:invalid')]"
+                ".map(e => (e.id || e.name) + ': ' + e.validationMessage)"
+            )
+            raise AssertionError(f"no run created; invalid inputs: {invalid}") from None
+    toast = toasts.first
+    text = toast.text_content() or ""
+    if toast.get_attribute("data-type") != "success":
+        raise AssertionError(f"the run was not created: {text}")
+    return SubmittedRun(name=text.split(" scheduled")[0].strip())
+
+
+def follow_run(page: Any, run: SubmittedRun, timeout_ms: float = 90_000) -> None:
+    """Open the run from the toast and wait until the run page shows Completed."""
+    from playwright.sync_api import expect
+
+    page.locator("li[data-sonner-toast][data-type=success]").get_by_role(
+        "button", name="View run"
+    ).click()
+    # The URL changes before the page does: wait for the run's own breadcrumb first.
+    expect(page.get_by_role("navigation").filter(has_text=run.name)).to_be_visible()
+    expect(page.get_by_text("Completed", exact=True).first).to_be_visible(timeout=timeout_ms)
