@@ -56,9 +56,16 @@ def render() -> str:
             "work_pool": {"name": POOL, "work_queue_name": QUEUE, "job_variables": {}},
         }
         if d.schedules:  # an empty list would be read as "keep what the server has"
+            # Slugs match deployments/register.py, so either path updates the same schedules.
             entry["schedules"] = [
-                {"cron": s.cron, "timezone": s.timezone, "day_or": s.day_or, "active": True}
-                for s in d.schedules
+                {
+                    "cron": s.cron,
+                    "timezone": s.timezone,
+                    "day_or": s.day_or,
+                    "active": True,
+                    "slug": f"{d.name}-{i}",
+                }
+                for i, s in enumerate(d.schedules)
             ]
         if d.concurrency_limit is not None:
             entry["concurrency_limit"] = d.concurrency_limit

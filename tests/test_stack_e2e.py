@@ -239,9 +239,17 @@ def test_decision_submitted_in_the_ui_runs_and_sends_notices(
     with ui.browser_page(out / "failure.png") as page:
         # The UI lists every registered deployment.
         page.goto(stack.info.ui_url + "/v2/deployments")
-        for d in DEPLOYMENTS:
-            if missing_reason(d) is None:
+        registered = [d for d in DEPLOYMENTS if missing_reason(d) is None]
+        assert len(registered) == len(DEPLOYMENTS)  # every flow exists
+        page.get_by_text(f"{len(registered)} Deployments").first.wait_for()
+        # The list pages by ten: find each scheduled one through the search box.
+        search = page.get_by_placeholder("Search deployments")
+        for d in registered:
+            if d.schedules:
+                search.fill(d.name)
                 page.get_by_role("link", name=d.name, exact=True).first.wait_for()
+        page.screenshot(path=str(out / "deployments.png"), full_page=True)
+        search.fill("")
         ui.open_custom_run(page, stack.info.ui_url, DECISION)
         ui.fill(page, "Title", DECISION_TITLE)
         ui.fill(page, "Issued By", "chen.zhiqiang")
