@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from models.ledger import Delivery, DeliveryStatus, Notice
 from models.org import Channel, ContactPoint, Person
-from officeflow import channels, clock, events
+from officeflow import channels, clock, events, ratelimit
 from officeflow.db import get_engine, insert_ignore
 from officeflow.org import office_name
 from officeflow.settings import Settings, get_settings
@@ -257,10 +257,11 @@ def send_pending(
         return DeliveryReport()
 
     stale_before = now - stale_after if stale_after is not None else None
+    limit = ratelimit.smtp_limit(settings)  # here: a flow run's context is not in the threads
     workers = min(settings.delivery_concurrency, len(todo))
     report = DeliveryReport()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-        jobs = [(delivery_id, status, stale_before) for delivery_id, status in todo]
+        jobs = [(delivery_id, status, stale_before, limit) for delivery_id, status in todo]
         for outcome in pool.map(lambda job: _deliver_one(engine, settings, *job), jobs):
             report = report + outcome
     return report
@@ -272,6 +273,7 @@ def _deliver_one(
     delivery_id: int,
     expected: DeliveryStatus,
     stale_before: dt.datetime | None,
+    limit: str | None = None,
 ) -> DeliveryReport:
     token = uuid.uuid4().hex
     now = clock.now()
@@ -305,6 +307,8 @@ def _deliver_one(
     attempts, outcome = row.attempts, channels.Outcome(False, "not tried")
     for i in range(settings.delivery_attempts):
         attempts += 1
+        if row.channel == Channel.EMAIL:
+            ratelimit.take_slot(limit)  # waits for the `smtp` rate limit, when there is one
         outcome = channels.send(
             settings,
             Channel(row.channel),
