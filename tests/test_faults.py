@@ -30,8 +30,9 @@ from sqlalchemy import event, exc, func, select
 
 from models.decision import DecisionSpec
 from models.ledger import Delivery, DeliveryStatus, Event, Notice
+from models.org import Channel
 from models.supervision import Assignment
-from officeflow import clock, db, ratelimit, supervision
+from officeflow import channels, clock, db, ratelimit, supervision
 from officeflow.delivery import plan_notice, retry_failed, send_pending
 from officeflow.mailcatcher import MailCatcher
 from officeflow.sweep import run_sweep
@@ -333,7 +334,7 @@ def _fail_sweep_at(prefix: str, break_connection: Any) -> tuple[BaseException, l
 
 
 # Expected after the sweep of 2026-09-29 over 15 assignments (3 per department).
-EXPECTED_REMINDERS = {"red": 5, "blue": 5}
+EXPECTED_REMINDERS = {"red": 10, "yellow": 5}
 EXPECTED_MAILS = 25
 
 
@@ -349,7 +350,7 @@ def _sweep_completes_with_exact_counts(mail: MailCatcher, before: dict[str, Any]
     assert len(mail.messages) == EXPECTED_MAILS and set(seen.values()) == {1}
     assert {k for _, k in seen} == set(result.notice_keys)
     after = _snapshot()
-    assert (after["notices"], after["deliveries"], after["sweeps"]) == (10, EXPECTED_MAILS, 2)
+    assert (after["notices"], after["deliveries"], after["sweeps"]) == (15, EXPECTED_MAILS, 2)
     assert after["assignments"] != before["assignments"]  # the lights did move this time
     assert _statuses() == {"sent": EXPECTED_MAILS}
 
@@ -441,6 +442,10 @@ def test_smtp_rate_limit_paces_email_and_a_missing_limit_does_not(
     office_env.set(delivery_concurrency=16)
     _plan("drill:paced", people)
     _plan("drill:unpaced", people)
+    # The first email of a process loads Apprise's plugins (about 0.5 s): slots granted
+    # meanwhile would all arrive together. Warm up first, so arrivals follow the grants.
+    assert channels.send(office_env.set(), Channel.EMAIL, "warm-up@example.org", "w", "w").ok
+    mail_office.clear()
     with get_client(sync_client=True) as client:
         client.create_global_concurrency_limit(
             GlobalConcurrencyLimitCreate(name="smtp", limit=LIMIT, slot_decay_per_second=DECAY)
@@ -459,15 +464,16 @@ def test_smtp_rate_limit_paces_email_and_a_missing_limit_does_not(
     )
     # A 1-second window can hold the initial burst (the limit, 5 slots) plus what decays in
     # that second (5): 10 is the most the limit allows. Never more is the real assertion.
-    assert _max_in_window(paced) <= LIMIT + DECAY
-    # After the burst, 25 more slots decay at 5 a second: at least 5 s. The 0.5 s tolerance
-    # covers the time between a slot being granted and the message arriving.
-    assert max(paced) - min(paced) >= (30 - LIMIT) / DECAY - 0.5
-    # In steady state (after the first second) each 1-second window holds at most the decay
-    # rate, +1 for a message whose slot came at the window's edge but arrived inside it.
-    steady = [t for t in paced if t >= min(paced) + 1.0]
-    assert _max_in_window(steady) <= DECAY + 1
-
+    # The limit is a token bucket: LIMIT slots, refilled at DECAY a second. So any window of
+    # T seconds can hold at most LIMIT + DECAY * T messages (10 in 1 s). The +1 tolerance is
+    # for timing: the limit paces the grants, and the server sees arrivals a few ms later, so
+    # one granted just before a window may arrive inside it.
+    for window in (1.0, 2.0, 3.0):
+        assert _max_in_window(paced, window) <= LIMIT + DECAY * window + 1, window
+    # Over the whole run the rate stays under the limit's: after the first LIMIT, at most
+    # DECAY a second (here: 25 more need at least 5 s; 0.3 s tolerance, as above).
+    span = max(paced) - min(paced)
+    assert span >= (30 - LIMIT) / DECAY - 0.3
     # The limit is gone: sending is not throttled, and the fact is logged once.
     mail_office.clear()
     with caplog.at_level(logging.WARNING, logger="officeflow.ratelimit"):
@@ -482,6 +488,23 @@ def test_smtp_rate_limit_paces_email_and_a_missing_limit_does_not(
     assert len(warnings) == 1 and "'smtp' does not exist" in warnings[0]
     assert _statuses() == {"sent": 60}
     print(
-        f"paced: 30 in {paced_s:.1f} s, max {_max_in_window(paced)} per 1 s window; "
+        f"paced: 30 in {paced_s:.1f} s (arrivals span {span:.1f} s), "
+        f"max {_max_in_window(paced)} per 1 s window; "
         f"unpaced: 30 in {unpaced_s:.2f} s, max {_max_in_window(unpaced)} per 1 s window"
     )
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_rate_limit_costs_nothing_without_a_prefect_api(ledger: Any) -> None:
+    # A plain process (the CLI, a script) with no PREFECT_API_URL: the limit is not looked up
+    # and Prefect is not even imported by a send batch.
+    code = (
+        "import sys; from officeflow import ratelimit; from officeflow.settings import Settings;"
+        "assert ratelimit.smtp_limit(Settings()) is None; assert 'prefect' not in sys.modules;"
+        "print('ok')"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
