@@ -183,7 +183,12 @@ def send(
     if invite and channel is Channel.EMAIL:
         return send_invitation_email(settings, address, subject, body, invite)
     url = apprise_url(settings, channel, address, key=key)
-    asset = apprise.AppriseAsset(secure_logging=True)
+    # service_timeout=0: Apprise then sends a single URL inline, in this thread. With its
+    # default (60 s) every send goes through Apprise's process-wide pool of min(32, CPUs + 4)
+    # threads, so 16 sender threads got at most 6 sends at once on 2 cores, and a few slow
+    # or hung SMTP sessions stalled all the others. Each attempt stays bounded by the
+    # plugins' socket timeouts (SMTP 15 s, HTTP 4 s connect / 4 s read).
+    asset = apprise.AppriseAsset(secure_logging=True, service_timeout=0)
     sender = apprise.Apprise(asset=asset)
     if not sender.add(url):
         return Outcome(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from models.ledger import Delivery, DeliveryStatus, Notice
 from models.org import Channel, ContactPoint, Person
-from officeflow import channels, clock, events
+from officeflow import channels, clock, events, ratelimit
 from officeflow.db import get_engine, insert_ignore
 from officeflow.org import office_name
 from officeflow.settings import Settings, get_settings
@@ -225,7 +225,6 @@ def send_pending(
     include_failed: bool = False,
     due_only: bool = True,
     stale_after: dt.timedelta | None = None,
-    throttle: Callable[[Channel], None] | None = None,
 ) -> DeliveryReport:
     """Send every pending delivery (of ``keys``, or all), concurrently. Safe to run anywhere,
     any number of times at once: a row is sent by whoever claims it first."""
@@ -258,13 +257,12 @@ def send_pending(
         return DeliveryReport()
 
     stale_before = now - stale_after if stale_after is not None else None
+    limit = ratelimit.smtp_limit(settings)  # here: a flow run's context is not in the threads
     workers = min(settings.delivery_concurrency, len(todo))
     report = DeliveryReport()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-        jobs = [(delivery_id, status, stale_before) for delivery_id, status in todo]
-        for outcome in pool.map(
-            lambda job: _deliver_one(engine, settings, *job, throttle=throttle), jobs
-        ):
+        jobs = [(delivery_id, status, stale_before, limit) for delivery_id, status in todo]
+        for outcome in pool.map(lambda job: _deliver_one(engine, settings, *job), jobs):
             report = report + outcome
     return report
 
@@ -275,7 +273,7 @@ def _deliver_one(
     delivery_id: int,
     expected: DeliveryStatus,
     stale_before: dt.datetime | None,
-    throttle: Callable[[Channel], None] | None = None,
+    limit: str | None = None,
 ) -> DeliveryReport:
     token = uuid.uuid4().hex
     now = clock.now()
@@ -309,8 +307,8 @@ def _deliver_one(
     attempts, outcome = row.attempts, channels.Outcome(False, "not tried")
     for i in range(settings.delivery_attempts):
         attempts += 1
-        if throttle is not None:  # e.g. the `smtp` rate limit shared by every worker
-            throttle(Channel(row.channel))
+        if row.channel == Channel.EMAIL:
+            ratelimit.take_slot(limit)  # waits for the `smtp` rate limit, when there is one
         outcome = channels.send(
             settings,
             Channel(row.channel),
@@ -371,7 +369,6 @@ def retry_failed(
     settings: Settings | None = None,
     due_only: bool = False,
     stale_after: dt.timedelta | None = None,
-    throttle: Callable[[Channel], None] | None = None,
 ) -> DeliveryReport:
     """Send failed deliveries again (and pending ones nobody sent)."""
     return send_pending(
@@ -381,7 +378,6 @@ def retry_failed(
         include_failed=True,
         due_only=due_only,
         stale_after=stale_after,
-        throttle=throttle,
     )
 
 

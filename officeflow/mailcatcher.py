@@ -8,6 +8,7 @@ import email
 import email.policy
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -21,6 +22,7 @@ class Caught:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     message: EmailMessage
+    received_at: float = 0.0  # time.monotonic() when the server accepted it
 
     @property
     def subject(self) -> str:
@@ -48,11 +50,25 @@ class _Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.catcher.delay:
             await asyncio.sleep(self.catcher.delay)
+        if self.catcher._must_hold():
+            # The whole message has arrived; the client now waits for our answer. Whatever
+            # happens to the client meanwhile decides whether this message counts.
+            try:
+                await self.catcher._wait_for_release()
+            except asyncio.CancelledError:  # aiosmtpd cancels us when the client disconnects
+                self.catcher._drop()
+                raise
+            if server.transport is None or server.transport.is_closing():
+                self.catcher._drop()
+                return "451 Client went away before the message was accepted"
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
-        self.catcher._keep(Caught(str(envelope.mail_from), tuple(envelope.rcpt_tos), message), raw)
+        caught = Caught(
+            str(envelope.mail_from), tuple(envelope.rcpt_tos), message, time.monotonic()
+        )
+        self.catcher._keep(caught, raw)
         return "250 Message accepted for delivery"
 
 
@@ -72,10 +88,21 @@ class MailCatcher:
         outbox: Path | None = None,
         auth: tuple[str, str] | None = None,
         delay: float = 0.0,
+        hold_after: int | None = None,
     ) -> None:
         self.auth = auth
         # Seconds to wait before accepting each message, like a relay across a network.
         self.delay = delay
+        # Accept this many messages normally, then hold every further one after its DATA
+        # (no answer, the client waits) until `release()`. A held message whose client has
+        # gone by then (killed, timed out) is NOT delivered: it is counted in `dropped` and
+        # never appears in `messages`, exactly as a real server never took responsibility
+        # for a message it did not answer 250 to. Held messages of live clients are accepted.
+        self.hold_after = hold_after
+        self.held = 0  # messages that were held (in total)
+        self.dropped = 0  # held messages whose client went away before the answer
+        self._released = False
+        self._release_event: asyncio.Event | None = None
         self.host = host
         self.port = port or free_port(host)
         self.outbox = outbox
@@ -94,6 +121,34 @@ class MailCatcher:
             )
             prefix = stamp.strftime("%Y%m%dT%H%M%S") if stamp else "undated"
             (self.outbox / f"{prefix}-{n:05d}.eml").write_bytes(raw)
+
+    def _must_hold(self) -> bool:  # runs in the server's event loop
+        with self._lock:
+            hold = (
+                self.hold_after is not None
+                and not self._released
+                and len(self.messages) >= self.hold_after
+            )
+            if hold:
+                self.held += 1
+            return hold
+
+    async def _wait_for_release(self) -> None:
+        if self._release_event is None:
+            self._release_event = asyncio.Event()
+        if not self._released:
+            await self._release_event.wait()
+
+    def _drop(self) -> None:
+        with self._lock:
+            self.dropped += 1
+
+    def release(self) -> None:
+        """Answer the held messages (and stop holding): see ``hold_after``."""
+        with self._lock:
+            self._released = True
+        if self._controller is not None and self._release_event is not None:
+            self._controller.loop.call_soon_threadsafe(self._release_event.set)
 
     def start(self) -> MailCatcher:
         extra: dict[str, object] = {}

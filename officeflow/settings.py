@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         None, description="Generic JSON webhook, e.g. json://host:port/path or https://…"
     )
 
+    smtp_limit: str = Field(
+        "smtp",
+        description="Prefect global concurrency limit (with slot decay) that paces email "
+        "sends when a Prefect API is configured; empty disables it.",
+    )
+
     delivery_concurrency: int = Field(16, ge=1, le=256)
     delivery_attempts: int = Field(3, ge=1, le=20, description="Tries per delivery per run.")
     delivery_backoff_s: float = Field(0.5, ge=0, description="First backoff; doubles each try.")
