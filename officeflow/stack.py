@@ -81,6 +81,8 @@ class LocalStack:
     org_file: Path | None = EXAMPLE_ORG
     project_dir: Path = PROJECT_DIR
     worker_poll_seconds: int = 2
+    workers: int = 1
+    worker_limit: int | None = None  # flow runs one worker runs at once (None: no limit)
     startup_timeout: float = 120
     say: Callable[[str], None] = print
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -223,12 +225,13 @@ class LocalStack:
     def _start_worker(self) -> None:
         from deployments.definitions import POOL
 
-        self.say(f"starting a worker for the '{POOL}' pool")
-        self._spawn(
-            "worker",
-            [_bin("prefect"), "worker", "start", "--pool", POOL, "--name", "office-local"],
-            self.worker_env(),
-        )
+        for n in range(1, self.workers + 1):
+            name = "worker" if n == 1 else f"worker-{n}"
+            self.say(f"starting {name} for the '{POOL}' pool")
+            args = [_bin("prefect"), "worker", "start", "--pool", POOL, "--name", f"office-{n}"]
+            if self.worker_limit is not None:
+                args += ["--limit", str(self.worker_limit)]
+            self._spawn(name, args, self.worker_env())
 
     def _tail(self, name: str, lines: int = 15) -> str:
         path = self.logs / f"{name}.log"
@@ -246,7 +249,8 @@ class LocalStack:
 
     def stop(self, timeout: float = 20) -> None:
         """End the worker, then the server (each with its process group), then the catcher."""
-        for name in ("worker", "server"):
+        workers = [n for n in self.procs if n.startswith("worker")]
+        for name in (*workers, "server"):
             proc = self.procs.get(name)
             if proc is None:
                 continue

@@ -43,16 +43,22 @@ def up(
         DEFAULT_SMTP_PORT, help="Port of the local mail catcher; a free one if it is taken"
     ),
     org_file: Path = typer.Option(EXAMPLE_ORG, help="Org file to load into the ledger"),
+    workers: int = typer.Option(1, min=1, max=8, help="Workers to start for the `office` pool"),
 ) -> None:
     """Start everything on this machine: a Prefect server (SQLite) on 127.0.0.1, the ledger with
     the example org, every deployment with its schedule, a worker for the `office` pool and a
-    local mail catcher. Ctrl-C stops it all."""
+    local mail catcher. Ctrl-C stops it all.
+
+    The server and the ledger follow the environment: set PREFECT_SERVER_DATABASE_CONNECTION_URL
+    (postgresql+asyncpg://…) and OFFICEFLOW_DATABASE_URL (postgresql://…) to run both on
+    PostgreSQL."""
     home = get_settings().home
     stack = LocalStack(
         home=home,
         port=port,
         smtp_port=smtp_port,
         org_file=org_file,
+        workers=workers,
         say=lambda text: console.print(text, highlight=False, soft_wrap=True),
     )
     signal.signal(signal.SIGTERM, _raise_stop)
