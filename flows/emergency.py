@@ -7,7 +7,10 @@ process that reported it. See docs/emergency.md.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from prefect import flow
+from pydantic import Field
 
 from models.incident import IncidentReport
 from officeflow.delivery import DeliveryReport
@@ -26,7 +29,9 @@ from tasks.emergency import (
 
 @flow(name="emergency-response")
 def emergency_response(
-    report: IncidentReport, watch_minutes: float = 0, poll_seconds: float = 5
+    report: IncidentReport,
+    watch_minutes: Annotated[float, Field(ge=0, le=24 * 60, allow_inf_nan=False)] = 0,
+    poll_seconds: Annotated[float, Field(ge=0.1, le=3600, allow_inf_nan=False)] = 5,
 ) -> int:
     """Grade the incident, record it, alert the plan's first group, publish the sheet.
     With ``watch_minutes``, keep escalating from this run until someone acknowledges."""

@@ -5,10 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from models.supervision import DecisionSource, Priority, ReportCycle
+
+# The working-day calendar, the sweep's calendar table and the deadlines are computed day by day
+# between an assignment's dates; a typo like 0206-09-21 would make that span two thousand years.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+def _office_year(value: dt.date) -> dt.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"{value} is outside the years {FIRST_YEAR}–{LAST_YEAR}")
+    return value
+
+
+OfficeDate = Annotated[dt.date, AfterValidator(_office_year)]
 
 
 class _Input(BaseModel):
@@ -27,7 +41,9 @@ class AssignmentSpec(_Input):
     acceptance_standard: str = Field(
         min_length=1, max_length=4000, description="Acceptance standard (办结标准)"
     )
-    due_date: dt.date | None = Field(None, description="Deadline as a date (ends at office close)")
+    due_date: OfficeDate | None = Field(
+        None, description="Deadline as a date (ends at office close)"
+    )
     due_in_workdays: int | None = Field(
         None, ge=1, le=250, description="Or: deadline as N working days after the issue date"
     )
@@ -49,7 +65,7 @@ class DecisionSpec(_Input):
     source: DecisionSource = DecisionSource.LEADER_INSTRUCTION
     source_ref: str | None = Field(None, max_length=120, description="Document number or origin")
     issued_by: str = Field(description="Person id of the issuing leader")
-    issued_on: dt.date
+    issued_on: OfficeDate
     priority: Priority = Priority.NORMAL
     report_cycle: ReportCycle = ReportCycle.NONE
     assignments: list[AssignmentSpec] = Field(min_length=1, max_length=200)

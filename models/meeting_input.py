@@ -7,8 +7,9 @@ import enum
 import hashlib
 import json
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from models.decision import OfficeDate
 from models.meeting import MeetingKind
 
 
@@ -62,7 +63,11 @@ class MeetingSpec(_Input):
     departments: list[str] = Field(
         default_factory=list, description="Attending departments: asked for topics, heads attend"
     )
-    people: list[str] = Field(default_factory=list, description="Other attendees (person ids)")
+    people: list[str] = Field(
+        default_factory=list,
+        validate_default=True,
+        description="Other attendees (person ids)",
+    )
     topic_deadline: dt.datetime | None = Field(
         None, description="议题征集截止; default: end of office hours 3 working days before"
     )
@@ -81,14 +86,21 @@ class MeetingSpec(_Input):
     def _unique(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(values))
 
-    @model_validator(mode="after")
-    def _someone_attends(self) -> MeetingSpec:
-        if not self.departments and not self.people:
+    @field_validator("people")
+    @classmethod
+    def _someone_attends(cls, people: list[str], info: ValidationInfo) -> list[str]:
+        # Checked on `people` (validated after `departments`) so the error names a field.
+        if "departments" in info.data and not info.data["departments"] and not people:
             raise ValueError("name at least one attending department or person")
-        labels = [r.label for r in self.reminders]
+        return people
+
+    @field_validator("reminders")
+    @classmethod
+    def _distinct_reminders(cls, reminders: list[Reminder]) -> list[Reminder]:
+        labels = [r.label for r in reminders]
         if len(labels) != len(set(labels)):
             raise ValueError("the reminder plan names the same reminder twice")
-        return self
+        return reminders
 
     def fingerprint(self) -> str:
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
@@ -123,7 +135,7 @@ class ActionItem(_Input):
     co_departments: list[str] = Field(default_factory=list)
     owner: str | None = None
     acceptance_standard: str = Field(min_length=1, max_length=4000)
-    due_date: dt.date | None = None
+    due_date: OfficeDate | None = None
     due_in_workdays: int | None = Field(None, ge=1, le=250)
 
     @model_validator(mode="after")

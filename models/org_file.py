@@ -16,11 +16,16 @@ class Strict(BaseModel):
 class ChatIds(Strict):
     """Chat user ids: the id a bot @-mentions, or the target of a direct message."""
 
-    dingtalk: str | None = Field(None, description="Mobile number or DingTalk user id")
-    wecom: str | None = None
-    feishu: str | None = None
-    slack: str | None = Field(None, description="Slack member id or @name")
-    webhook: str | None = Field(None, description="Id sent as `recipient` to the JSON webhook")
+    # Lengths match the ledger's columns (contact_points.address is 320 characters).
+    dingtalk: str | None = Field(
+        None, max_length=320, description="Mobile number or DingTalk user id"
+    )
+    wecom: str | None = Field(None, max_length=320)
+    feishu: str | None = Field(None, max_length=320)
+    slack: str | None = Field(None, max_length=320, description="Slack member id or @name")
+    webhook: str | None = Field(
+        None, max_length=320, description="Id sent as `recipient` to the JSON webhook"
+    )
 
 
 class DepartmentEntry(Strict):
@@ -34,7 +39,7 @@ class PersonEntry(Strict):
     id: str = Field(pattern=_ID, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     department: str
-    title: str | None = None
+    title: str | None = Field(None, max_length=200)
     roles: list[Role] = Field(default_factory=lambda: [Role.STAFF])
     email: EmailStr | None = None
     mobile: str | None = Field(None, pattern=r"^\+?[0-9][0-9 -]{4,20}$")
@@ -42,7 +47,9 @@ class PersonEntry(Strict):
 
 
 class OrgFile(Strict):
-    organisation: str = Field(min_length=1, description="The organisation's name")
-    office_name: str | None = Field(None, description="How the office signs its messages")
+    organisation: str = Field(min_length=1, max_length=200, description="The organisation's name")
+    office_name: str | None = Field(
+        None, max_length=200, description="How the office signs its messages"
+    )
     departments: list[DepartmentEntry] = Field(min_length=1)
     people: list[PersonEntry] = Field(min_length=1)

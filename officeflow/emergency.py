@@ -35,7 +35,7 @@ from models.org import Channel, Department, Person, Role
 from officeflow import clock, events
 from officeflow.db import get_engine, insert_ignore, session_scope
 from officeflow.delivery import DeliveryReport, plan_notice, send_pending
-from officeflow.inputs import InputError, Problem, load_yaml_model
+from officeflow.inputs import InputError, Problem, is_ledger_id, load_yaml_model
 from officeflow.org import department_heads, general_office, people_with_role
 from officeflow.settings import Settings, get_settings
 from officeflow.workdays import get_calendar
@@ -520,7 +520,7 @@ def escalate_due(*, now: dt.datetime | None = None, engine: Engine | None = None
 
 
 def get_incident(session: Session, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id)
+    incident = session.get(Incident, incident_id) if is_ledger_id(incident_id) else None
     if incident is None:
         raise InputError([Problem(("incident",), f"no incident {incident_id}")])
     return incident

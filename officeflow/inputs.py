@@ -14,6 +14,15 @@ from rules.yaml_loader import TextDatesLoader
 
 M = TypeVar("M", bound=BaseModel)
 
+# Ledger ids are INTEGER columns: 32-bit on PostgreSQL. A larger number names no row; looking it
+# up would fail in the driver (SQLite: OverflowError, PostgreSQL: out of range) instead.
+MAX_LEDGER_ID = 2**31 - 1
+
+
+def is_ledger_id(value: int) -> bool:
+    """True when ``value`` can be the id of a ledger row (callers answer "no such row" if not)."""
+    return isinstance(value, int) and 0 < value <= MAX_LEDGER_ID
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -90,6 +99,9 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError([Problem((), f"cannot read file: {exc.strerror}")], source) from exc
+    except UnicodeDecodeError as exc:
+        message = f"cannot read file: not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        raise InputError([Problem((), message)], source) from exc
     try:
         node = yaml.compose(text, Loader=TextDatesLoader)
         data = yaml.load(text, Loader=TextDatesLoader)

@@ -40,7 +40,7 @@ from models.org import Department, Person, Role
 from models.supervision import DecisionSource
 from officeflow import clock, events, supervision
 from officeflow.delivery import DeliveryReport, plan_notice, send_pending
-from officeflow.inputs import InputError, Problem
+from officeflow.inputs import InputError, Problem, is_ledger_id
 from officeflow.org import department_heads, office_name, people_with_role
 from officeflow.settings import get_settings
 from officeflow.workdays import get_calendar
@@ -107,7 +107,7 @@ def is_office_member(session: Session, person_id: str) -> bool:
 
 
 def get_meeting(session: Session, meeting_id: int) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
+    meeting = session.get(Meeting, meeting_id) if is_ledger_id(meeting_id) else None
     if meeting is None:
         raise _fail("meeting", f"no meeting {meeting_id}; `officeflow meeting list` lists them")
     return meeting

@@ -25,7 +25,7 @@ from models.supervision import (
 )
 from officeflow import clock, events
 from officeflow.delivery import plan_notice
-from officeflow.inputs import InputError, Problem
+from officeflow.inputs import InputError, Problem, is_ledger_id
 from officeflow.org import department_heads, people_with_role
 from officeflow.workdays import get_calendar
 from rules.supervision import assignment_deadline
@@ -227,14 +227,14 @@ def supervising_office_staff(session: Session) -> list[str]:
 
 
 def get_decision(session: Session, decision_id: int) -> Decision:
-    decision = session.get(Decision, decision_id)
+    decision = session.get(Decision, decision_id) if is_ledger_id(decision_id) else None
     if decision is None:
         raise InputError([Problem(("decision",), f"no decision {decision_id}")])
     return decision
 
 
 def get_assignment(session: Session, assignment_id: int) -> Assignment:
-    assignment = session.get(Assignment, assignment_id)
+    assignment = session.get(Assignment, assignment_id) if is_ledger_id(assignment_id) else None
     if assignment is None:
         raise InputError([Problem(("assignment",), f"no assignment {assignment_id}")])
     return assignment
@@ -558,7 +558,7 @@ def decide_extension(
     """The issuing leader approves (the deadline moves; history stays) or refuses. Deciding an
     already decided request with the same answer is a no-op, so a resumed run and the CLI can
     both deliver the decision."""
-    request = session.get(ExtensionRequest, request_id)
+    request = session.get(ExtensionRequest, request_id) if is_ledger_id(request_id) else None
     if request is None:
         raise _refuse("request", f"no extension request {request_id}")
     a = get_assignment(session, request.assignment_id)
@@ -614,6 +614,17 @@ def deadline_history(session: Session, assignment_id: int) -> list[ExtensionRequ
             .order_by(ExtensionRequest.id)
         )
     )
+
+
+def check_recipients(session: Session, recipients: list[str]) -> None:
+    """Recipients named by hand (the bulletin's) must be active people of the org."""
+    problems = [
+        Problem(("recipients", i), f"unknown person {person_id!r}")
+        for i, person_id in enumerate(recipients)
+        if (person := session.get(Person, person_id)) is None or not person.active
+    ]
+    if problems:
+        raise InputError(problems)
 
 
 def apply_action(session: Session, action: str, params: dict[str, Any]) -> list[str]:

@@ -36,12 +36,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from models.decision import FIRST_YEAR, LAST_YEAR
 from models.ledger import Notice
 from models.org import Department
 from models.supervision import Assignment, AssignmentStatus, Decision, Light
 from officeflow import clock, events
 from officeflow.db import get_engine, insert_ignore
 from officeflow.delivery import PlannedNotice, reserve_deliveries
+from officeflow.inputs import InputError, Problem
 from officeflow.org import department_heads
 from officeflow.supervision import assignment_context
 from officeflow.workdays import get_calendar
@@ -236,8 +238,14 @@ def run_sweep(
     """Classify, reserve reminders and their deliveries, in one transaction. Sending is left to
     the caller (`send_pending(result.notice_keys)`)."""
     now = now or clock.now()
+    if now.tzinfo is None:  # a naive `now` (the flow's parameter) is the office's time
+        now = now.replace(tzinfo=clock.local_zone())
     calendar = get_calendar()
     today = calendar.local_date(now)
+    if not FIRST_YEAR <= today.year <= LAST_YEAR:
+        # The calendar table spans the assignments' dates and today: refuse a typo'd year
+        # before it fills centuries of days while holding the ledger's write lock.
+        raise InputError([Problem(("now",), f"{today} is outside the years 2000–2099")])
     engine = get_engine()
     if not calendar.is_workday(today):
         reason = f"{today} is not a working day ({calendar.holiday_name(today) or 'weekend'})"

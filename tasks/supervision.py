@@ -14,7 +14,7 @@ from models.org import Role
 from officeflow import clock, db, supervision
 from officeflow.delivery import plan_notice
 from officeflow.org import people_with_role
-from officeflow.supervision import DecisionRecord, apply_action, week_of
+from officeflow.supervision import DecisionRecord, apply_action, check_recipients, week_of
 from officeflow.sweep import (
     SweepResult,
     bulletin_markdown,
@@ -98,6 +98,7 @@ def build_bulletin(start: datetime, end: datetime, recipients: list[str]) -> tup
     """Reserve the bulletin notice for the period (once per period) and return its key and
     Markdown."""
     with db.session_scope() as session:
+        check_recipients(session, recipients)
         markdown = bulletin_markdown(
             bulletin_rows(session, start=start, end=end),
             title="督办通报 Supervision bulletin",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from pydantic import ValidationError
 
 from officeflow.cli import (
     assignment,
@@ -22,7 +23,7 @@ from officeflow.cli import (
     supervise,
 )
 from officeflow.cli.common import console, err_console
-from officeflow.inputs import InputError
+from officeflow.inputs import InputError, problems_from
 
 app = typer.Typer(
     name="officeflow",
@@ -55,7 +56,9 @@ app.command("demo")(stack.demo)
 def main() -> None:
     try:
         app()
-    except InputError as exc:
+    except (InputError, ValidationError) as exc:
+        if isinstance(exc, ValidationError):  # a model built from options (e.g. --title "")
+            exc = InputError(problems_from(exc))
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -27,9 +27,9 @@ def _local(value) -> str:  # type: ignore[no-untyped-def]
 def report(
     file: Path = typer.Argument(..., help="Incident YAML, e.g. examples/incident.yaml"),
     watch: float = typer.Option(
-        0, help="Keep escalating from this process for up to this many minutes"
+        0, min=0, max=24 * 60, help="Keep escalating from this process for up to this many minutes"
     ),
-    poll: float = typer.Option(5, help="Seconds between checks while watching"),
+    poll: float = typer.Option(5, min=0.1, max=3600, help="Seconds between checks while watching"),
 ) -> None:
     """Validate FILE, grade the incident, record it and alert the plan's first group (runs the
     `emergency-response` flow)."""

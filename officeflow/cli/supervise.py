@@ -3,7 +3,7 @@ from __future__ import annotations
 import typer
 
 from officeflow import clock
-from officeflow.cli.common import console
+from officeflow.cli.common import console, fail
 
 
 def supervise(
@@ -17,7 +17,12 @@ def supervise(
     reminders once. Does nothing on non-working days."""
     from flows.supervision import supervision_sweep
 
-    at = clock.parse_instant(now) if now else None
+    at = None
+    if now:
+        try:
+            at = clock.parse_instant(now)
+        except ValueError:
+            fail(f"--now must be a date and time like 2026-09-21T09:00, not {now!r}")
     if at is not None:
         clock.set_now(at)
     result = supervision_sweep(

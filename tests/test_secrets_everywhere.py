@@ -1,0 +1,152 @@
+"""Secrets, across every process: with SMTP credentials and a bot token for every chat channel
+configured, each office process runs in-process against the Prefect API, and no secret turns up
+in the logs, the Prefect artifacts, the Prefect logs, the flow runs' parameters or the ledger."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from flows.emergency import (
+    emergency_response,
+    emergency_watchdog,
+    incident_acknowledge,
+    incident_close,
+)
+from flows.meeting import meeting_preparation, meeting_steps_sweep
+from flows.supervision import decision_implementation, supervision_bulletin, supervision_sweep
+from models.decision import DecisionSpec
+from models.emergency import EscalationRung
+from models.incident import IncidentReport
+from models.ledger import Delivery, DeliveryStatus
+from models.meeting_input import MeetingSpec
+from models.org import Channel, ContactPoint, Person
+from officeflow import clock, db
+from officeflow.mailcatcher import MailCatcher
+from tests.test_secrets import ledger_dump
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRETS = {
+    "smtp_password": "pw-Everywhere-Tr0ub4dor&3",
+    "dingtalk_token": "dtkEVERYWHERE0123456789abcdef",
+    "dingtalk_secret": "SECdingEverywhereSigningKey42",
+    "wecom_key": "wecom-key-everywhere-7f3a9c",
+    "feishu_token": "feishu-hook-everywhere-5d1e",
+    "slack_webhook": "T0EVERY1/B0WHERE2/abcdEVERYWHEREslacktoken",
+}
+HOOK_TOKEN = "hookEVERYWHEREsecret77"
+
+
+def example(name: str) -> Any:
+    return yaml.safe_load((ROOT / "examples" / name).read_text(encoding="utf-8"))
+
+
+def prefect_haystacks() -> dict[str, str]:
+    """Every artifact, every log line and every flow run's parameters the Prefect API holds."""
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts()
+        runs = client.read_flow_runs()
+        logs = client.read_logs()
+    return {
+        "prefect artifacts": "\n".join(f"{a.key} {a.description} {a.data}" for a in artifacts),
+        "prefect flow run parameters": "\n".join(f"{r.name} {r.parameters!r}" for r in runs),
+        "prefect logs": "\n".join(log.message for log in logs),
+        "_counts": f"{len(artifacts)} {len(runs)} {len(logs)}",
+    }
+
+
+def test_no_secret_leaks_from_any_process(
+    org: Any,
+    office_env: Any,
+    webhook_server: Any,
+    prefect_api: None,
+    caplog: Any,
+    capfd: Any,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with MailCatcher(auth=("office", SECRETS["smtp_password"])) as smtp:
+        office_env.set(
+            smtp_host=smtp.host,
+            smtp_port=smtp.port,
+            smtp_user="office",
+            delivery_attempts=1,
+            webhook_url=f"{webhook_server.url}?token={HOOK_TOKEN}",
+            **SECRETS,
+        )
+        with db.session_scope() as s:  # every person reachable on every channel
+            for pid in s.scalars(select(Person.id)):
+                for ch in (Channel.DINGTALK, Channel.WECOM, Channel.FEISHU, Channel.SLACK):
+                    s.merge(ContactPoint(person_id=pid, channel=ch, address=f"{pid}-{ch.value}"))
+                s.merge(ContactPoint(person_id=pid, channel=Channel.WEBHOOK, address=pid))
+
+        # Monday morning: a decision, an emergency, a meeting.
+        clock.set_now("2026-09-21T10:00:00+08:00")
+        decision = decision_implementation(DecisionSpec.model_validate(example("decision.yaml")))
+        assert decision.newly_recorded and decision.notices_sent > 0
+        incident_id = emergency_response(IncidentReport.model_validate(example("incident.yaml")))
+        meeting = meeting_preparation(MeetingSpec.model_validate(example("meeting.yaml")))
+        assert meeting.newly_recorded
+
+        # Nobody acknowledges: the watchdog escalates and reminds of the reporting clock.
+        clock.set_now("2026-09-21T12:30:00+08:00")
+        watched = emergency_watchdog()
+        assert watched.sent > 0
+        with db.session_scope() as s:
+            fired = s.scalars(
+                select(EscalationRung)
+                .where(EscalationRung.incident_id == incident_id)
+                .where(EscalationRung.fired_at.is_not(None))
+                .order_by(EscalationRung.rung)
+            ).all()
+            assert len(fired) >= 2  # the alert and at least one escalation
+            first_alerted = fired[0].recipients[0]
+        assert incident_acknowledge(incident_id, first_alerted) is True
+        incident_close(incident_id, "火已扑灭，现场清理完毕", "sun.li")
+
+        # Later: the supervision sweep lights and reminds; the bulletin goes to the leaders;
+        # the meeting's steps (the topic reminder) fall due.
+        clock.set_now("2026-09-29T10:00:00+08:00")
+        swept = supervision_sweep()
+        assert swept.get("reminders"), swept
+        bulletin = supervision_bulletin()
+        assert bulletin["sent"] > 0
+        clock.set_now("2026-09-29T18:30:00+08:00")
+        steps = meeting_steps_sweep()
+        assert steps.steps_done, steps
+        mails = len(smtp.messages)
+    assert mails > 20  # authenticated SMTP really delivered
+    assert webhook_server.posts  # the reachable webhook really received posts
+
+    # Chat bots cannot be reached from here: those rows failed, with masked errors.
+    with db.session_scope() as s:
+        states = Counter((d.channel, d.status) for d in s.scalars(select(Delivery)).all())
+    for channel in (Channel.DINGTALK, Channel.WECOM, Channel.FEISHU, Channel.SLACK):
+        assert states[(channel, DeliveryStatus.FAILED)] > 0, states
+    assert states[(Channel.EMAIL, DeliveryStatus.SENT)] == mails
+    assert states[(Channel.WEBHOOK, DeliveryStatus.SENT)] > 0
+
+    captured = capfd.readouterr()
+    prefect = prefect_haystacks()
+    counts = prefect.pop("_counts").split()
+    assert all(int(n) > 0 for n in counts), counts  # the API really holds what we search
+    haystacks = {
+        "logs (caplog)": caplog.text,
+        "stdout/stderr": captured.out + captured.err,
+        "ledger": ledger_dump(),
+        **prefect,
+    }
+    ledger = haystacks["ledger"]
+    assert "dingtalk" in ledger and "failed" in ledger  # the dump holds the failed rows
+    assert f"incident-{incident_id}" in haystacks["prefect artifacts"]
+    assert "关于做好国庆假期安全生产工作的批示" in haystacks["prefect flow run parameters"]
+    secrets = [*SECRETS.values(), HOOK_TOKEN]
+    for where, text in haystacks.items():
+        for secret in secrets:
+            assert secret not in text, f"{secret!r} leaked into {where}"
