@@ -1,5 +1,6 @@
 """Concurrent sweeps, the bulletin, the paused extension approval, and the CLI over flows."""
 
+import datetime as dt
 import threading
 import time
 from collections import Counter
@@ -92,9 +93,14 @@ def test_bulletin_counts_per_department_and_is_sent_once(
         )
     clock.set_now("2026-09-24T09:00:00+08:00")
     run_sweep()
+    # Friday 09-25 is the Mid-Autumn Festival: the scheduled bulletin skips the day off…
     clock.set_now("2026-09-25T16:00:00+08:00")
-    first = supervision_bulletin()
-    again = supervision_bulletin()
+    assert supervision_bulletin() == {"skipped": True}
+    assert mail_office.messages == []
+    # …and an explicit period still sends (e.g. the office re-runs it the next working day).
+    clock.set_now("2026-09-28T09:00:00+08:00")
+    first = supervision_bulletin(week_containing=dt.date(2026, 9, 24))
+    again = supervision_bulletin(week_containing=dt.date(2026, 9, 24))
     assert first["sent"] == 5 and again["sent"] == 0  # five leaders, once
     body = mail_office.to("zhou.guoqiang@example.gov.cn")[0].text()
     assert "财政局 | 1 | " in body  # finance: one still open
