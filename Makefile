@@ -7,7 +7,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: run test env lint clean bench system-deps
+.PHONY: run test test-scale env lint clean bench system-deps
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -26,8 +26,14 @@ lint: env
 system-deps:
 	bash scripts/system-deps.sh
 
+# Everything but the scale test (about 12 minutes on 2 cores).
 test: env lint system-deps
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not scale" $(PYTEST_ARGS)
+
+# The scale test: Prefect server and ledger on PostgreSQL, two workers, 70 runs at once
+# (about 10 minutes on 2 cores). CI runs it after `make test`.
+test-scale: env system-deps
+	$(VENV)/bin/pytest -m scale $(PYTEST_ARGS)
 
 bench: env
 	@for b in benchmarks/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done

@@ -25,7 +25,7 @@ from officeflow.stack import LocalStack
 from officeflow.workdays import get_calendar
 from tests.conftest import WebhookServer, org_data, write_yaml
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.scale]
 BIN = Path(sys.executable).parent
 EMERGENCIES, DECISIONS, DEPARTMENTS = 50, 20, 4
 
@@ -153,6 +153,7 @@ def sent_rows() -> list[tuple[str, str, str, str]]:
         ]
 
 
+@pytest.mark.timeout(1500)
 def test_70_runs_on_two_workers_deliver_each_notice_once(scale: Scale) -> None:
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
