@@ -6,12 +6,11 @@ A meeting's life is a list of steps with due times in the ledger (`meeting_steps
 
 from __future__ import annotations
 
-import datetime as dt
-
 from prefect import flow
 from pydantic import BaseModel
 
 from flows.supervision import decision_implementation
+from models.decision import OfficeDateTime
 from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
 from tasks.delivery import deliver_notices
 from tasks.meeting import (
@@ -85,7 +84,7 @@ def meeting_approve_agenda(approval: AgendaApproval, actor: str = "system") -> S
 
 
 @flow(name="meeting-reschedule", log_prints=True)
-def meeting_reschedule(meeting_id: int, to: dt.datetime, actor: str = "system") -> SweepSummary:
+def meeting_reschedule(meeting_id: int, to: OfficeDateTime, actor: str = "system") -> SweepSummary:
     """Move the meeting: pending steps move, invited attendees get an updated invitation."""
     record_reschedule(meeting_id, to, actor)
     sweep = _sweep()

@@ -12,7 +12,7 @@ from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
-from models.decision import DecisionSpec
+from models.decision import DecisionSpec, OfficeDate
 from officeflow import clock
 from officeflow.schedule_guard import skip_if_not_workday
 from officeflow.supervision import week_of
@@ -68,7 +68,7 @@ def supervision_sweep(
 
 @flow(name="supervision-bulletin")
 def supervision_bulletin(
-    week_containing: dt.date | None = None, recipients: list[str] | None = None
+    week_containing: OfficeDate | None = None, recipients: list[str] | None = None
 ) -> dict[str, object]:
     """督办通报: this week's per-department counts, emailed and posted to the leaders (or to
     ``recipients``). Sent once per period, however often it runs."""

@@ -25,6 +25,14 @@ def _office_year(value: dt.date) -> dt.date:
 OfficeDate = Annotated[dt.date, AfterValidator(_office_year)]
 
 
+def _office_instant(value: dt.datetime) -> dt.datetime:
+    _office_year(value.date())
+    return value
+
+
+OfficeDateTime = Annotated[dt.datetime, AfterValidator(_office_instant)]
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -25,8 +25,9 @@ class IncidentReport(BaseModel):
     location: str = Field(min_length=1, max_length=300)
     reported_by: str = Field(min_length=1, max_length=200, description="Who reported it")
     description: str = Field(min_length=1)
-    deaths: int = Field(0, ge=0)
-    serious_injuries: int = Field(0, ge=0)
+    # Bounded so that a typo cannot overflow the ledger's integer columns.
+    deaths: int = Field(0, ge=0, le=1_000_000)
+    serious_injuries: int = Field(0, ge=0, le=1_000_000)
     direct_loss_cny: Decimal = Field(Decimal(0), ge=0, max_digits=18, decimal_places=2)
     department: str = Field(
         pattern=_ID, description="Responsible department (id), which also owns the review"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import hashlib
 import json
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from models.decision import OfficeDate
+from models.decision import OfficeDate, OfficeDateTime
 from models.meeting import MeetingKind
 
 
@@ -57,7 +56,7 @@ class MeetingSpec(_Input):
     title: str = Field(min_length=1, max_length=300, description="Title (会议名称)")
     kind: MeetingKind = Field(MeetingKind.OFFICE, description="Office, special-topic, coordination")
     chair: str = Field(description="Person id of the chair (主持人)")
-    start: dt.datetime = Field(description="Start, with an offset; naive is the office's zone")
+    start: OfficeDateTime = Field(description="Start, with an offset; naive is the office's zone")
     duration_minutes: int = Field(90, ge=10, le=24 * 60)
     venue: str = Field(min_length=1, max_length=300, description="Venue (会议地点)")
     departments: list[str] = Field(
@@ -68,10 +67,10 @@ class MeetingSpec(_Input):
         validate_default=True,
         description="Other attendees (person ids)",
     )
-    topic_deadline: dt.datetime | None = Field(
+    topic_deadline: OfficeDateTime | None = Field(
         None, description="议题征集截止; default: end of office hours 3 working days before"
     )
-    materials_deadline: dt.datetime | None = Field(
+    materials_deadline: OfficeDateTime | None = Field(
         None, description="材料报送截止; default: end of office hours 1 working day before"
     )
     reminders: list[Reminder] = Field(

@@ -64,6 +64,8 @@ def problems_from(exc: ValidationError, node: yaml.Node | None = None) -> list[P
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown field"
+        elif message.startswith("Keys should be strings"):  # e.g. a YAML key `null` or `1`
+            message = "unknown field (field names are text)"
         problems.append(Problem(loc, message, line_of(node, loc)))
     return problems
 

@@ -16,7 +16,7 @@ import pendulum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models.decision import AssignmentSpec, DecisionSpec
+from models.decision import FIRST_YEAR, LAST_YEAR, AssignmentSpec, DecisionSpec
 from models.meeting import (
     AgendaStatus,
     Meeting,
@@ -419,6 +419,8 @@ def reschedule(session: Session, *, meeting_id: int, to: dt.datetime, actor: str
     start = _aware(to)
     if start <= now:
         raise _fail("to", f"the new start {_fmt(start)} is in the past")
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        raise _fail("to", f"the new start {_fmt(start)} is outside the years 2000–2099")
     if start == meeting.start_at:
         return meeting.sequence
     calendar = get_calendar()
