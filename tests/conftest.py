@@ -295,3 +295,18 @@ def prefect_env(prefect_api: None) -> dict[str, str]:
     from prefect.settings import PREFECT_API_URL
 
     return {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
+
+
+# CI runs the same fuzz examples every time (a new random seed must not decide whether a
+# submission lands); locally each run draws new examples. HYPOTHESIS_PROFILE overrides.
+def _hypothesis_profile() -> None:
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, print_blob=True)
+    settings.register_profile("dev", print_blob=True)
+    settings.load_profile(
+        os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+    )
+
+
+_hypothesis_profile()
