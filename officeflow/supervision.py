@@ -295,14 +295,6 @@ def decision_state(session: Session, decision_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def is_open(assignment: Assignment) -> bool:
-    return assignment.status is not AssignmentStatus.CLOSED
-
-
-def _local_day(value: dt.datetime) -> dt.date:
-    return clock.to_local(value).date()
-
-
 # --- the rest of an assignment's life -------------------------------------------------------
 
 
