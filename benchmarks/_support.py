@@ -49,7 +49,7 @@ def org(n_people: int, *, webhook: bool) -> dict[str, Any]:
 
 
 def load(data: dict[str, Any]) -> None:
-    from models.org_file import OrgFile
+    from models.org_input import OrgFile
     from officeflow import db
     from officeflow.org import load_org
     from officeflow.settings import get_settings

@@ -28,7 +28,7 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.emergency import emergency_response
-    from models.incident import IncidentReport
+    from models.emergency_input import IncidentReport
     from officeflow import clock
     from officeflow.settings import reload_settings
 

@@ -12,7 +12,7 @@ from typing import Annotated
 from prefect import flow
 from pydantic import Field
 
-from models.incident import IncidentReport
+from models.emergency_input import IncidentReport
 from officeflow.delivery import DeliveryReport
 from officeflow.emergency import assess
 from tasks.delivery import deliver_notices

@@ -10,7 +10,7 @@ from prefect import flow
 from pydantic import BaseModel
 
 from flows.supervision import decision_implementation
-from models.decision import OfficeDateTime
+from models.common import OfficeDateTime
 from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
 from tasks.delivery import deliver_notices
 from tasks.meeting import (

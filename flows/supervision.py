@@ -12,7 +12,8 @@ from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
-from models.decision import DecisionSpec, OfficeDate
+from models.common import OfficeDate
+from models.supervision_input import DecisionSpec
 from officeflow import clock
 from officeflow.schedule_guard import skip_if_not_workday
 from officeflow.supervision import week_of

@@ -6,14 +6,10 @@ import enum
 import hashlib
 import json
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from models.decision import OfficeDate, OfficeDateTime
+from models.common import OfficeDate, OfficeDateTime, StrictInput
 from models.meeting import MeetingKind
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class ReminderUnit(enum.StrEnum):
@@ -25,7 +21,7 @@ class ReminderUnit(enum.StrEnum):
 _UNIT_LABEL = {ReminderUnit.WORKING_DAYS: "wd", ReminderUnit.HOURS: "h", ReminderUnit.MINUTES: "m"}
 
 
-class Reminder(_Input):
+class Reminder(StrictInput):
     """Remind every attendee this long before the meeting starts."""
 
     before: int = Field(ge=1, le=30 * 24 * 60)
@@ -50,7 +46,7 @@ def _default_reminders() -> list[Reminder]:
     ]
 
 
-class MeetingSpec(_Input):
+class MeetingSpec(StrictInput):
     """A meeting to prepare (办会)."""
 
     title: str = Field(min_length=1, max_length=300, description="Title (会议名称)")
@@ -106,7 +102,7 @@ class MeetingSpec(_Input):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class TopicSubmission(_Input):
+class TopicSubmission(StrictInput):
     """A department's agenda topic (议题)."""
 
     meeting_id: int
@@ -118,7 +114,7 @@ class TopicSubmission(_Input):
     )
 
 
-class AgendaApproval(_Input):
+class AgendaApproval(StrictInput):
     """The chair's or the office's approval of the agenda. Never pre-filled."""
 
     meeting_id: int
@@ -126,7 +122,7 @@ class AgendaApproval(_Input):
     comment: str = Field("", max_length=2000)
 
 
-class ActionItem(_Input):
+class ActionItem(StrictInput):
     """An action item of the minutes: becomes one assignment (交办事项)."""
 
     task: str = Field(min_length=1, max_length=4000)
@@ -144,7 +140,7 @@ class ActionItem(_Input):
         return self
 
 
-class MinutesSpec(_Input):
+class MinutesSpec(StrictInput):
     """会议纪要: what was decided and who does what."""
 
     recorded_by: str = Field(description="Person id of the recorder")

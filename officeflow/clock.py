@@ -54,3 +54,15 @@ def parse_instant(text: str) -> pendulum.DateTime:
 
 def to_local(value: dt.datetime) -> pendulum.DateTime:
     return pendulum.instance(value).in_timezone(local_zone())
+
+
+MINUTE = "YYYY-MM-DD HH:mm"
+DAY = "YYYY-MM-DD"
+
+
+def format_local(value: dt.datetime | None, fmt: str = MINUTE) -> str:
+    """An instant as the office reads it, in its own zone (``""`` for None). The one place
+    that formats local time for people: messages, tables, artifacts, errors."""
+    if value is None:
+        return ""
+    return to_local(value).format(fmt)

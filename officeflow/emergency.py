@@ -29,7 +29,7 @@ from models.emergency import (
     IncidentStatus,
     SituationReport,
 )
-from models.incident import IncidentReport
+from models.emergency_input import IncidentReport
 from models.ledger import Delivery, DeliveryStatus, Event
 from models.org import Channel, Department, Person, Role
 from officeflow import clock, events
@@ -685,8 +685,8 @@ def create_review_assignment(
     """Ask the responsible department for a review (复盘) of the incident: an assignment in the
     supervision process, issued by the department's leader in charge, due in 5 working days.
     Returns the notice keys of the assignment notice."""
-    from models.decision import AssignmentSpec, DecisionSpec
     from models.supervision import DecisionSource
+    from models.supervision_input import AssignmentSpec, DecisionSpec
     from officeflow import supervision
 
     calendar = get_calendar()

@@ -47,6 +47,12 @@ class InputError(ValueError):
         super().__init__("\n".join(p.render(source) for p in self.problems))
 
 
+def input_error(field: str | tuple[str | int, ...], message: str) -> InputError:
+    """The one way to refuse one field: ``raise input_error("verifier", "... is not ...")``."""
+    loc = (field,) if isinstance(field, str) else tuple(field)
+    return InputError([Problem(loc, message)])
+
+
 def format_loc(loc: Sequence[str | int]) -> str:
     out = ""
     for part in loc:

@@ -16,7 +16,7 @@ import pendulum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models.decision import FIRST_YEAR, LAST_YEAR, AssignmentSpec, DecisionSpec
+from models.common import FIRST_YEAR, LAST_YEAR
 from models.meeting import (
     AgendaStatus,
     Meeting,
@@ -38,6 +38,7 @@ from models.meeting_input import (
 )
 from models.org import Department, Person, Role
 from models.supervision import DecisionSource
+from models.supervision_input import AssignmentSpec, DecisionSpec
 from officeflow import clock, events, supervision
 from officeflow.delivery import DeliveryReport, plan_notice, send_pending
 from officeflow.inputs import InputError, Problem, is_ledger_id

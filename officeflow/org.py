@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from models.org import Channel, ContactPoint, Department, Organisation, Person, PersonRole, Role
-from models.org_file import OrgFile
+from models.org_input import OrgFile
 from officeflow import events
 from officeflow.inputs import InputError, Problem, line_of, load_yaml_model
 
@@ -120,6 +120,30 @@ def load_org(session: Session, org: OrgFile, *, actor: str = events.SYSTEM) -> L
 def office_name(session: Session) -> str:
     meta = session.get(Organisation, 1)
     return meta.office_name if meta else "General Office"
+
+
+def active_person(session: Session, person_id: str) -> Person | None:
+    """The person, if they are in the org now (people left out of the org file are inactive)."""
+    person = session.get(Person, person_id)
+    return person if person is not None and person.active else None
+
+
+def roles_of(session: Session, person_id: str) -> set[Role]:
+    """The roles an active person holds; none for an unknown or inactive person."""
+    person = active_person(session, person_id)
+    return {r.role for r in person.roles} if person else set()
+
+
+def is_office_member(session: Session, person_id: str) -> bool:
+    """The general office (办公室): its director, or anyone in the general-office department.
+    An inactive person is no longer a member."""
+    person = active_person(session, person_id)
+    if person is None:
+        return False
+    if Role.OFFICE_DIRECTOR in roles_of(session, person_id):
+        return True
+    dept = session.get(Department, person.department_id)
+    return bool(dept and dept.is_general_office)
 
 
 def people_with_role(session: Session, role: Role, department_id: str | None = None) -> list[str]:

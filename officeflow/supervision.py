@@ -11,7 +11,6 @@ import pendulum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.decision import DecisionSpec
 from models.org import Department, Person, Role
 from models.supervision import (
     Assignment,
@@ -23,6 +22,7 @@ from models.supervision import (
     ProgressReport,
     RequestStatus,
 )
+from models.supervision_input import DecisionSpec
 from officeflow import clock, events
 from officeflow.delivery import plan_notice
 from officeflow.inputs import InputError, Problem, is_ledger_id

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from models.decision import FIRST_YEAR, LAST_YEAR
+from models.common import FIRST_YEAR, LAST_YEAR
 from models.ledger import Notice
 from models.org import Department
 from models.supervision import Assignment, AssignmentStatus, Decision, Light

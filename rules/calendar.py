@@ -16,15 +16,14 @@ import holidays
 import pendulum
 import yaml
 from holidays.countries.china import ChinaStaticHolidays
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
+from models.common import StrictInput
 from rules import yaml_loader
 
 
-class CalendarOverrides(BaseModel):
+class CalendarOverrides(StrictInput):
     """The overrides file. Every list holds ISO dates."""
-
-    model_config = ConfigDict(extra="forbid")
 
     official_years: list[int] = Field(
         default_factory=list,

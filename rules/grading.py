@@ -11,7 +11,9 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from models.common import StrictInput
 
 
 class Grade(enum.StrEnum):
@@ -46,19 +48,15 @@ class Category(enum.StrEnum):
         }[self.value]
 
 
-class Thresholds(BaseModel):
+class Thresholds(StrictInput):
     """The least figures that reach a grade; a missing figure does not count for it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     deaths: int | None = Field(None, ge=1)
     serious_injuries: int | None = Field(None, ge=1)
     direct_loss_cny: Decimal | None = Field(None, gt=0)
 
 
-class GradeTable(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class GradeTable(StrictInput):
     I: Thresholds  # noqa: E741
     II: Thresholds
     III: Thresholds
@@ -76,10 +74,8 @@ class GradeTable(BaseModel):
         return getattr(self, grade.value)  # type: ignore[no-any-return]
 
 
-class GradingMatrix(BaseModel):
+class GradingMatrix(StrictInput):
     """``default`` applies to every category without a table of its own."""
-
-    model_config = ConfigDict(extra="forbid")
 
     default: GradeTable
     categories: dict[Category, GradeTable] = Field(default_factory=dict)

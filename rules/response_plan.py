@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
+from models.common import StrictInput
 from models.org import Channel
 from rules.grading import Grade
 
@@ -62,18 +63,14 @@ def report_label(kind: ReportKind, number: int = 0, locale: str = "zh-CN") -> st
     return f"{label}{number}" if kind is ReportKind.FOLLOW_UP else label
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Rung(_Strict):
+class Rung(StrictInput):
     """Who is added to the group after a missed acknowledgement deadline."""
 
     add: list[Audience] = Field(default_factory=list)
     people: list[str] = Field(default_factory=list, description="Person ids added by name")
 
 
-class ReportingClock(_Strict):
+class ReportingClock(StrictInput):
     """Deadlines counted from the moment the office records the incident; ``None`` = not due."""
 
     phone_within: Duration | None = None
@@ -83,7 +80,7 @@ class ReportingClock(_Strict):
     remind_before: Duration = dt.timedelta(minutes=10)
 
 
-class ClockOverride(_Strict):
+class ClockOverride(StrictInput):
     phone_within: Duration | None = None
     written_within: Duration | None = None
     follow_up_every: Duration | None = None
@@ -91,7 +88,7 @@ class ClockOverride(_Strict):
     remind_before: Duration | None = None
 
 
-class GradePlan(_Strict):
+class GradePlan(StrictInput):
     notify: list[Audience] = Field(min_length=1)
     people: list[str] = Field(default_factory=list)
     channels: list[Channel] | None = Field(None, description="None: every configured channel")
@@ -101,7 +98,7 @@ class GradePlan(_Strict):
     reporting: ReportingClock = Field(default_factory=ReportingClock)
 
 
-class ResponsePlan(_Strict):
+class ResponsePlan(StrictInput):
     grades: dict[Grade, GradePlan]
     jurisdictions: dict[str, dict[Grade, ClockOverride]] = Field(
         default_factory=dict, description="Reporting-clock overrides per jurisdiction and grade"

@@ -9,7 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.logging import get_run_logger
 
 from models.emergency import Incident, IncidentStatus
-from models.incident import IncidentReport
+from models.emergency_input import IncidentReport
 from officeflow import db
 from officeflow import emergency as service
 from rules.grading import GradingMatrix

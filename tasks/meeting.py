@@ -7,8 +7,8 @@ import datetime as dt
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
-from models.decision import DecisionSpec
 from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
+from models.supervision_input import DecisionSpec
 from officeflow import db, events
 from officeflow import meeting as service
 from officeflow.meeting import MeetingRecord, SweepResult

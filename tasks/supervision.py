@@ -9,8 +9,8 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.logging import get_run_logger
 
-from models.decision import DecisionSpec
 from models.org import Role
+from models.supervision_input import DecisionSpec
 from officeflow import clock, db, supervision
 from officeflow.delivery import plan_notice
 from officeflow.org import people_with_role

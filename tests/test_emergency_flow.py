@@ -17,7 +17,7 @@ from flows.emergency import (
     incident_close,
 )
 from models.emergency import EscalationRung, Incident, IncidentStatus
-from models.incident import IncidentReport
+from models.emergency_input import IncidentReport
 from models.ledger import Event
 from models.supervision import Assignment
 from officeflow import clock, db

@@ -12,7 +12,7 @@ from prefect.settings import PREFECT_API_URL
 from sqlalchemy import func, select
 
 from models.emergency import Incident
-from models.incident import IncidentReport
+from models.emergency_input import IncidentReport
 from officeflow import clock, db
 from officeflow import emergency as service
 from officeflow.inputs import InputError, validate_model

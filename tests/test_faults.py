@@ -29,10 +29,10 @@ import psycopg
 import pytest
 from sqlalchemy import event, exc, func, select
 
-from models.decision import DecisionSpec
 from models.ledger import Delivery, DeliveryStatus, Event, Notice
 from models.org import Channel
 from models.supervision import Assignment
+from models.supervision_input import DecisionSpec
 from officeflow import channels, clock, db, ratelimit, supervision
 from officeflow.delivery import plan_notice, retry_failed, send_pending
 from officeflow.mailcatcher import MailCatcher

@@ -27,11 +27,11 @@ from prefect.exceptions import ParameterTypeError, SignatureMismatchError
 from pydantic import ValidationError
 from sqlalchemy import MetaData, text
 
-from models.decision import DecisionSpec
-from models.incident import IncidentReport
+from models.emergency_input import IncidentReport
 from models.meeting import Meeting, MeetingMinutes, MeetingStatus
 from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
-from models.org_file import OrgFile
+from models.org_input import OrgFile
+from models.supervision_input import DecisionSpec
 from officeflow import clock, db, emergency, supervision
 from officeflow import meeting as meetings
 from officeflow.inputs import InputError, validate_model

@@ -20,12 +20,12 @@ from flows.emergency import (
 )
 from flows.meeting import meeting_preparation, meeting_steps_sweep
 from flows.supervision import decision_implementation, supervision_bulletin, supervision_sweep
-from models.decision import DecisionSpec
 from models.emergency import EscalationRung
-from models.incident import IncidentReport
+from models.emergency_input import IncidentReport
 from models.ledger import Delivery, DeliveryStatus
 from models.meeting_input import MeetingSpec
 from models.org import Channel, ContactPoint, Person
+from models.supervision_input import DecisionSpec
 from officeflow import clock, db
 from officeflow.mailcatcher import MailCatcher
 from tests.test_secrets import ledger_dump

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from models.decision import DecisionSpec
 from models.ledger import Delivery, Event, Notice
 from models.supervision import Assignment, Decision, ExtensionRequest, ProgressReport
+from models.supervision_input import DecisionSpec
 from officeflow import clock, db, supervision
 from officeflow.inputs import InputError, validate_model
 from tests.cli_helpers import run_cli

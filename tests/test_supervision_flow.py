@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 
 from flows.supervision import decision_implementation, supervision_sweep
-from models.decision import DecisionSpec
 from models.ledger import Event
 from models.supervision import Assignment, AssignmentStatus, ExtensionRequest
+from models.supervision_input import DecisionSpec
 from officeflow import clock, db, supervision
 from officeflow.delivery import send_pending
 from officeflow.mailcatcher import MailCatcher

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from flows.supervision import assignment_request_extension, supervision_bulletin
-from models.decision import DecisionSpec
 from models.ledger import Delivery
 from models.supervision import Assignment, ExtensionRequest
+from models.supervision_input import DecisionSpec
 from officeflow import clock, db, supervision
 from officeflow.delivery import send_pending
 from officeflow.mailcatcher import MailCatcher

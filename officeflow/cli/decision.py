@@ -6,8 +6,8 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
-from models.decision import DecisionSpec
 from models.supervision import Assignment, Decision
+from models.supervision_input import DecisionSpec
 from officeflow import db, supervision
 from officeflow.cli.common import console
 from officeflow.inputs import load_yaml_model

@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from models.incident import IncidentReport
+from models.emergency_input import IncidentReport
 from officeflow import db
 from officeflow import emergency as service
 from officeflow.cli.common import console

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import EmailStr, Field
 
+from models.common import ID_PATTERN, StrictInput
 from models.org import Role
 
-_ID = r"^[a-z0-9][a-z0-9._-]*$"
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ChatIds(Strict):
+class ChatIds(StrictInput):
     """Chat user ids: the id a bot @-mentions, or the target of a direct message."""
 
     # Lengths match the ledger's columns (contact_points.address is 320 characters).
@@ -28,15 +23,15 @@ class ChatIds(Strict):
     )
 
 
-class DepartmentEntry(Strict):
-    id: str = Field(pattern=_ID, max_length=64)
+class DepartmentEntry(StrictInput):
+    id: str = Field(pattern=ID_PATTERN, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     general_office: bool = Field(False, description="The supervising office (办公室/督查室)")
     leader: str | None = Field(None, description="Person id of the leader in charge (分管领导)")
 
 
-class PersonEntry(Strict):
-    id: str = Field(pattern=_ID, max_length=64)
+class PersonEntry(StrictInput):
+    id: str = Field(pattern=ID_PATTERN, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     department: str
     title: str | None = Field(None, max_length=200)
@@ -46,7 +41,7 @@ class PersonEntry(Strict):
     chat: ChatIds = Field(default_factory=ChatIds)
 
 
-class OrgFile(Strict):
+class OrgFile(StrictInput):
     organisation: str = Field(min_length=1, max_length=200, description="The organisation's name")
     office_name: str | None = Field(
         None, max_length=200, description="How the office signs its messages"

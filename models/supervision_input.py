@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from models.common import OfficeDate, StrictInput
 from models.supervision import DecisionSource, Priority, ReportCycle
 
-# The working-day calendar, the sweep's calendar table and the deadlines are computed day by day
-# between an assignment's dates; a typo like 0206-09-21 would make that span two thousand years.
-FIRST_YEAR, LAST_YEAR = 2000, 2099
 
-
-def _office_year(value: dt.date) -> dt.date:
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValueError(f"{value} is outside the years {FIRST_YEAR}–{LAST_YEAR}")
-    return value
-
-
-OfficeDate = Annotated[dt.date, AfterValidator(_office_year)]
-
-
-def _office_instant(value: dt.datetime) -> dt.datetime:
-    _office_year(value.date())
-    return value
-
-
-OfficeDateTime = Annotated[dt.datetime, AfterValidator(_office_instant)]
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class AssignmentSpec(_Input):
+class AssignmentSpec(StrictInput):
     """One assignment (交办事项): who does what, to what standard, by when."""
 
     lead_department: str = Field(description="Lead department id (牵头单位)")
@@ -66,7 +40,7 @@ class AssignmentSpec(_Input):
         return self
 
 
-class DecisionSpec(_Input):
+class DecisionSpec(StrictInput):
     """A leader's decision (决策事项) broken into assignments."""
 
     title: str = Field(min_length=1, max_length=300)

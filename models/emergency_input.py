@@ -7,18 +7,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
+from models.common import ID_PATTERN, StrictInput
 from officeflow import clock
 from officeflow.settings import get_settings
 from rules.grading import Category, Grade
 
-_ID = r"^[a-z0-9][a-z0-9._-]*$"
 
-
-class IncidentReport(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class IncidentReport(StrictInput):
     title: str = Field(min_length=1, max_length=200)
     category: Category
     occurred_at: dt.datetime = Field(description="When it happened; no offset = the office zone")
@@ -30,7 +27,7 @@ class IncidentReport(BaseModel):
     serious_injuries: int = Field(0, ge=0, le=1_000_000)
     direct_loss_cny: Decimal = Field(Decimal(0), ge=0, max_digits=18, decimal_places=2)
     department: str = Field(
-        pattern=_ID, description="Responsible department (id), which also owns the review"
+        pattern=ID_PATTERN, description="Responsible department (id), which also owns the review"
     )
     affected_departments: list[str] = Field(
         default_factory=list, description="Department ids; the responsible one is always in"

@@ -1,0 +1,55 @@
+"""What every process's inputs share: the strict base model, the id pattern, office dates and
+the one result type of a periodic sweep. No database, no Prefect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+# Ids of departments and people in the org file and in every input that names one.
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+
+# The working-day calendar, the sweep's calendar table and the deadlines are computed day by day
+# between an object's dates; a typo like 0206-09-21 would make that span two thousand years.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+class StrictInput(BaseModel):
+    """The base of every input a person types (a flow form, a YAML file, CLI options): unknown
+    fields are refused, surrounding whitespace is dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _office_year(value: dt.date) -> dt.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"{value} is outside the years {FIRST_YEAR}–{LAST_YEAR}")
+    return value
+
+
+OfficeDate = Annotated[dt.date, AfterValidator(_office_year)]
+
+
+def _office_instant(value: dt.datetime) -> dt.datetime:
+    _office_year(value.date())
+    return value
+
+
+OfficeDateTime = Annotated[dt.datetime, AfterValidator(_office_instant)]
+
+
+class SweepResult(BaseModel):
+    """What one run of a process's periodic step (its *sweep*) did. Every process's sweep
+    returns this, from the service, the task and the flow alike."""
+
+    process: str = Field(description="supervision, emergency, meeting, ...")
+    skipped: bool = False
+    reason: str = Field("", description="Why the sweep did nothing (e.g. not a working day)")
+    counts: dict[str, int] = Field(
+        default_factory=dict, description="What the sweep found or did, by kind"
+    )
+    notice_keys: list[str] = Field(default_factory=list, description="Notices it planned")
+    sent: int = Field(0, description="Deliveries sent by this run")
+    failed: int = Field(0, description="Deliveries that failed in this run")
