@@ -172,7 +172,7 @@ def fill(rows: int, departments: int, now: dt.datetime) -> None:
 
 def timed_sweep(now: dt.datetime) -> tuple[float, dict[str, int]]:
     from officeflow import db
-    from officeflow.sweep import classify_and_select
+    from officeflow.supervision.sweep import classify_and_select
     from officeflow.workdays import get_calendar
 
     cal = get_calendar()

@@ -10,33 +10,29 @@ from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from models.common import OfficeDate
-from models.supervision_input import DecisionSpec
+from models.common import OfficeDate, SweepResult
+from models.supervision_input import ActionResult, BulletinResult, DecisionResult, DecisionSpec
 from officeflow import clock
 from officeflow.schedule_guard import skip_if_not_workday
 from officeflow.supervision import week_of
 from tasks.delivery import deliver_notices
 from tasks.supervision import (
-    build_bulletin,
-    classify_and_reserve,
+    plan_bulletin,
+    plan_supervision_sweep,
     publish_assignment_sheet,
     publish_supervision_artifacts,
-    record_action,
+    record_completion_request,
     record_decision,
+    record_extension_decision,
     record_extension_request,
+    record_progress,
+    record_verification,
 )
 
 
-class DecisionResult(BaseModel):
-    decision_id: int
-    assignment_ids: list[int]
-    newly_recorded: bool
-    notices_sent: int
-
-
-@flow(name="decision-implementation", log_prints=True)
+@flow(name="decision-implementation")
 def decision_implementation(decision: DecisionSpec) -> DecisionResult:
     """Record a leader's decision as assignments with working-day deadlines, notify each owner
     and department head, and publish the assignment sheet (交办单)."""
@@ -56,37 +52,45 @@ def supervision_sweep(
     now: dt.datetime | None = None,
     remind_before_workdays: Annotated[int, Field(ge=0, le=30)] = 3,
     red_repeat_workdays: Annotated[int, Field(ge=1, le=30)] = 1,
-) -> dict[str, object]:
+) -> SweepResult:
     """督查: light every open assignment (green/blue/yellow/red), send each due reminder once,
     publish the open-assignment table and the bulletin. Skips non-working days."""
-    result = classify_and_reserve(now, remind_before_workdays, red_repeat_workdays)
+    result = plan_supervision_sweep(now, remind_before_workdays, red_repeat_workdays)
     if result.skipped:
-        return {"skipped": True, "reason": result.reason}
+        return result
     delivered = deliver_notices(result.notice_keys)
     publish_supervision_artifacts(now)
-    return {"lights": result.lights, "reminders": result.new_reminders, "sent": delivered.sent}
+    return result.model_copy(update={"sent": delivered.sent, "failed": delivered.failed})
 
 
 @flow(name="supervision-bulletin")
 def supervision_bulletin(
     week_containing: OfficeDate | None = None, recipients: list[str] | None = None
-) -> dict[str, object]:
+) -> BulletinResult:
     """督办通报: this week's per-department counts, emailed and posted to the leaders (or to
     ``recipients``). Sent once per period, however often it runs."""
     now = clock.now()
     if week_containing is None and skip_if_not_workday(
         get_run_logger(), now, what="the supervision bulletin"
     ):
-        return {"skipped": True}
+        return BulletinResult(skipped=True, reason="not a working day")
     if week_containing is not None:
         now = clock.parse_instant(f"{week_containing.isoformat()}T12:00:00")
     start, end = week_of(now)
-    key, _ = build_bulletin(start, end, recipients or [])
+    key = plan_bulletin(start, end, recipients or [])
     delivered = deliver_notices([key])
-    return {"notice": key, "sent": delivered.sent}
+    return BulletinResult(notice=key, sent=delivered.sent, failed=delivered.failed)
 
 
 # --- actions the UI can run (the CLI calls the same services) -------------------------------
+
+
+def _delivered(result: ActionResult) -> ActionResult:
+    """Send the action's notices; the result says how many went out."""
+    if not result.notice_keys:
+        return result
+    report = deliver_notices(result.notice_keys)
+    return result.model_copy(update={"notices_sent": report.sent, "notices_failed": report.failed})
 
 
 @flow(name="assignment-report-progress")
@@ -95,12 +99,9 @@ def assignment_report_progress(
     progress: Annotated[int, Field(ge=0, le=100)],
     note: str = "",
     reporter: str | None = None,
-) -> None:
+) -> ActionResult:
     """进展反馈: record the owner's progress (percent) and a note."""
-    record_action(
-        "report",
-        {"assignment_id": assignment_id, "progress": progress, "note": note, "reporter": reporter},
-    )
+    return record_progress(assignment_id, progress, note, reporter)
 
 
 @flow(name="assignment-request-completion")
@@ -108,28 +109,17 @@ def assignment_request_completion(
     assignment_id: int,
     evidence: Annotated[str, Field(min_length=1)],
     requested_by: str | None = None,
-) -> int:
+) -> ActionResult:
     """办结申请: the owner submits evidence; the supervising office is asked to verify."""
-    keys = record_action(
-        "request-completion",
-        {"assignment_id": assignment_id, "evidence": evidence, "requested_by": requested_by},
-    )
-    return deliver_notices(keys).sent
+    return _delivered(record_completion_request(assignment_id, evidence, requested_by))
 
 
 @flow(name="assignment-verify")
-def assignment_verify(assignment_id: int, accept: bool, verifier: str, comment: str = "") -> int:
+def assignment_verify(
+    assignment_id: int, accept: bool, verifier: str, comment: str = ""
+) -> ActionResult:
     """核验: accept closes the assignment (销号); reject sends it back with the comment."""
-    keys = record_action(
-        "verify",
-        {
-            "assignment_id": assignment_id,
-            "accept": accept,
-            "verifier": verifier,
-            "comment": comment,
-        },
-    )
-    return deliver_notices(keys).sent
+    return _delivered(record_verification(assignment_id, accept, comment, verifier))
 
 
 class ExtensionDecision(RunInput):
@@ -155,17 +145,17 @@ def assignment_request_extension(
             "and leaves the decision to `officeflow assignment decide-extension`.",
         ),
     ] = 0,
-) -> str:
+) -> ActionResult:
     """延期申请: record the request and ask the issuing leader. With a wait, the run pauses for a
     typed decision (resume it in the UI); on timeout the request stays pending in the ledger."""
     waiting = str(flow_run.id) if wait_for_decision_hours and flow_run.id else None
-    request_id, key = record_extension_request(
-        assignment_id, new_due_date, reason, requested_by, waiting
+    requested = _delivered(
+        record_extension_request(assignment_id, new_due_date, reason, requested_by, waiting)
     )
-    deliver_notices([key])
     if not wait_for_decision_hours:
-        return f"extension request {request_id} awaits the issuing leader"
-    logger = get_run_logger()
+        return requested
+    request_id = requested.request_id
+    assert request_id is not None
     try:
         answer = pause_flow_run(
             wait_for_input=ExtensionDecision,
@@ -173,7 +163,7 @@ def assignment_request_extension(
             key=f"extension-{request_id}",
         )
     except FlowPauseTimeout:
-        logger.warning(
+        get_run_logger().warning(
             "no decision within %s h; request %s stays pending: decide with "
             "`officeflow assignment decide-extension %s --approve|--refuse --as LEADER`",
             wait_for_decision_hours,
@@ -181,31 +171,14 @@ def assignment_request_extension(
             request_id,
         )
         raise
-    keys = record_action(
-        "decide-extension",
-        {
-            "request_id": request_id,
-            "approve": answer.approve,
-            "decided_by": answer.decided_by,
-            "comment": answer.comment,
-        },
+    return _delivered(
+        record_extension_decision(request_id, answer.approve, answer.decided_by, answer.comment)
     )
-    deliver_notices(keys)
-    return f"extension request {request_id} {'approved' if answer.approve else 'refused'}"
 
 
 @flow(name="assignment-decide-extension")
 def assignment_decide_extension(
     request_id: int, approve: bool, decided_by: str, comment: str = ""
-) -> int:
+) -> ActionResult:
     """The issuing leader approves (the deadline moves) or refuses an extension request."""
-    keys = record_action(
-        "decide-extension",
-        {
-            "request_id": request_id,
-            "approve": approve,
-            "decided_by": decided_by,
-            "comment": comment,
-        },
-    )
-    return deliver_notices(keys).sent
+    return _delivered(record_extension_decision(request_id, approve, decided_by, comment))

@@ -48,8 +48,14 @@ class SweepResult(BaseModel):
     skipped: bool = False
     reason: str = Field("", description="Why the sweep did nothing (e.g. not a working day)")
     counts: dict[str, int] = Field(
-        default_factory=dict, description="What the sweep found or did, by kind"
+        default_factory=dict,
+        description="What the sweep found or did, keyed '<kind>:<name>', e.g. 'reminder:red'",
     )
     notice_keys: list[str] = Field(default_factory=list, description="Notices it planned")
     sent: int = Field(0, description="Deliveries sent by this run")
     failed: int = Field(0, description="Deliveries that failed in this run")
+
+    def tally(self, kind: str) -> dict[str, int]:
+        """The counts of one kind, e.g. ``tally("reminder") == {"red": 2, "blue": 1}``."""
+        prefix = f"{kind}:"
+        return {k[len(prefix) :]: v for k, v in self.counts.items() if k.startswith(prefix)}

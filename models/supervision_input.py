@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from models.common import OfficeDate, StrictInput
 from models.supervision import DecisionSource, Priority, ReportCycle
@@ -55,3 +55,42 @@ class DecisionSpec(StrictInput):
     def fingerprint(self) -> str:
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- results: what the supervision flows and tasks return ----------------------------------
+
+
+class DecisionRecord(BaseModel):
+    """A decision as recorded: new, or found again by its fingerprint."""
+
+    decision_id: int
+    assignment_ids: list[int]
+    created: bool
+    notice_keys: list[str] = Field(default_factory=list)
+
+
+class DecisionResult(BaseModel):
+    decision_id: int
+    assignment_ids: list[int]
+    newly_recorded: bool
+    notices_sent: int
+
+
+class ActionResult(BaseModel):
+    """One action on an assignment: what it became and what was sent."""
+
+    assignment_id: int
+    action: str = Field(description="progress, completion_requested, closed, ...")
+    status: str = Field(description="The assignment's status afterwards")
+    request_id: int | None = Field(None, description="The completion or extension request")
+    notice_keys: list[str] = Field(default_factory=list)
+    notices_sent: int = 0
+    notices_failed: int = 0
+
+
+class BulletinResult(BaseModel):
+    skipped: bool = False
+    reason: str = ""
+    notice: str | None = None
+    sent: int = 0
+    failed: int = 0

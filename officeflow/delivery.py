@@ -379,10 +379,3 @@ def retry_failed(
         due_only=due_only,
         stale_after=stale_after,
     )
-
-
-def status_counts(session: Session, keys: Sequence[str] | None = None) -> dict[str, int]:
-    stmt = select(Delivery.status, func.count()).group_by(Delivery.status)
-    if keys is not None:
-        stmt = stmt.where(Delivery.notice_key.in_(list(keys)))
-    return {str(status): count for status, count in session.execute(stmt)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import task
 from prefect.logging import get_run_logger
 
-from officeflow.delivery import DeliveryReport, retry_failed, send_pending
+from officeflow.delivery import DeliveryReport, send_pending
 
 
 @task(name="deliver-notices", retries=0)
@@ -23,12 +23,4 @@ def deliver_notices(keys: list[str]) -> DeliveryReport:
     )
     for error in report.errors[:5]:
         logger.warning("delivery failed: %s", error)
-    return report
-
-
-@task(name="retry-failed-deliveries")
-def retry_failed_deliveries() -> DeliveryReport:
-    """Resend failed deliveries whose backoff has passed."""
-    report = retry_failed(due_only=True)
-    get_run_logger().info("retried: sent %d, still failing %d", report.sent, report.failed)
     return report

@@ -1,27 +1,17 @@
-"""督查督办 side effects as Prefect tasks: ledger writes and artifacts."""
+"""督查督办 side effects as Prefect tasks: one task per action, each in one transaction, plus
+the sweep and the artifacts."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.logging import get_run_logger
 
-from models.org import Role
-from models.supervision_input import DecisionSpec
+from models.common import SweepResult
+from models.supervision_input import ActionResult, DecisionRecord, DecisionSpec
 from officeflow import clock, db, supervision
-from officeflow.delivery import plan_notice
-from officeflow.org import people_with_role
-from officeflow.supervision import DecisionRecord, apply_action, check_recipients, week_of
-from officeflow.sweep import (
-    SweepResult,
-    bulletin_markdown,
-    bulletin_rows,
-    open_assignments_table,
-    run_sweep,
-)
 
 
 @task(name="record-decision")
@@ -44,12 +34,15 @@ def publish_assignment_sheet(decision_id: int) -> str:
     return key
 
 
-@task(name="classify-and-reserve-reminders")
-def classify_and_reserve(
+# --- the sweep and the bulletin ---------------------------------------------------------------
+
+
+@task(name="plan-supervision-sweep")
+def plan_supervision_sweep(
     now: datetime | None, remind_before_workdays: int, red_repeat_workdays: int
 ) -> SweepResult:
     """Set-based: light every open assignment, reserve each due reminder once."""
-    result = run_sweep(
+    result = supervision.run_sweep(
         now=now,
         remind_before_workdays=remind_before_workdays,
         red_repeat_workdays=red_repeat_workdays,
@@ -58,23 +51,17 @@ def classify_and_reserve(
     if result.skipped:
         logger.info("skipped: %s; no reminders are sent on non-working days", result.reason)
     else:
-        logger.info("lights %s; new reminders %s", result.lights, result.new_reminders)
+        logger.info("lights %s; new reminders %s", result.tally("light"), result.tally("reminder"))
     return result
 
 
 @task(name="publish-supervision-artifacts")
 def publish_supervision_artifacts(now: datetime | None = None) -> None:
     """The table of open assignments and the Markdown bulletin (督办通报) of this week."""
-    now = now or clock.now()
-    start, end = week_of(now)
+    start, end = supervision.week_of(now or clock.now())
     with db.session_scope() as session:
-        rows = open_assignments_table(session)
-        markdown = bulletin_markdown(
-            bulletin_rows(session, start=start, end=end),
-            title="督办通报 Supervision bulletin",
-            start=start,
-            end=end,
-        )
+        rows = supervision.open_assignments_table(session)
+        markdown = supervision.week_markdown(session, start, end)
     create_table_artifact(
         key="open-assignments",
         table=rows or [{"id": "—", "light": "no open assignments"}],
@@ -85,40 +72,65 @@ def publish_supervision_artifacts(now: datetime | None = None) -> None:
     )
 
 
-@task(name="record-assignment-action")
-def record_action(action: str, params: dict[str, Any]) -> list[str]:
-    """One assignment action (progress, completion, verification, extension) in one
-    transaction; returns the notice keys to deliver."""
+@task(name="plan-bulletin")
+def plan_bulletin(start: datetime, end: datetime, recipients: list[str]) -> str:
+    """Reserve the bulletin notice for the period (once per period) and publish it; returns the
+    notice key."""
     with db.session_scope() as session:
-        return apply_action(session, action, params)
-
-
-@task(name="build-bulletin")
-def build_bulletin(start: datetime, end: datetime, recipients: list[str]) -> tuple[str, str]:
-    """Reserve the bulletin notice for the period (once per period) and return its key and
-    Markdown."""
-    with db.session_scope() as session:
-        check_recipients(session, recipients)
-        markdown = bulletin_markdown(
-            bulletin_rows(session, start=start, end=end),
-            title="督办通报 Supervision bulletin",
-            start=start,
-            end=end,
-        )
-        key = f"bulletin:{clock.to_local(start).date()}:{clock.to_local(end).date()}"
-        plan_notice(
-            session,
-            key=key,
-            template="supervision_bulletin",
-            object_type="bulletin",
-            object_id=key,
-            recipients=recipients or people_with_role(session, Role.LEADER),
-            context={"bulletin": markdown, "start": start, "end": end - timedelta(seconds=1)},
-        )
+        key, markdown = supervision.plan_bulletin(session, start, end, recipients)
     create_markdown_artifact(
         key="supervision-bulletin", markdown=markdown, description="督办通报 sent to leaders"
     )
-    return key, markdown
+    return key
+
+
+# --- one task per assignment action -----------------------------------------------------------
+
+
+@task(name="record-progress")
+def record_progress(
+    assignment_id: int, progress: int, note: str, reporter: str | None
+) -> ActionResult:
+    with db.session_scope() as session:
+        report = supervision.report_progress(
+            session, assignment_id=assignment_id, progress=progress, note=note, reporter=reporter
+        )
+        status = supervision.get_assignment(session, report.assignment_id).status
+    return ActionResult(assignment_id=assignment_id, action="progress", status=status.value)
+
+
+@task(name="record-completion-request")
+def record_completion_request(
+    assignment_id: int, evidence: str, requested_by: str | None
+) -> ActionResult:
+    with db.session_scope() as session:
+        request, key = supervision.request_completion(
+            session, assignment_id=assignment_id, evidence=evidence, requested_by=requested_by
+        )
+    return ActionResult(
+        assignment_id=assignment_id,
+        action="completion_requested",
+        status="completion_requested",
+        request_id=request.id,
+        notice_keys=[key],
+    )
+
+
+@task(name="record-verification")
+def record_verification(
+    assignment_id: int, accept: bool, comment: str, verifier: str
+) -> ActionResult:
+    with db.session_scope() as session:
+        key = supervision.verify_completion(
+            session, assignment_id=assignment_id, accept=accept, comment=comment, verifier=verifier
+        )
+        status = supervision.get_assignment(session, assignment_id).status
+    return ActionResult(
+        assignment_id=assignment_id,
+        action="closed" if accept else "completion_rejected",
+        status=status.value,
+        notice_keys=[key],
+    )
 
 
 @task(name="record-extension-request")
@@ -128,7 +140,7 @@ def record_extension_request(
     reason: str,
     requested_by: str,
     waiting_run_id: str | None,
-) -> tuple[int, str]:
+) -> ActionResult:
     with db.session_scope() as session:
         request, key = supervision.request_extension(
             session,
@@ -138,4 +150,29 @@ def record_extension_request(
             requested_by=requested_by,
         )
         request.waiting_run_id = waiting_run_id
-        return request.id, key
+        status = supervision.get_assignment(session, assignment_id).status
+    return ActionResult(
+        assignment_id=assignment_id,
+        action="extension_requested",
+        status=status.value,
+        request_id=request.id,
+        notice_keys=[key],
+    )
+
+
+@task(name="record-extension-decision")
+def record_extension_decision(
+    request_id: int, approve: bool, decided_by: str, comment: str
+) -> ActionResult:
+    with db.session_scope() as session:
+        request, key = supervision.decide_extension(
+            session, request_id=request_id, approve=approve, decided_by=decided_by, comment=comment
+        )
+        status = supervision.get_assignment(session, request.assignment_id).status
+    return ActionResult(
+        assignment_id=request.assignment_id,
+        action="extension_" + ("approved" if approve else "refused"),
+        status=status.value,
+        request_id=request_id,
+        notice_keys=[key] if key else [],
+    )

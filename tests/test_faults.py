@@ -36,7 +36,7 @@ from models.supervision_input import DecisionSpec
 from officeflow import channels, clock, db, ratelimit, supervision
 from officeflow.delivery import plan_notice, retry_failed, send_pending
 from officeflow.mailcatcher import MailCatcher
-from officeflow.sweep import run_sweep
+from officeflow.supervision import run_sweep
 from tests.cli_helpers import run_cli
 from tests.conftest import ROOT, both_backends
 
@@ -343,7 +343,7 @@ def _sweep_completes_with_exact_counts(mail: MailCatcher, before: dict[str, Any]
     assert _snapshot() == before, "the failed sweep left a partial write"
     assert mail.messages == []
     result = run_sweep()
-    assert result.new_reminders == EXPECTED_REMINDERS
+    assert result.tally("reminder") == EXPECTED_REMINDERS
     report = send_pending(result.notice_keys)
     assert (report.sent, report.failed) == (EXPECTED_MAILS, 0)
     assert run_sweep().notice_keys == []  # the next sweep finds nothing new

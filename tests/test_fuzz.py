@@ -545,13 +545,12 @@ def _action_flows(ids: dict[str, int]) -> dict[str, tuple[Any, dict[str, Any], C
     from flows import emergency as ef
     from flows import meeting as mf
     from flows import supervision as sf
-    from officeflow.delivery import plan_notice
-    from officeflow.sweep import run_sweep
+    from officeflow.supervision import run_sweep
 
-    def action(name: str) -> Callable[..., Any]:
+    def action(service: Callable[..., Any]) -> Callable[..., Any]:
         def run(**params: Any) -> Any:
             with db.session_scope() as s:
-                return supervision.apply_action(s, name, params)
+                return service(s, **params)
 
         return run
 
@@ -577,18 +576,9 @@ def _action_flows(ids: dict[str, int]) -> dict[str, tuple[Any, dict[str, Any], C
         if week_containing is not None:
             now = clock.parse_instant(f"{week_containing.isoformat()}T12:00:00")
         start, end = supervision.week_of(now)
-        # build-bulletin's ledger part (its artifact needs a flow run's API)
+        # plan-bulletin's ledger part (its artifact needs a flow run's API)
         with db.session_scope() as s:
-            supervision.check_recipients(s, recipients or [])
-            plan_notice(
-                s,
-                key=f"bulletin:{start.date()}:{end.date()}",
-                template="supervision_bulletin",
-                object_type="bulletin",
-                object_id="fuzz",
-                recipients=recipients or ["wang.haitao"],
-                context={"bulletin": "x", "start": start, "end": end},
-            )
+            supervision.plan_bulletin(s, start, end, recipients or [])
 
     def acknowledge(incident_id: int, person_id: str) -> Any:
         with db.session_scope() as s:
@@ -611,17 +601,17 @@ def _action_flows(ids: dict[str, int]) -> dict[str, tuple[Any, dict[str, Any], C
         "assignment-report-progress": (
             sf.assignment_report_progress,
             {"assignment_id": 2, "progress": 40, "note": "进行中", "reporter": "cao.yan"},
-            action("report"),
+            action(supervision.report_progress),
         ),
         "assignment-request-completion": (
             sf.assignment_request_completion,
             {"assignment_id": 2, "evidence": "台账", "requested_by": "cao.yan"},
-            action("request-completion"),
+            action(supervision.request_completion),
         ),
         "assignment-verify": (
             sf.assignment_verify,
             {"assignment_id": 1, "accept": False, "verifier": "sun.li", "comment": "补充"},
-            action("verify"),
+            action(supervision.verify_completion),
         ),
         "assignment-request-extension": (
             sf.assignment_request_extension,
@@ -637,7 +627,7 @@ def _action_flows(ids: dict[str, int]) -> dict[str, tuple[Any, dict[str, Any], C
         "assignment-decide-extension": (
             sf.assignment_decide_extension,
             {"request_id": ids["request"], "approve": False, "decided_by": "chen.zhiqiang"},
-            action("decide-extension"),
+            action(supervision.decide_extension),
         ),
         "supervision-sweep": (
             sf.supervision_sweep,

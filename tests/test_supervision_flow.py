@@ -13,7 +13,7 @@ from models.supervision_input import DecisionSpec
 from officeflow import clock, db, supervision
 from officeflow.delivery import send_pending
 from officeflow.mailcatcher import MailCatcher
-from officeflow.sweep import run_sweep
+from officeflow.supervision import run_sweep
 from tests.cli_helpers import run_cli
 from tests.conftest import both_backends
 
@@ -47,11 +47,10 @@ SPEC = {
 def sweep_on(day: str, *, via_flow: bool = False) -> dict[str, int]:
     clock.set_now(f"{day}T09:00:00+08:00")
     if via_flow:
-        out = supervision_sweep()
-        return dict(out.get("reminders", {}))  # type: ignore[arg-type]
+        return supervision_sweep().tally("reminder")
     result = run_sweep()
     send_pending(result.notice_keys)
-    return result.new_reminders
+    return result.tally("reminder")
 
 
 def mail(catcher: MailCatcher) -> Counter[tuple[str, str]]:

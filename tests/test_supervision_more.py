@@ -15,7 +15,7 @@ from models.supervision_input import DecisionSpec
 from officeflow import clock, db, supervision
 from officeflow.delivery import send_pending
 from officeflow.mailcatcher import MailCatcher
-from officeflow.sweep import run_sweep
+from officeflow.supervision import run_sweep
 from tests.cli_helpers import run_cli
 from tests.conftest import ROOT, both_backends
 
@@ -95,13 +95,13 @@ def test_bulletin_counts_per_department_and_is_sent_once(
     run_sweep()
     # Friday 09-25 is the Mid-Autumn Festival: the scheduled bulletin skips the day off…
     clock.set_now("2026-09-25T16:00:00+08:00")
-    assert supervision_bulletin() == {"skipped": True}
+    assert supervision_bulletin().skipped
     assert mail_office.messages == []
     # …and an explicit period still sends (e.g. the office re-runs it the next working day).
     clock.set_now("2026-09-28T09:00:00+08:00")
     first = supervision_bulletin(week_containing=dt.date(2026, 9, 24))
     again = supervision_bulletin(week_containing=dt.date(2026, 9, 24))
-    assert first["sent"] == 5 and again["sent"] == 0  # five leaders, once
+    assert first.sent == 5 and again.sent == 0  # five leaders, once
     body = mail_office.to("zhou.guoqiang@example.gov.cn")[0].text()
     assert "财政局 | 1 | " in body  # finance: one still open
     assert "| 1 | 1 | 100% |" in body  # one closed, on time

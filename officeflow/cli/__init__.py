@@ -20,7 +20,6 @@ from officeflow.cli import (
     org,
     outbox,
     stack,
-    supervise,
 )
 from officeflow.cli.common import console, err_console
 from officeflow.inputs import InputError, problems_from
@@ -45,8 +44,6 @@ app.add_typer(decision.app, name="decision")
 app.add_typer(assignment.app, name="assignment")
 app.add_typer(incident.app, name="incident")
 app.add_typer(meeting.app, name="meeting")
-app.command("supervise")(supervise.supervise)
-app.command("bulletin")(supervise.bulletin)
 app.command("outbox")(outbox.outbox)
 app.add_typer(deployments.app, name="deployments")
 app.command("up")(stack.up)

@@ -4,11 +4,14 @@ import typer
 from rich.table import Table
 
 from officeflow import clock, db, events, supervision
-from officeflow.cli.common import console, parse_date, warn
+from officeflow.cli.common import actor_option, check_first, console, fail, parse_date, warn
 from officeflow.delivery import send_pending
 
 app = typer.Typer(
-    help="An assignment's life: progress, completion and verification (销号), extensions.",
+    help=(
+        "An assignment's life: progress, completion and verification (销号), extensions; the "
+        "supervision sweep and the weekly bulletin."
+    ),
     no_args_is_help=True,
 )
 
@@ -26,7 +29,7 @@ def report(
     assignment_id: int = typer.Argument(..., help="Assignment id"),
     progress: int = typer.Option(..., "--progress", help="Percent done, 0–100"),
     note: str = typer.Option("", "--note", help="What was done"),
-    reporter: str | None = typer.Option(None, "--as", help="Who reports (default: the owner)"),
+    reporter: str | None = actor_option("Who reports (default: the owner)", None),
 ) -> None:
     """进展反馈: record progress on an open assignment."""
     with db.session_scope() as session:
@@ -40,7 +43,7 @@ def report(
 def complete(
     assignment_id: int = typer.Argument(...),
     evidence: str = typer.Option(..., "--evidence", help="What shows the standard is met"),
-    requested_by: str | None = typer.Option(None, "--as", help="Default: the owner"),
+    requested_by: str | None = actor_option("Who asks (default: the owner)", None),
 ) -> None:
     """办结申请: ask the supervising office to verify and close."""
     with db.session_scope() as session:
@@ -56,7 +59,7 @@ def verify(
     assignment_id: int = typer.Argument(...),
     accept: bool = typer.Option(..., "--accept/--reject", help="Close it, or send it back"),
     comment: str = typer.Option("", "--comment"),
-    verifier: str = typer.Option(..., "--as", help="A person of the supervising office"),
+    verifier: str = actor_option("A person of the supervising office"),
 ) -> None:
     """核验: --accept closes the assignment (销号); --reject returns it to the owner."""
     with db.session_scope() as session:
@@ -72,7 +75,7 @@ def request_extension(
     assignment_id: int = typer.Argument(...),
     to: str = typer.Option(..., "--to", help="New deadline date (ISO), a working day"),
     reason: str = typer.Option(..., "--reason"),
-    requested_by: str = typer.Option(..., "--as", help="A person of the lead department"),
+    requested_by: str = actor_option("A person of the lead department"),
 ) -> None:
     """延期申请: ask the issuing leader to move the deadline."""
     with db.session_scope() as session:
@@ -92,7 +95,7 @@ def request_extension(
 def decide_extension(
     request_id: int = typer.Argument(..., help="Extension request id"),
     approve: bool = typer.Option(..., "--approve/--refuse"),
-    decided_by: str = typer.Option(..., "--as", help="The issuing leader"),
+    decided_by: str = actor_option("The issuing leader"),
     comment: str = typer.Option("", "--comment"),
 ) -> None:
     """The issuing leader approves (the deadline moves, history kept) or refuses. A run paused
@@ -131,7 +134,7 @@ def show(assignment_id: int = typer.Argument(...)) -> None:
             f"[bold]Assignment {a.id}[/] of decision {a.decision_id} ({a.decision.title})\n"
             f"task: {a.task}\nstandard: {a.acceptance_standard}\n"
             f"department: {a.lead_department_id}  owner: {a.owner_id}\n"
-            f"due: {clock.to_local(a.due_at).format('YYYY-MM-DD HH:mm')}  status: "
+            f"due: {clock.format_local(a.due_at)}  status: "
             f"{a.status.value}  progress: {a.progress}%  light: {a.light.value}  "
             f"escalations: {a.red_count}" + (f"\nsource: {a.source_ref}" if a.source_ref else ""),
             highlight=False,
@@ -144,8 +147,8 @@ def show(assignment_id: int = typer.Argument(...)) -> None:
             for r in history:
                 t.add_row(
                     str(r.id),
-                    clock.to_local(r.old_due_at).format("YYYY-MM-DD"),
-                    clock.to_local(r.new_due_at).format("YYYY-MM-DD"),
+                    clock.format_local(r.old_due_at, clock.DAY),
+                    clock.format_local(r.new_due_at, clock.DAY),
                     r.status.value,
                     r.decided_by or "",
                     r.reason,
@@ -155,5 +158,57 @@ def show(assignment_id: int = typer.Argument(...)) -> None:
         for col in ("at", "actor", "action"):
             log.add_column(col)
         for e in events.history(session, object_type="assignment", object_id=assignment_id):
-            log.add_row(clock.to_local(e.at).format("YYYY-MM-DD HH:mm"), e.actor, e.action)
+            log.add_row(clock.format_local(e.at), e.actor, e.action)
         console.print(log)
+
+
+@app.command()
+def sweep(
+    now: str | None = typer.Option(
+        None, "--now", help="Run as of this time (ISO; default: the clock), e.g. for a replay"
+    ),
+    remind_before_workdays: int = typer.Option(
+        3, min=0, max=30, help="Blue when due within N workdays"
+    ),
+    red_repeat_workdays: int = typer.Option(1, min=1, max=30, help="Repeat red every N workdays"),
+) -> None:
+    """督查: run the supervision-sweep flow: light every open assignment and send the due
+    reminders once. Does nothing on non-working days."""
+    at = None
+    if now:
+        try:
+            at = clock.parse_instant(now)
+        except ValueError:
+            fail(f"--now must be a date and time like 2026-09-21T09:00, not {now!r}")
+    check_first(lambda _session: supervision.sweep_time(at))
+    if at is not None:
+        clock.set_now(at)
+    from flows.supervision import supervision_sweep
+
+    result = supervision_sweep(
+        now=at,
+        remind_before_workdays=remind_before_workdays,
+        red_repeat_workdays=red_repeat_workdays,
+    )
+    if result.skipped:
+        console.print(f"sweep skipped: {result.reason}", highlight=False)
+        return
+    console.print(
+        f"lights {result.tally('light')}; new reminders {result.tally('reminder')}; "
+        f"sent {result.sent}" + (f", failed {result.failed}" if result.failed else ""),
+        highlight=False,
+    )
+
+
+@app.command()
+def bulletin(
+    week: str | None = typer.Option(None, "--week", help="A date in the week (default: now)"),
+) -> None:
+    """督办通报: send this week's bulletin to the leaders (once per week)."""
+    from flows.supervision import supervision_bulletin
+
+    result = supervision_bulletin(week_containing=parse_date(week, "--week") if week else None)
+    if result.skipped:
+        console.print(f"bulletin skipped: {result.reason}", highlight=False)
+    else:
+        console.print(f"bulletin {result.notice}: sent {result.sent}", highlight=False)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models.supervision import Assignment, Decision
 from models.supervision_input import DecisionSpec
 from officeflow import db, supervision
-from officeflow.cli.common import console
+from officeflow.cli.common import check_first, console
 from officeflow.inputs import load_yaml_model
 
 app = typer.Typer(help="Decisions (决策事项) and their assignments.", no_args_is_help=True)
@@ -23,8 +23,7 @@ def create(
     working-day deadlines, notify owners and department heads, publish the 交办单.
     Submitting the same file again records and sends nothing new."""
     spec, _ = load_yaml_model(file, DecisionSpec)
-    with db.session_scope() as session:  # refuse bad references before starting a flow run
-        supervision.check_decision(session, spec)
+    check_first(lambda session: supervision.check_decision(session, spec), str(file))
     from flows.supervision import decision_implementation
 
     result = decision_implementation(spec)

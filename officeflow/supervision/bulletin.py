@@ -1,0 +1,131 @@
+"""The weekly supervision bulletin (督办通报): per-department counts, planned once per week."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pendulum
+from sqlalchemy import and_, func, not_, select
+from sqlalchemy.orm import Session
+
+from models.org import Department, Person, Role
+from models.supervision import Assignment, AssignmentStatus, Light
+from officeflow import clock
+from officeflow.delivery import plan_notice
+from officeflow.inputs import InputError, Problem
+from officeflow.org import people_with_role
+
+TITLE = "督办通报 Supervision bulletin"
+
+
+def week_of(now: dt.datetime) -> tuple[pendulum.DateTime, pendulum.DateTime]:
+    """Monday 00:00 to next Monday 00:00, local, of the week containing ``now``."""
+    start = clock.to_local(now).start_of("week")
+    return start, start.add(weeks=1)
+
+
+@dataclass
+class BulletinRow:
+    department: str
+    name: str
+    open: int
+    due_soon: int
+    overdue: int
+    closed: int
+    closed_on_time: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.closed_on_time / self.closed if self.closed else None
+
+
+def bulletin_rows(session: Session, *, start: dt.datetime, end: dt.datetime) -> list[BulletinRow]:
+    """Per department: open, due soon (blue), overdue (red) now; closed and closed on time
+    within [start, end)."""
+    is_open = Assignment.status != AssignmentStatus.CLOSED
+    closed_in = and_(
+        Assignment.status == AssignmentStatus.CLOSED,
+        Assignment.closed_at >= start,
+        Assignment.closed_at < end,
+    )
+    rows = session.execute(
+        select(
+            Department.id,
+            Department.name,
+            func.count().filter(is_open),
+            func.count().filter(and_(is_open, Assignment.light == Light.BLUE.value)),
+            func.count().filter(and_(is_open, Assignment.light == Light.RED.value)),
+            func.count().filter(closed_in),
+            func.count().filter(and_(closed_in, not_(Assignment.closed_at > Assignment.due_at))),
+        )
+        .join(Assignment, Assignment.lead_department_id == Department.id)
+        .group_by(Department.id, Department.name)
+        .order_by(Department.id)
+    ).all()
+    return [BulletinRow(*r) for r in rows]
+
+
+def bulletin_markdown(
+    rows: list[BulletinRow], *, title: str, start: dt.datetime, end: dt.datetime
+) -> str:
+    last_day = end - dt.timedelta(seconds=1)
+    lines = [
+        f"# {title}",
+        "",
+        f"统计区间 Period: {clock.format_local(start, clock.DAY)} – "
+        f"{clock.format_local(last_day, clock.DAY)}",
+        "",
+        "| 单位 Department | 在办 Open | 临期 Due soon | 逾期 Overdue | 办结 Closed "
+        "| 按期办结 On time | 按期率 On-time rate |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    totals = BulletinRow("all", "合计 Total", 0, 0, 0, 0, 0)
+    for r in rows:
+        for f in ("open", "due_soon", "overdue", "closed", "closed_on_time"):
+            setattr(totals, f, getattr(totals, f) + getattr(r, f))
+    for r in [*rows, totals]:
+        rate = f"{r.on_time_rate:.0%}" if r.on_time_rate is not None else "—"
+        lines.append(
+            f"| {r.name} | {r.open} | {r.due_soon} | {r.overdue} | {r.closed} "
+            f"| {r.closed_on_time} | {rate} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def week_markdown(session: Session, start: dt.datetime, end: dt.datetime) -> str:
+    """The bulletin of [start, end) as Markdown."""
+    return bulletin_markdown(
+        bulletin_rows(session, start=start, end=end), title=TITLE, start=start, end=end
+    )
+
+
+def check_recipients(session: Session, recipients: list[str]) -> None:
+    """Recipients named by hand (the bulletin's) must be active people of the org."""
+    problems = [
+        Problem(("recipients", i), f"unknown person {person_id!r}")
+        for i, person_id in enumerate(recipients)
+        if (person := session.get(Person, person_id)) is None or not person.active
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def plan_bulletin(
+    session: Session, start: dt.datetime, end: dt.datetime, recipients: list[str]
+) -> tuple[str, str]:
+    """Reserve the bulletin notice of [start, end) for ``recipients`` (default: the leaders),
+    once per period. Returns its key and Markdown."""
+    check_recipients(session, recipients)
+    markdown = week_markdown(session, start, end)
+    key = f"bulletin:{clock.to_local(start).date()}:{clock.to_local(end).date()}"
+    plan_notice(
+        session,
+        key=key,
+        template="supervision_bulletin",
+        object_type="bulletin",
+        object_id=key,
+        recipients=recipients or people_with_role(session, Role.LEADER),
+        context={"bulletin": markdown, "start": start, "end": end - dt.timedelta(seconds=1)},
+    )
+    return key, markdown
