@@ -13,14 +13,23 @@ from dataclasses import dataclass, field
 POOL = "office"
 POOL_TYPE = "process"
 QUEUE = "default"
-TIMEZONE = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
 class Cron:
+    """A schedule. Without an explicit ``timezone`` it runs in the office's zone
+    (``OFFICEFLOW_TIMEZONE``, Asia/Shanghai by default), read when the deployment is registered
+    or prefect.yaml is written."""
+
     cron: str
-    timezone: str = TIMEZONE
+    timezone: str | None = None
     day_or: bool = True
+
+    @property
+    def zone(self) -> str:
+        from officeflow.settings import get_settings
+
+        return self.timezone or get_settings().timezone
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def render() -> str:
             entry["schedules"] = [
                 {
                     "cron": s.cron,
-                    "timezone": s.timezone,
+                    "timezone": s.zone,
                     "day_or": s.day_or,
                     "active": True,
                     "slug": f"{d.name}-{i}",

@@ -106,7 +106,7 @@ def register_one(deployment: Deployment, project_dir: Path = PROJECT_DIR) -> Out
         log.info("skipping deployment %s: %s", deployment.name, reason)
         return Outcome(deployment.name, False, f"skipped: {reason}")
     schedules = [
-        Cron(s.cron, timezone=s.timezone, day_or=s.day_or, slug=f"{deployment.name}-{i}")
+        Cron(s.cron, timezone=s.zone, day_or=s.day_or, slug=f"{deployment.name}-{i}")
         for i, s in enumerate(deployment.schedules)
     ]
     runner = RunnerDeployment.from_storage(

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import pendulum
 
 from officeflow.settings import get_settings
+from rules.calendar import MINUTE, format_instant
 
 _frozen: dt.datetime | None = None
 
@@ -56,7 +57,6 @@ def to_local(value: dt.datetime) -> pendulum.DateTime:
     return pendulum.instance(value).in_timezone(local_zone())
 
 
-MINUTE = "YYYY-MM-DD HH:mm"
 DAY = "YYYY-MM-DD"
 
 
@@ -65,4 +65,4 @@ def format_local(value: dt.datetime | None, fmt: str = MINUTE) -> str:
     that formats local time for people: messages, tables, artifacts, errors."""
     if value is None:
         return ""
-    return to_local(value).format(fmt)
+    return format_instant(value, get_settings().timezone, fmt)

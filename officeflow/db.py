@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,6 +118,45 @@ def upgrade(url: str | None = None, revision: str = "heads") -> None:
     with engine_for(url).begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+
+
+def new_revision(
+    message: str, rev_id: str, *, after: str, version_path: Path | None = None
+) -> Path:
+    """Write the migration of tables added to ``models/`` since the newest revisions: a scratch
+    SQLite ledger is upgraded to every head and compared with the models (autogenerate). The
+    revision branches from ``after`` (the revision whose tables it refers to, e.g.
+    ``0001_foundation`` for the org), as each process's migration does. Review the file."""
+    import tempfile
+
+    from alembic import command
+
+    with tempfile.TemporaryDirectory(prefix="officeflow-revision-") as scratch:
+        url = f"sqlite:///{scratch}/ledger.db"
+        upgrade(url)
+        cfg = alembic_config(url)
+        if version_path is not None:  # elsewhere than the shipped versions folder (tests)
+            shipped = Path(MIGRATIONS) / "versions"
+            cfg.set_main_option("version_path_separator", "os")
+            cfg.set_main_option(
+                "version_locations", os.pathsep.join([str(shipped), str(version_path)])
+            )
+        try:
+            with engine_for(url).begin() as connection:
+                cfg.attributes["connection"] = connection
+                script = command.revision(
+                    cfg,
+                    message=message,
+                    autogenerate=True,
+                    rev_id=rev_id,
+                    head=after,
+                    splice=True,
+                    version_path=str(version_path) if version_path else None,
+                )
+        finally:
+            dispose_engines()
+    assert script is not None and not isinstance(script, list)
+    return Path(script.path)
 
 
 def current_revisions(url: str | None = None) -> set[str]:

@@ -50,6 +50,15 @@ class CalendarOverrides(StrictInput):
             raise ValueError(f"{path}: {where}: {first['msg']}") from exc
 
 
+MINUTE = "YYYY-MM-DD HH:mm"
+
+
+def format_instant(value: dt.datetime, timezone: str, fmt: str = MINUTE) -> str:
+    """An instant as people in ``timezone`` read it. The one formatter of local time: the
+    clock (`officeflow.clock.format_local`, the office's zone) and the templates call it."""
+    return pendulum.instance(value).in_timezone(timezone).format(fmt)
+
+
 # The newest year the installed package carries the State Council's arrangement for.
 LAST_OFFICIAL_YEAR = max(ChinaStaticHolidays.special_public_holidays)
 

@@ -15,6 +15,8 @@ from typing import Any
 import jinja2
 import pendulum
 
+from rules.calendar import MINUTE, format_instant
+
 SHIPPED = Path(__file__).resolve().parent.parent / "officeflow" / "templates"
 LOCALES = ("zh-CN", "en")
 
@@ -29,11 +31,11 @@ class TemplateMissing(LookupError):
     pass
 
 
-def _format_time(value: Any, tz: str = "Asia/Shanghai", fmt: str = "YYYY-MM-DD HH:mm") -> str:
+def _format_time(value: Any, tz: str = "Asia/Shanghai", fmt: str = MINUTE) -> str:
     if isinstance(value, str):
         value = pendulum.parse(value)
     if isinstance(value, dt.datetime):
-        return pendulum.instance(value).in_timezone(tz).format(fmt)
+        return format_instant(value, tz, fmt)
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

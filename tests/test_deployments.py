@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from deployments.definitions import DEPLOYMENTS, LIMITS, POOL, TIMEZONE, Cron, Deployment
+from deployments.definitions import DEPLOYMENTS, LIMITS, POOL, Cron, Deployment
 from deployments.prefect_yaml import PREFECT_YAML, render
 from deployments.register import (
     DATE_PATTERN,
@@ -60,7 +60,15 @@ def test_the_table_holds_every_planned_process() -> None:
     for d in DEPLOYMENTS:
         assert d.description.strip(), d.name
         assert re.fullmatch(r"flows/\w+\.py:\w+", d.entrypoint), d.entrypoint
-        assert all(s.timezone == TIMEZONE == "Asia/Shanghai" for s in d.schedules), d.name
+        assert all(s.zone == "Asia/Shanghai" for s in d.schedules), d.name
+
+
+def test_schedules_follow_the_office_time_zone_setting(office_env: Any) -> None:
+    """The zone is the setting, not a constant: an office elsewhere gets its own mornings."""
+    office_env.set(timezone="Asia/Urumqi")
+    scheduled = [d for d in DEPLOYMENTS if d.schedules]
+    assert scheduled and all(s.zone == "Asia/Urumqi" for d in scheduled for s in d.schedules)
+    assert "timezone: Asia/Urumqi" in render()
 
 
 def test_schedules_are_the_office_rhythm() -> None:

@@ -1,4 +1,5 @@
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pendulum
@@ -79,3 +80,18 @@ def test_settings_reject_bad_values(office_env: Any) -> None:
         office_env.set(timezone="Mars/Olympus")
     with pytest.raises(ValueError, match="locale"):
         office_env.set(timezone="Asia/Shanghai", locale="fr")
+
+
+def test_models_and_migrations_agree_and_a_new_revision_branches(tmp_path: Path) -> None:
+    """`officeflow db revision` autogenerates against a ledger at every head: with no table
+    added to models/ it finds nothing to do (every model has its migration), and the file it
+    writes branches from the revision named by --after."""
+    from officeflow import db
+
+    path = db.new_revision(
+        "nothing new", "0099_probe", after="0001_foundation", version_path=tmp_path
+    )
+    text = path.read_text(encoding="utf-8")
+    assert path.parent == tmp_path
+    assert "down_revision = '0001_foundation'" in text
+    assert "op.create_table" not in text and "op.add_column" not in text, text

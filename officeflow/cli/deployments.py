@@ -24,7 +24,7 @@ def list_() -> None:
     for col in ("name", "entrypoint", "schedules", "flow"):
         table.add_column(col)
     for d in DEPLOYMENTS:
-        schedules = ", ".join(f"{s.cron} ({s.timezone})" for s in d.schedules) or "on demand"
+        schedules = ", ".join(f"{s.cron} ({s.zone})" for s in d.schedules) or "on demand"
         table.add_row(d.name, d.entrypoint, schedules, missing_reason(d) or "ready")
     console.print(table)
 
