@@ -113,7 +113,7 @@ def test_extension_waits_in_a_paused_run_and_the_cli_decision_resumes_it(
 ) -> None:
     issue_many(n_per_department=1)
     clock.set_now("2026-09-22T10:00:00+08:00")
-    outcome: list[str] = []
+    outcome: list[Any] = []
     runner = threading.Thread(
         target=lambda: outcome.append(
             assignment_request_extension(
@@ -146,7 +146,9 @@ def test_extension_waits_in_a_paused_run_and_the_cli_decision_resumes_it(
     assert decided.returncode == 0, decided.stderr
     assert f"resumed the paused Prefect run {run_id}" in decided.stdout
     runner.join(timeout=90)
-    assert outcome == ["extension request 1 approved"]
+    [result] = outcome
+    assert (result.action, result.request_id) == ("extension_approved", 1)
+    assert result.notice_keys == []  # the CLI's decision already told the owner; no second notice
     with db.session_scope() as s:
         a = s.get(Assignment, 1)
         assert clock.to_local(a.due_at).date().isoformat() == "2026-10-16"
