@@ -119,14 +119,16 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         name="meeting-preparation",
         entrypoint="flows/meeting.py:meeting_preparation",
         description=(
-            "办会: prepare a meeting from notice to minutes: invitations, materials, attendance "
-            "and follow-up assignments."
+            "办会: register a meeting (attendees, topic and materials deadlines, reminder plan) "
+            "and send the call for topics; its other steps (topic reminder, agenda approval "
+            "request, notice with invitation, materials reminders, reminders) follow on "
+            "meeting-sweep."
         ),
         tags=("meeting",),
     ),
     Deployment(
-        name="meeting-steps-sweep",
-        entrypoint="flows/meeting.py:meeting_steps_sweep",
+        name="meeting-sweep",
+        entrypoint="flows/meeting.py:meeting_sweep",
         description=(
             "办会 sweep: every five minutes, send the meeting reminders and step notices that "
             "are due."

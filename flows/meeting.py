@@ -1,21 +1,33 @@
 """办会: from registering a meeting to its minutes' assignments.
 
 A meeting's life is a list of steps with due times in the ledger (`meeting_steps`);
-`meeting-steps-sweep`, scheduled every few minutes, carries out whatever is due.
+`meeting-sweep`, scheduled every five minutes, carries out whatever is due. The flows that
+register or change a meeting run the same sweep at their end, so what became due goes at once.
 """
 
 from __future__ import annotations
 
 from prefect import flow
-from pydantic import BaseModel
 
 from flows.supervision import decision_implementation
 from models.common import OfficeDateTime
-from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
+from models.meeting_input import (
+    AgendaApproval,
+    AgendaResult,
+    CancelResult,
+    MeetingResult,
+    MeetingSpec,
+    MeetingSweepResult,
+    MinutesResult,
+    MinutesSpec,
+    RescheduleResult,
+    TopicResult,
+    TopicSubmission,
+)
 from tasks.delivery import deliver_notices
 from tasks.meeting import (
     link_minutes_decision,
-    plan_due_steps,
+    plan_meeting_sweep,
     publish_agenda,
     publish_steps,
     record_agenda_approval,
@@ -27,31 +39,13 @@ from tasks.meeting import (
 )
 
 
-class SweepSummary(BaseModel):
-    steps_done: list[str]
-    waiting: list[str]
-    notices_sent: int
+def _sweep() -> MeetingSweepResult:
+    planned = plan_meeting_sweep()
+    delivered = deliver_notices(planned.notice_keys)
+    return planned.model_copy(update={"sent": delivered.sent, "failed": delivered.failed})
 
 
-class MeetingResult(BaseModel):
-    meeting_id: int
-    newly_recorded: bool
-    sweep: SweepSummary
-
-
-class MinutesResult(BaseModel):
-    meeting_id: int
-    decision_id: int | None
-    assignment_ids: list[int]
-
-
-def _sweep() -> SweepSummary:
-    due = plan_due_steps()
-    delivered = deliver_notices(due.notice_keys)
-    return SweepSummary(steps_done=due.steps_done, waiting=due.waiting, notices_sent=delivered.sent)
-
-
-@flow(name="meeting-preparation", log_prints=True)
+@flow(name="meeting-preparation")
 def meeting_preparation(meeting: MeetingSpec, actor: str = "system") -> MeetingResult:
     """Register a meeting: attendees, topic and materials deadlines, reminder plan. The call for
     topics goes out at once (or on the next working day); the other steps follow their times."""
@@ -61,47 +55,49 @@ def meeting_preparation(meeting: MeetingSpec, actor: str = "system") -> MeetingR
     return MeetingResult(meeting_id=record.meeting_id, newly_recorded=record.created, sweep=sweep)
 
 
-@flow(name="meeting-steps-sweep", log_prints=True)
-def meeting_steps_sweep() -> SweepSummary:
+@flow(name="meeting-sweep")
+def meeting_sweep() -> MeetingSweepResult:
     """Carry out every due step of every meeting, once. Safe to run any number of times."""
     return _sweep()
 
 
-@flow(name="meeting-submit-topic", log_prints=True)
-def meeting_submit_topic(submission: TopicSubmission, actor: str = "system") -> int:
+@flow(name="meeting-submit-topic")
+def meeting_submit_topic(submission: TopicSubmission, actor: str = "system") -> TopicResult:
     """A department submits an agenda topic (议题); late ones need the office's acceptance."""
     return record_topic(submission, actor)
 
 
-@flow(name="meeting-approve-agenda", log_prints=True)
-def meeting_approve_agenda(approval: AgendaApproval, actor: str = "system") -> SweepSummary:
+@flow(name="meeting-approve-agenda")
+def meeting_approve_agenda(approval: AgendaApproval, actor: str = "system") -> AgendaResult:
     """The chair or the office approves the agenda; it is published and the notice follows."""
-    record_agenda_approval(approval, actor)
+    approved = record_agenda_approval(approval, actor)
     publish_agenda(approval.meeting_id)
     sweep = _sweep()
     publish_steps(approval.meeting_id)
-    return sweep
+    return AgendaResult(meeting_id=approval.meeting_id, newly_approved=approved, sweep=sweep)
 
 
-@flow(name="meeting-reschedule", log_prints=True)
-def meeting_reschedule(meeting_id: int, to: OfficeDateTime, actor: str = "system") -> SweepSummary:
+@flow(name="meeting-reschedule")
+def meeting_reschedule(
+    meeting_id: int, to: OfficeDateTime, actor: str = "system"
+) -> RescheduleResult:
     """Move the meeting: pending steps move, invited attendees get an updated invitation."""
-    record_reschedule(meeting_id, to, actor)
+    sequence = record_reschedule(meeting_id, to, actor)
     sweep = _sweep()
     publish_steps(meeting_id)
-    return sweep
+    return RescheduleResult(meeting_id=meeting_id, sequence=sequence, sweep=sweep)
 
 
-@flow(name="meeting-cancel", log_prints=True)
-def meeting_cancel(meeting_id: int, reason: str = "", actor: str = "system") -> SweepSummary:
+@flow(name="meeting-cancel")
+def meeting_cancel(meeting_id: int, reason: str = "", actor: str = "system") -> CancelResult:
     """Cancel the meeting: pending steps are dropped, everyone told gets a METHOD:CANCEL."""
-    record_cancellation(meeting_id, reason, actor)
+    dropped = record_cancellation(meeting_id, reason, actor)
     sweep = _sweep()
     publish_steps(meeting_id)
-    return sweep
+    return CancelResult(meeting_id=meeting_id, steps_dropped=dropped, sweep=sweep)
 
 
-@flow(name="meeting-record-minutes", log_prints=True)
+@flow(name="meeting-record-minutes")
 def meeting_record_minutes(
     meeting_id: int, minutes: MinutesSpec, actor: str = "system"
 ) -> MinutesResult:

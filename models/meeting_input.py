@@ -1,4 +1,5 @@
-"""The meeting flows' parameters: what the Prefect UI renders as forms, and the YAML files."""
+"""The meeting flows' parameters (what the Prefect UI renders as forms, and the YAML files)
+and what the meeting flows return."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import enum
 import hashlib
 import json
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
-from models.common import OfficeDate, OfficeDateTime, StrictInput
+from models.common import OfficeDate, OfficeDateTime, StrictInput, SweepResult
 from models.meeting import MeetingKind
 
 
@@ -153,3 +154,65 @@ class MinutesSpec(StrictInput):
     def fingerprint(self) -> str:
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- what the meeting flows return ------------------------------------------------------------
+
+
+class MeetingSweepResult(SweepResult):
+    """The meeting sweep: `SweepResult` (process ``meeting``; counts ``steps_done`` and
+    ``waiting``) with the names of the steps, e.g. ``meeting:5:notice``."""
+
+    process: str = "meeting"
+    steps_done: list[str] = Field(default_factory=list, description="Steps carried out")
+    waiting: list[str] = Field(
+        default_factory=list, description="Steps due but waiting (the notice, for the agenda)"
+    )
+
+
+class MeetingResult(BaseModel):
+    """`meeting-preparation`: the meeting registered, and the sweep that followed."""
+
+    meeting_id: int
+    newly_recorded: bool
+    sweep: MeetingSweepResult
+
+
+class TopicResult(BaseModel):
+    """`meeting-submit-topic`."""
+
+    meeting_id: int
+    topic_id: int
+    newly_recorded: bool
+
+
+class AgendaResult(BaseModel):
+    """`meeting-approve-agenda`: the approval, and the sweep that sent the notice if due."""
+
+    meeting_id: int
+    newly_approved: bool
+    sweep: MeetingSweepResult
+
+
+class RescheduleResult(BaseModel):
+    """`meeting-reschedule`: the new SEQUENCE, and the sweep that sent the update if due."""
+
+    meeting_id: int
+    sequence: int
+    sweep: MeetingSweepResult
+
+
+class CancelResult(BaseModel):
+    """`meeting-cancel`: the pending steps dropped, and the sweep that sent METHOD:CANCEL."""
+
+    meeting_id: int
+    steps_dropped: int
+    sweep: MeetingSweepResult
+
+
+class MinutesResult(BaseModel):
+    """`meeting-record-minutes`: the decision the action items became, if any."""
+
+    meeting_id: int
+    decision_id: int | None
+    assignment_ids: list[int]

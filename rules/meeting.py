@@ -1,12 +1,14 @@
 """办会 rules: default deadlines in working days, and the schedule of a meeting's steps.
 
-Pure functions: no Prefect, no database. Times are aware datetimes; ``calendar`` decides what
-a working day is.
+Pure functions: no Prefect, no database, no settings. Times are aware datetimes; ``calendar``
+decides what a working day is and in which zone its days fall. How a time reads to people is
+the caller's (``show``, `officeflow.clock.format_local` in the service).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pendulum
@@ -31,6 +33,7 @@ class PlannedStep:
 
 
 def _local(calendar: WorkCalendar, value: dt.datetime) -> pendulum.DateTime:
+    """``value`` in the calendar's zone, for arithmetic in local days and hours."""
     return pendulum.instance(value).in_timezone(calendar.timezone)
 
 
@@ -121,29 +124,26 @@ def problems_with_times(
     start: dt.datetime,
     topic_deadline: dt.datetime,
     materials_deadline: dt.datetime,
+    show: Callable[[dt.datetime], str],
 ) -> list[tuple[str, str]]:
-    """(field, message) for every time that cannot work."""
+    """(field, message) for every time that cannot work; ``show`` writes a time for people."""
     problems = []
     if start <= now:
-        problems.append(("start", f"the start {_fmt(start)} is in the past"))
+        problems.append(("start", f"the start {show(start)} is in the past"))
     if topic_deadline >= start:
         problems.append(
             (
                 "topic_deadline",
-                f"the topic deadline {_fmt(topic_deadline)} is not before the meeting",
+                f"the topic deadline {show(topic_deadline)} is not before the meeting",
             )
         )
     elif topic_deadline <= now:
-        problems.append(("topic_deadline", f"the topic deadline {_fmt(topic_deadline)} has passed"))
+        problems.append(("topic_deadline", f"the topic deadline {show(topic_deadline)} has passed"))
     if materials_deadline >= start:
         problems.append(
             (
                 "materials_deadline",
-                f"the materials deadline {_fmt(materials_deadline)} is not before the meeting",
+                f"the materials deadline {show(materials_deadline)} is not before the meeting",
             )
         )
     return problems
-
-
-def _fmt(value: dt.datetime) -> str:
-    return pendulum.instance(value).isoformat()

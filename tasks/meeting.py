@@ -7,11 +7,18 @@ import datetime as dt
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
-from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
+from models.meeting_input import (
+    AgendaApproval,
+    MeetingSpec,
+    MeetingSweepResult,
+    MinutesSpec,
+    TopicResult,
+    TopicSubmission,
+)
 from models.supervision_input import DecisionSpec
 from officeflow import db, events
 from officeflow import meeting as service
-from officeflow.meeting import MeetingRecord, SweepResult
+from officeflow.meeting import MeetingRecord
 
 
 @task(name="record-meeting")
@@ -22,18 +29,18 @@ def record_meeting(spec: MeetingSpec, actor: str = events.SYSTEM) -> MeetingReco
         return service.create_meeting(session, spec, actor=actor)
 
 
-@task(name="plan-due-meeting-steps")
-def plan_due_steps() -> SweepResult:
+@task(name="plan-meeting-sweep")
+def plan_meeting_sweep() -> MeetingSweepResult:
     """Every due step: its notices reserved and the step marked done, in one transaction."""
     with db.session_scope() as session:
-        return service.plan_due_steps(session)
+        return service.plan_sweep(session)
 
 
 @task(name="record-topic")
-def record_topic(submission: TopicSubmission, actor: str = events.SYSTEM) -> int:
+def record_topic(submission: TopicSubmission, actor: str = events.SYSTEM) -> TopicResult:
     with db.session_scope() as session:
-        topic_id, _ = service.submit_topic(session, submission, actor=actor)
-    return topic_id
+        topic_id, new = service.submit_topic(session, submission, actor=actor)
+    return TopicResult(meeting_id=submission.meeting_id, topic_id=topic_id, newly_recorded=new)
 
 
 @task(name="record-agenda-approval")

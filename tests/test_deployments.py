@@ -31,7 +31,7 @@ PLANNED = {
     "emergency-response": "flows/emergency.py:emergency_response",
     "emergency-watchdog": "flows/emergency.py:emergency_watchdog",
     "meeting-preparation": "flows/meeting.py:meeting_preparation",
-    "meeting-steps-sweep": "flows/meeting.py:meeting_steps_sweep",
+    "meeting-sweep": "flows/meeting.py:meeting_sweep",
 }
 
 
@@ -78,7 +78,7 @@ def test_schedules_are_the_office_rhythm() -> None:
     assert crons["supervision-sweep"] == ["0 9 * * *"]
     assert crons["supervision-bulletin"] == ["0 16 * * 5"]
     assert crons["emergency-watchdog"] == ["* * * * *"]
-    assert crons["meeting-steps-sweep"] == ["*/5 * * * *"]
+    assert crons["meeting-sweep"] == ["*/5 * * * *"]
     assert crons["decision-implementation"] == crons["emergency-response"] == []
     assert {lim.name for lim in LIMITS} >= {"smtp"}
 

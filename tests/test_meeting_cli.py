@@ -56,10 +56,12 @@ def test_meeting_cli_from_create_to_minutes(
             "yang.fan")  # fmt: skip
     clean_error(cli(*late, now="2026-09-30T09:00:00+08:00"), "topic deadline passed")
     assert count(MeetingTopic) == 0
-    accepted = cli(*late, "--accept-late", "--by", "sun.li", now="2026-09-30T09:00:00+08:00")
+    no_actor = cli(*late, "--accept-late", now="2026-09-30T09:00:00+08:00")
+    clean_error(no_actor, "accept_late_by: --accept-late needs --as OFFICE_MEMBER")
+    accepted = cli(*late, "--accept-late", "--as", "sun.li", now="2026-09-30T09:00:00+08:00")
     assert accepted.returncode == 0, accepted.stderr
 
-    approved = cli("approve-agenda", "1", "--by", "zhou.guoqiang", now="2026-09-30T10:00:00+08:00")
+    approved = cli("approve-agenda", "1", "--as", "zhou.guoqiang", now="2026-09-30T10:00:00+08:00")
     assert approved.returncode == 0, approved.stderr
     assert "notices sent: " in approved.stdout
     assert len([m for m in mail_office.messages if "会议通知" in m.subject]) == 8

@@ -10,9 +10,11 @@ import pendulum
 import pytest
 from sqlalchemy import func, select
 
+from models.common import SweepResult
 from models.ledger import Delivery, Notice
 from models.meeting import Meeting, MeetingMinutes, MeetingStep, MeetingTopic, StepStatus
 from models.meeting_input import AgendaApproval, MeetingSpec, TopicSubmission
+from models.org import Person
 from models.supervision import Decision
 from officeflow import clock, db
 from officeflow import meeting as service
@@ -45,11 +47,16 @@ def create(spec: MeetingSpec) -> int:
     [
         (
             {"start": "2026-09-20T09:30:00+08:00"},
-            "start: the start 2026-09-20T09:30:00+08:00 is in",
+            "start: the start 2026-09-20 09:30 is in",
+        ),
+        # A time given in another offset is shown in office time, like every other time.
+        (
+            {"start": "2026-09-20T01:30:00+00:00"},
+            "start: the start 2026-09-20 09:30 is in the past",
         ),
         (
             {"topic_deadline": "2026-10-09T18:00:00+08:00"},
-            "topic_deadline: the topic deadline 2026-10-09T18:00:00+08:00 is not before the",
+            "topic_deadline: the topic deadline 2026-10-09 18:00 is not before the",
         ),
         (
             {"departments": ["finance", "no-such-dept"]},
@@ -73,8 +80,8 @@ def test_reruns_send_nothing_new(org: Any, mail_office: MailCatcher) -> None:
     first = create(example_meeting())
     assert create(example_meeting()) == first
     assert count(Meeting) == 1
-    service.run_due_steps()
-    service.run_due_steps()
+    service.run_sweep()
+    service.run_sweep()
     assert len(mail_office.messages) == 4  # the call for topics, once per department head
     at("2026-09-30T10:00:00")
     for _ in range(2):
@@ -82,7 +89,7 @@ def test_reruns_send_nothing_new(org: Any, mail_office: MailCatcher) -> None:
             service.approve_agenda(
                 s, AgendaApproval(meeting_id=first, approved_by="sun.li"), actor="sun.li"
             )
-        service.run_due_steps()
+        service.run_sweep()
     notices = [m for m in mail_office.messages if "会议通知" in m.subject]
     assert len(notices) == 8 and len(set(m.rcpt_tos for m in notices)) == 8
     # Sending again after the fact (a retry of the same keys) finds every row sent.
@@ -138,12 +145,12 @@ def test_cancel_drops_steps_sends_cancel_and_refuses_minutes(
 ) -> None:
     at("2026-09-28T10:00:00")
     mid = create(example_meeting())
-    service.run_due_steps()
+    service.run_sweep()
     with db.session_scope() as s:
         dropped = service.cancel(s, meeting_id=mid, reason="领导出差", actor="sun.li")
     assert dropped == 7
-    service.run_due_steps()
-    service.run_due_steps()
+    service.run_sweep()
+    service.run_sweep()
     cancels = [m for m in mail_office.messages if "会议取消" in m.subject]
     assert len(cancels) == 8 and len({m.rcpt_tos for m in cancels}) == 8
     alternative, attachment = calendar_parts(cancels[0].message)
@@ -205,7 +212,7 @@ def test_chat_channels_get_the_text_without_the_invitation(
     with db.session_scope() as s:
         service.approve_agenda(s, AgendaApproval(meeting_id=mid, approved_by="boss"), actor="boss")
     at("2026-09-29T18:00:00")
-    service.run_due_steps()
+    service.run_sweep()
     notice = [b for b in webhook_server.bodies() if b["notice"] == f"meeting:{mid}:notice:seq0"]
     assert sorted(b["recipient"] for b in notice) == ["chat-p0-0", "chat-p1-0"]
     assert "Budget coordination" in notice[0]["message"] and "BEGIN:VCALENDAR" not in str(notice)
@@ -221,3 +228,52 @@ def test_chat_channels_get_the_text_without_the_invitation(
             s.scalar(select(func.count()).select_from(Delivery).where(Delivery.status != "sent"))
             == 0
         )
+
+
+def test_the_sweep_returns_the_common_sweep_result(org: Any, mail_office: MailCatcher) -> None:
+    at("2026-09-28T10:00:00")
+    mid = create(example_meeting())
+    result = service.run_sweep()
+    assert isinstance(result, SweepResult) and result.process == "meeting"
+    assert result.steps_done == [f"meeting:{mid}:call-for-topics"] and result.waiting == []
+    assert result.counts == {"steps_done": 1, "waiting": 0}
+    assert result.notice_keys == [f"meeting:{mid}:call-for-topics"]
+    assert (result.sent, result.failed) == (4, 0) and not result.skipped
+    at("2026-09-29T18:00:00")
+    later = service.run_sweep()
+    assert later.waiting == [f"meeting:{mid}:notice"] and later.counts["waiting"] == 1
+
+
+def deactivate(person_id: str) -> None:
+    with db.session_scope() as s:
+        s.get_one(Person, person_id).active = False
+
+
+def test_people_who_left_the_org_cannot_accept_topics_or_issue_minutes(org: Any) -> None:
+    at("2026-09-28T10:00:00")
+    mid = create(example_meeting())
+    at("2026-09-30T10:00:00")
+    deactivate("liu.yang")  # was in the general office
+    late = TopicSubmission(
+        meeting_id=mid,
+        department="health",
+        title="议题",
+        presenter="yang.fan",
+        accept_late_by="liu.yang",
+    )
+    with (
+        pytest.raises(InputError, match="'liu.yang' is not in the general office"),
+        db.session_scope() as s,
+    ):
+        service.submit_topic(s, late, actor="liu.yang")
+    assert count(MeetingTopic) == 0
+
+    at("2026-10-09T12:00:00")
+    deactivate("li.jianguo")  # a leader no longer in the org
+    minutes = example_minutes(issued_by="li.jianguo", action_items=[])
+    with (
+        pytest.raises(InputError, match=r"issued_by: 'li.jianguo' is not a leader"),
+        db.session_scope() as s,
+    ):
+        service.record_minutes(s, meeting_id=mid, minutes=minutes, actor="sun.li")
+    assert count(MeetingMinutes) == 0

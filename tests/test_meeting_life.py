@@ -10,10 +10,15 @@ import pendulum
 import pytest
 from sqlalchemy import func, select
 
-from flows.meeting import meeting_approve_agenda, meeting_preparation, meeting_record_minutes
+from flows.meeting import (
+    meeting_approve_agenda,
+    meeting_preparation,
+    meeting_record_minutes,
+    meeting_submit_topic,
+)
 from models.ledger import Delivery
 from models.meeting import MeetingStep, MeetingTopic, StepStatus
-from models.meeting_input import AgendaApproval, TopicSubmission
+from models.meeting_input import AgendaApproval, MeetingSweepResult, TopicResult, TopicSubmission
 from officeflow import clock, db, supervision
 from officeflow import meeting as service
 from officeflow.inputs import InputError
@@ -44,8 +49,8 @@ def at(text: str) -> None:
     clock.set_now(pendulum.parse(text, tz=TZ))
 
 
-def sweep() -> tuple[Any, Any]:
-    return service.run_due_steps()
+def sweep() -> MeetingSweepResult:
+    return service.run_sweep()
 
 
 def subjects_to(catcher: MailCatcher, address: str) -> list[str]:
@@ -109,11 +114,22 @@ def test_meeting_across_national_day(prefect_api: None, org: Any, mail_office: M
             ),
             actor="lin.tao",
         )
+    # The same topic again through the flow (the UI form): found, not recorded twice.
+    again = meeting_submit_topic(
+        TopicSubmission(
+            meeting_id=mid, department="finance", title="秋冬季防疫资金安排", presenter="lin.tao"
+        )
+    )
+    assert isinstance(again, TopicResult) and again.meeting_id == mid
+    assert not again.newly_recorded
+    with db.session_scope() as s:
+        finance = select(MeetingTopic.id).where(MeetingTopic.department_id == "finance")
+        assert again.topic_id == s.scalar(finance)
 
     # At the topic deadline: one reminder to the departments with nothing submitted, and the
     # approval request to the chair and the office; the notice waits for the approval.
     at("2026-09-29T18:00:00")
-    first, _ = sweep()
+    first = sweep()
     sweep()
     assert f"meeting:{mid}:notice" in first.waiting
     reminded = rcpt_counts(mail_office, "议题征集提醒")
@@ -140,8 +156,8 @@ def test_meeting_across_national_day(prefect_api: None, org: Any, mail_office: M
 
     # The chair approves: the agenda artifact is published and the notice goes to everyone.
     at("2026-09-30T10:00:00")
-    summary = meeting_approve_agenda(AgendaApproval(meeting_id=mid, approved_by="zhou.guoqiang"))
-    assert summary.notices_sent == len(ATTENDEES)
+    approved = meeting_approve_agenda(AgendaApproval(meeting_id=mid, approved_by="zhou.guoqiang"))
+    assert approved.newly_approved and approved.sweep.sent == len(ATTENDEES)
     notices = [m for m in mail_office.messages if "会议通知" in m.subject]
     assert Counter(m.rcpt_tos[0] for m in notices) == Counter(ATTENDEES)
     assert sent_days(f"meeting:{mid}:notice:seq0") == {pendulum.date(2026, 9, 30)}

@@ -81,6 +81,7 @@ def test_time_problems_are_named() -> None:
         start=t(2026, 10, 9, 9, 30),
         topic_deadline=t(2026, 9, 29, 18),
         materials_deadline=t(2026, 10, 8, 18),
+        show=str,
     )
     assert ok == []
     bad = rules.problems_with_times(
@@ -88,10 +89,12 @@ def test_time_problems_are_named() -> None:
         start=t(2026, 9, 24, 9, 30),
         topic_deadline=t(2026, 9, 30, 18),
         materials_deadline=t(2026, 9, 24, 18),
+        show=lambda value: f"<{value:%m-%d %H:%M}>",
     )
     fields = [f for f, _ in bad]
     assert fields == ["start", "topic_deadline", "materials_deadline"]
     assert "in the past" in bad[0][1] and "not before the meeting" in bad[1][1]
+    assert bad[0][1] == "the start <09-24 09:30> is in the past"  # times are written by `show`
 
 
 def test_reminder_labels_round_trip() -> None:

@@ -18,7 +18,7 @@ from flows.emergency import (
     incident_acknowledge,
     incident_close,
 )
-from flows.meeting import meeting_preparation, meeting_steps_sweep
+from flows.meeting import meeting_preparation, meeting_sweep
 from flows.supervision import decision_implementation, supervision_bulletin, supervision_sweep
 from models.emergency import EscalationRung
 from models.emergency_input import IncidentReport
@@ -118,7 +118,7 @@ def test_no_secret_leaks_from_any_process(
         bulletin = supervision_bulletin()
         assert bulletin.sent > 0
         clock.set_now("2026-09-29T18:30:00+08:00")
-        steps = meeting_steps_sweep()
+        steps = meeting_sweep()
         assert steps.steps_done, steps
         mails = len(smtp.messages)
     assert mails > 20  # authenticated SMTP really delivered

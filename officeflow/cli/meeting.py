@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
+from models.meeting_input import (
+    AgendaApproval,
+    MeetingSpec,
+    MeetingSweepResult,
+    MinutesSpec,
+    TopicSubmission,
+)
 from officeflow import clock, db
 from officeflow import meeting as service
-from officeflow.cli.common import console, fail
-from officeflow.inputs import InputError, load_yaml_model
+from officeflow.cli.common import actor_option, check_first, console
+from officeflow.inputs import input_error, load_yaml_model
 
 app = typer.Typer(
     help="Meetings (办会): call for topics, agenda, notice with invitation, reminders, minutes.",
     no_args_is_help=True,
 )
-
-T = TypeVar("T")
-
-
-def _dry_run(action: Callable[[Session], T], source: str | None = None) -> T:
-    """Run a service against the ledger and roll back: bad input is reported before a flow
-    starts, so the user sees one clean line and nothing is written."""
-    factory = sessionmaker(db.get_engine(), expire_on_commit=False)
-    with factory() as session:
-        session.begin()
-        try:
-            return action(session)
-        except InputError as exc:
-            raise InputError(exc.problems, source or exc.source) from None
-        finally:
-            session.rollback()
 
 
 def _print_steps(meeting_id: int) -> None:
@@ -69,11 +56,11 @@ def _print_steps(meeting_id: int) -> None:
         console.print(f"minutes → decision {view['decision_id']}")
 
 
-def _sweep_line(summary: Any) -> None:
+def _sweep_line(sweep: MeetingSweepResult) -> None:
     console.print(
-        f"steps done: {', '.join(summary.steps_done) or 'none'}; "
-        f"notices sent: {summary.notices_sent}"
-        + (f"; waiting: {', '.join(summary.waiting)}" if summary.waiting else ""),
+        f"steps done: {', '.join(sweep.steps_done) or 'none'}; "
+        f"notices sent: {sweep.sent}"
+        + (f"; waiting: {', '.join(sweep.waiting)}" if sweep.waiting else ""),
         highlight=False,
     )
 
@@ -81,15 +68,18 @@ def _sweep_line(summary: Any) -> None:
 @app.command()
 def create(
     file: Path = typer.Argument(..., help="Meeting YAML, e.g. examples/meeting.yaml"),
-    by: str = typer.Option("system", help="Who registers the meeting"),
+    actor: str = actor_option("Who registers the meeting", default="system"),
 ) -> None:
     """Validate FILE, then run the meeting-preparation flow: record the meeting and its steps
     and send the call for topics (now, or on the next working day)."""
     from flows.meeting import meeting_preparation
 
     spec, _ = load_yaml_model(file, MeetingSpec)
-    _dry_run(lambda s: service.check_meeting(s, spec), str(file))
-    result = meeting_preparation(spec, actor=by)
+    # What create_meeting checks before it writes (a check that wrote would use up a meeting id).
+    check_first(
+        lambda s: service.registered_meeting(s, spec) or service.check_meeting(s, spec), str(file)
+    )
+    result = meeting_preparation(spec, actor=actor)
     console.print(
         f"meeting {result.meeting_id} "
         + ("registered" if result.newly_recorded else "was already registered")
@@ -109,7 +99,7 @@ def list_() -> None:
             table.add_row(
                 str(m.id),
                 m.title,
-                clock.to_local(m.start_at).format("YYYY-MM-DD HH:mm"),
+                clock.format_local(m.start_at),
                 m.venue,
                 m.status.value,
                 m.agenda_status.value,
@@ -132,38 +122,43 @@ def submit_topic(
     title: str = typer.Option(..., help="The topic"),
     presenter: str = typer.Option(..., help="Person id of the presenter"),
     accept_late: bool = typer.Option(
-        False, "--accept-late", help="The office accepts a topic after the deadline (needs --by)"
+        False, "--accept-late", help="The office accepts a topic after the deadline (needs --as)"
     ),
-    by: str | None = typer.Option(None, help="Who acts (an office member for --accept-late)"),
+    actor: str | None = actor_option(
+        "Who acts (an office member for --accept-late; the presenter by default)", default=None
+    ),
 ) -> None:
     """Submit a department's agenda topic. After the deadline it is refused unless the office
-    accepts it (--accept-late --by OFFICE_MEMBER)."""
-    if accept_late and not by:
-        fail("--accept-late needs --by OFFICE_MEMBER: only the office accepts late topics")
+    accepts it (--accept-late --as OFFICE_MEMBER)."""
+    if accept_late and not actor:
+        raise input_error(
+            "accept_late_by",
+            "--accept-late needs --as OFFICE_MEMBER: only the office accepts late topics",
+        )
     submission = TopicSubmission(
         meeting_id=meeting_id,
         department=department,
         title=title,
         presenter=presenter,
-        accept_late_by=by if accept_late else None,
+        accept_late_by=actor if accept_late else None,
     )
     with db.session_scope() as session:
-        topic_id, new = service.submit_topic(session, submission, actor=by or presenter)
+        topic_id, new = service.submit_topic(session, submission, actor=actor or presenter)
     console.print(f"topic {topic_id} " + ("recorded" if new else "was already recorded"))
 
 
 @app.command("approve-agenda")
 def approve_agenda(
     meeting_id: int = typer.Argument(..., metavar="ID"),
-    by: str = typer.Option(..., help="The chair or the office director"),
+    actor: str = actor_option("The chair or the office director"),
     comment: str = typer.Option("", help="Comment recorded with the approval"),
 ) -> None:
     """Approve the agenda; it is published, and the notice goes out when due."""
     from flows.meeting import meeting_approve_agenda
 
-    approval = AgendaApproval(meeting_id=meeting_id, approved_by=by, comment=comment)
-    _dry_run(lambda s: service.approve_agenda(s, approval, actor=by))
-    _sweep_line(meeting_approve_agenda(approval, actor=by))
+    approval = AgendaApproval(meeting_id=meeting_id, approved_by=actor, comment=comment)
+    check_first(lambda s: service.approve_agenda(s, approval, actor=actor))
+    _sweep_line(meeting_approve_agenda(approval, actor=actor).sweep)
 
 
 @app.command()
@@ -171,14 +166,14 @@ def materials(
     meeting_id: int = typer.Argument(..., metavar="ID"),
     topic: int | None = typer.Option(None, help="Topic id"),
     department: str | None = typer.Option(None, help="Every topic of this department"),
-    by: str = typer.Option("system", help="Who received them"),
+    actor: str = actor_option("Who received them", default="system"),
 ) -> None:
     """Mark a topic's materials as received."""
     if topic is None and department is None:
-        fail("give --topic or --department")
+        raise input_error("topic", "give --topic or --department")
     with db.session_scope() as session:
         marked = service.mark_materials(
-            session, meeting_id=meeting_id, topic_id=topic, department=department, actor=by
+            session, meeting_id=meeting_id, topic_id=topic, department=department, actor=actor
         )
     console.print(f"materials received for {len(marked)} topic(s)")
 
@@ -187,7 +182,7 @@ def materials(
 def reschedule(
     meeting_id: int = typer.Argument(..., metavar="ID"),
     to: str = typer.Option(..., help="New start, e.g. 2026-10-10T09:30 (office time zone)"),
-    by: str = typer.Option("system", help="Who moves it"),
+    actor: str = actor_option("Who moves it", default="system"),
 ) -> None:
     """Move the meeting: invited attendees get an updated invitation (same UID, SEQUENCE+1);
     pending steps move with it."""
@@ -196,34 +191,37 @@ def reschedule(
     try:
         start = clock.parse_instant(to)
     except ValueError:
-        fail(f"--to must be a date and time like 2026-10-10T09:30, not {to!r}")
-    _dry_run(lambda s: service.reschedule(s, meeting_id=meeting_id, to=start, actor=by))
-    _sweep_line(meeting_reschedule(meeting_id, start, actor=by))
+        raise input_error(
+            "to", f"--to must be a date and time like 2026-10-10T09:30, not {to!r}"
+        ) from None
+    check_first(lambda s: service.reschedule(s, meeting_id=meeting_id, to=start, actor=actor))
+    _sweep_line(meeting_reschedule(meeting_id, start, actor=actor).sweep)
 
 
 @app.command()
 def cancel(
     meeting_id: int = typer.Argument(..., metavar="ID"),
     reason: str = typer.Option("", help="Why"),
-    by: str = typer.Option("system", help="Who cancels it"),
+    actor: str = actor_option("Who cancels it", default="system"),
 ) -> None:
     """Cancel the meeting: pending steps are dropped, everyone told gets a METHOD:CANCEL."""
     from flows.meeting import meeting_cancel
 
-    _dry_run(lambda s: service.cancel(s, meeting_id=meeting_id, reason=reason, actor=by))
-    _sweep_line(meeting_cancel(meeting_id, reason, actor=by))
+    check_first(lambda s: service.cancel(s, meeting_id=meeting_id, reason=reason, actor=actor))
+    _sweep_line(meeting_cancel(meeting_id, reason, actor=actor).sweep)
 
 
 @app.command()
 def minutes(
     meeting_id: int = typer.Argument(..., metavar="ID"),
-    file: Path = typer.Argument(..., help="Minutes YAML, e.g. examples/minutes.yaml"),
+    file: Path = typer.Argument(..., help="Minutes YAML (its recorded_by is who records them)"),
 ) -> None:
-    """Record the minutes; every action item becomes an assignment (decision-implementation)."""
+    """Record the minutes; every action item becomes an assignment (decision-implementation).
+    The actor is the file's `recorded_by`."""
     from flows.meeting import meeting_record_minutes
 
     spec, _ = load_yaml_model(file, MinutesSpec)
-    _dry_run(
+    check_first(
         lambda s: service.record_minutes(
             s, meeting_id=meeting_id, minutes=spec, actor=spec.recorded_by
         ),
@@ -241,7 +239,7 @@ def minutes(
 
 @app.command()
 def sweep() -> None:
-    """Carry out every due step of every meeting (what the scheduled sweep does)."""
-    from flows.meeting import meeting_steps_sweep
+    """Carry out every due step of every meeting (what the scheduled `meeting-sweep` does)."""
+    from flows.meeting import meeting_sweep
 
-    _sweep_line(meeting_steps_sweep())
+    _sweep_line(meeting_sweep())
