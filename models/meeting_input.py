@@ -160,8 +160,8 @@ class MinutesSpec(StrictInput):
 
 
 class MeetingSweepResult(SweepResult):
-    """The meeting sweep: `SweepResult` (process ``meeting``; counts ``steps_done`` and
-    ``waiting``) with the names of the steps, e.g. ``meeting:5:notice``."""
+    """The meeting sweep: `SweepResult` (process ``meeting``; counts ``step:done`` and
+    ``step:waiting``) with the names of the steps, e.g. ``meeting:5:notice``."""
 
     process: str = "meeting"
     steps_done: list[str] = Field(default_factory=list, description="Steps carried out")

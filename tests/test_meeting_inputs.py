@@ -236,12 +236,15 @@ def test_the_sweep_returns_the_common_sweep_result(org: Any, mail_office: MailCa
     result = service.run_sweep()
     assert isinstance(result, SweepResult) and result.process == "meeting"
     assert result.steps_done == [f"meeting:{mid}:call-for-topics"] and result.waiting == []
-    assert result.counts == {"steps_done": 1, "waiting": 0}
+    assert result.counts == {"step:done": 1, "step:waiting": 0}
     assert result.notice_keys == [f"meeting:{mid}:call-for-topics"]
     assert (result.sent, result.failed) == (4, 0) and not result.skipped
     at("2026-09-29T18:00:00")
     later = service.run_sweep()
-    assert later.waiting == [f"meeting:{mid}:notice"] and later.counts["waiting"] == 1
+    assert later.waiting == [f"meeting:{mid}:notice"] and later.tally("step") == {
+        "done": 0,
+        "waiting": 1,
+    }
 
 
 def deactivate(person_id: str) -> None:

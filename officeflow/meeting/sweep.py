@@ -56,7 +56,7 @@ def plan_sweep(session: Session, *, now: dt.datetime | None = None) -> MeetingSw
         if outcome.get("key"):
             result.notice_keys.append(outcome["key"])
         result.steps_done.append(name)
-    result.counts = {"steps_done": len(result.steps_done), "waiting": len(result.waiting)}
+    result.counts = {"step:done": len(result.steps_done), "step:waiting": len(result.waiting)}
     return result
 
 
