@@ -32,7 +32,7 @@ class PlannedStep:
     due_at: pendulum.DateTime
 
 
-def _local(calendar: WorkCalendar, value: dt.datetime) -> pendulum.DateTime:
+def _in_zone(calendar: WorkCalendar, value: dt.datetime) -> pendulum.DateTime:
     """``value`` in the calendar's zone, for arithmetic in local days and hours."""
     return pendulum.instance(value).in_timezone(calendar.timezone)
 
@@ -58,7 +58,7 @@ def default_materials_deadline(calendar: WorkCalendar, start: dt.datetime) -> dt
 
 def on_a_workday(calendar: WorkCalendar, when: dt.datetime) -> pendulum.DateTime:
     """``when`` if it falls on a working day, else the start of office hours of the next one."""
-    local = _local(calendar, when)
+    local = _in_zone(calendar, when)
     if calendar.is_workday(local.date()):
         return local
     return office_start(calendar, calendar.next_workday(local.date()))
@@ -73,9 +73,9 @@ def reminder_time(
             calendar, calendar.subtract_workdays(calendar.local_date(start), before)
         )
     if unit == "hours":
-        return _local(calendar, start).subtract(hours=before)
+        return _in_zone(calendar, start).subtract(hours=before)
     if unit == "minutes":
-        return _local(calendar, start).subtract(minutes=before)
+        return _in_zone(calendar, start).subtract(minutes=before)
     raise ValueError(f"unknown reminder unit {unit!r}")
 
 
@@ -107,7 +107,7 @@ def schedule(
             "materials-reminder",
             on_a_workday(calendar, office_start(calendar, materials_day)),
         ),
-        PlannedStep("materials_check", "materials-check", _local(calendar, materials_deadline)),
+        PlannedStep("materials_check", "materials-check", _in_zone(calendar, materials_deadline)),
     ]
     for label, before, unit in reminders:
         steps.append(
