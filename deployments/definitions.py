@@ -105,10 +105,10 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         tags=("emergency",),
     ),
     Deployment(
-        name="emergency-watchdog",
-        entrypoint="flows/emergency.py:emergency_watchdog",
+        name="emergency-sweep",
+        entrypoint="flows/emergency.py:emergency_sweep",
         description=(
-            "突发事件 watchdog: every minute, send whatever escalation is due. Emergencies do not "
+            "突发事件 sweep: every minute, send whatever escalation is due. Emergencies do not "
             "wait for working days."
         ),
         schedules=(Cron("* * * * *"),),

@@ -1,6 +1,6 @@
 """Emergency response (突发事件): report, grade, alert, escalate, report upward, close.
 
-The ladder and the reporting clock are ledger rows with a ``due_at``; the `emergency-watchdog`
+The ladder and the reporting clock are ledger rows with a ``due_at``; the `emergency-sweep`
 flow (scheduled every minute) sends whatever is due, so an emergency survives the death of the
 process that reported it. See docs/emergency.md.
 """
@@ -12,15 +12,15 @@ from typing import Annotated
 from prefect import flow
 from pydantic import Field
 
-from models.emergency_input import IncidentReport
-from officeflow.delivery import DeliveryReport
+from models.common import SweepResult
+from models.emergency_input import AckResult, CloseResult, IncidentReport, IncidentResult
 from officeflow.emergency import assess
 from tasks.delivery import deliver_notices
 from tasks.emergency import (
     acknowledge,
     close_incident,
     load_rules,
-    plan_due,
+    plan_emergency_sweep,
     publish_timeline,
     record_incident,
     watch_incident,
@@ -32,37 +32,53 @@ def emergency_response(
     report: IncidentReport,
     watch_minutes: Annotated[float, Field(ge=0, le=24 * 60, allow_inf_nan=False)] = 0,
     poll_seconds: Annotated[float, Field(ge=0.1, le=3600, allow_inf_nan=False)] = 5,
-) -> int:
+) -> IncidentResult:
     """Grade the incident, record it, alert the plan's first group, publish the sheet.
     With ``watch_minutes``, keep escalating from this run until someone acknowledges."""
     matrix, plan = load_rules()
     assessment = assess(report, matrix)
     incident = record_incident(report, assessment, plan)
-    deliver_notices(incident.keys)
+    delivered = deliver_notices(incident.keys)
     publish_timeline(incident.incident_id)
+    watched = 0
     if watch_minutes > 0:
-        watch_incident(incident.incident_id, watch_minutes, poll_seconds)
-    return incident.incident_id
+        watched = watch_incident(incident.incident_id, watch_minutes, poll_seconds)
+    return IncidentResult(
+        incident_id=incident.incident_id,
+        grade=incident.grade,
+        alerted=incident.recipients,
+        notices_sent=delivered.sent,
+        notices_failed=delivered.failed,
+        watched_sent=watched,
+    )
 
 
-@flow(name="emergency-watchdog")
-def emergency_watchdog() -> DeliveryReport:
+@flow(name="emergency-sweep")
+def emergency_sweep() -> SweepResult:
     """Send every escalation and reporting reminder that is due. Idempotent; schedule it."""
-    keys = plan_due()
-    return deliver_notices(keys)
+    result = plan_emergency_sweep()
+    delivered = deliver_notices(result.notice_keys)
+    return result.model_copy(update={"sent": delivered.sent, "failed": delivered.failed})
 
 
 @flow(name="incident-acknowledge")
-def incident_acknowledge(incident_id: int, person_id: str) -> bool:
+def incident_acknowledge(incident_id: int, person_id: str) -> AckResult:
     """Acknowledge an incident from the Prefect UI: stops its escalation ladder."""
-    return acknowledge(incident_id, person_id, via="prefect").first
+    return acknowledge(incident_id, person_id, via="prefect")
 
 
 @flow(name="incident-close")
-def incident_close(incident_id: int, summary: str, actor: str = "system") -> int:
+def incident_close(incident_id: int, summary: str, actor: str = "system") -> CloseResult:
     """Close the incident: stop the clocks, ask for the final report, request the review,
     publish the timeline."""
     closed = close_incident(incident_id, summary, actor)
-    deliver_notices(closed.keys)
+    delivered = deliver_notices(closed.keys)
     publish_timeline(incident_id)
-    return incident_id
+    return CloseResult(
+        incident_id=incident_id,
+        final_due=closed.final_due,
+        review_due=closed.review_due,
+        notice_keys=closed.keys,
+        notices_sent=delivered.sent,
+        notices_failed=delivered.failed,
+    )

@@ -1,6 +1,6 @@
 """The emergency ledger (突发事件): incidents, their escalation rungs, acknowledgements and the
 reports owed to the next level up. Rungs and reports carry a ``due_at``: waiting is a row, not a
-process, so a watchdog can pick up whatever a crashed run left due."""
+process, so the sweep can pick up whatever a crashed run left due."""
 
 from __future__ import annotations
 

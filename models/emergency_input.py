@@ -1,5 +1,6 @@
 """The incident report (突发事件信息报告): the parameter of the `emergency-response` flow, the
-form in the Prefect UI and the file `officeflow incident report FILE.yaml` reads."""
+form in the Prefect UI and the file `officeflow incident report FILE.yaml` reads; and what the
+emergency flows return."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from models.common import ID_PATTERN, StrictInput
 from officeflow import clock
@@ -57,8 +58,7 @@ class IncidentReport(StrictInput):
         now = clock.now()
         if value > now + tolerance:
             raise ValueError(
-                f"{clock.to_local(value).format('YYYY-MM-DD HH:mm')} is in the future "
-                f"(now {clock.to_local(now).format('YYYY-MM-DD HH:mm')})"
+                f"{clock.format_local(value)} is in the future (now {clock.format_local(now)})"
             )
         return value
 
@@ -71,3 +71,39 @@ class IncidentReport(StrictInput):
 
     def departments(self) -> list[str]:
         return list(dict.fromkeys([self.department, *self.affected_departments]))
+
+
+# --- what the flows return ----------------------------------------------------------------
+
+
+class IncidentResult(BaseModel):
+    """What the `emergency-response` flow did."""
+
+    incident_id: int
+    grade: Grade
+    alerted: list[str] = Field(description="Who the first alert (rung 0) went to")
+    notices_sent: int = Field(description="Deliveries of the first alert sent")
+    notices_failed: int = Field(description="Deliveries of the first alert that failed")
+    watched_sent: int = Field(0, description="Deliveries sent by the run's own watch loop")
+
+
+class AckResult(BaseModel):
+    """An acknowledgement (the `incident-acknowledge` flow and `officeflow incident ack`)."""
+
+    incident_id: int
+    person_id: str
+    at: dt.datetime
+    first: bool = Field(description="The acknowledgement that stopped the ladder")
+    already: bool = Field(description="This person had acknowledged before")
+    stopped_rungs: int = Field(description="Rungs cancelled by it")
+
+
+class CloseResult(BaseModel):
+    """What the `incident-close` flow did."""
+
+    incident_id: int
+    final_due: dt.datetime | None = Field(description="When the final report (终报) is due")
+    review_due: dt.datetime = Field(description="When the review (复盘) assignment is due")
+    notice_keys: list[str] = Field(description="The final-report request and review notices")
+    notices_sent: int
+    notices_failed: int

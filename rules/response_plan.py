@@ -149,11 +149,6 @@ def ladder(plan: GradePlan) -> list[RungSpec]:
     return out
 
 
-def next_rung_due(fired_at: dt.datetime, plan: GradePlan) -> dt.datetime:
-    """A rung is due when the previous one has gone unacknowledged for ``ack_within``."""
-    return fired_at + plan.ack_within
-
-
 # --- the reporting clock ----------------------------------------------------------------
 
 

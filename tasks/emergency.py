@@ -1,4 +1,5 @@
-"""Emergency side effects as Prefect tasks: each one transaction or one batch."""
+"""Emergency side effects as Prefect tasks: one task per action, each one transaction or one
+batch."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.logging import get_run_logger
 
+from models.common import SweepResult
 from models.emergency import Incident, IncidentStatus
-from models.emergency_input import IncidentReport
+from models.emergency_input import AckResult, IncidentReport
 from officeflow import db
 from officeflow import emergency as service
 from rules.grading import GradingMatrix
@@ -38,27 +40,28 @@ def record_incident(
     return recorded
 
 
-@task(name="plan-due-escalations")
-def plan_due() -> list[str]:
-    """Claim every due rung and reminder and plan its notice; return the keys to send (with
-    any incident notices a dead run left pending)."""
+@task(name="plan-emergency-sweep")
+def plan_emergency_sweep() -> SweepResult:
+    """Claim every due rung and reminder and plan its notice; the result's keys are the notices
+    to send (with any incident notices a dead run left pending)."""
     with db.session_scope() as session:
-        sweep = service.plan_due(session)
-        keys = list(dict.fromkeys(sweep.keys + service.unsent_incident_keys(session)))
+        result = service.plan_sweep(session)
+    counts = result.counts
     get_run_logger().info(
         "due: %d escalations, %d reminders, %d reports overdue; %d notices to send",
-        sweep.escalations,
-        sweep.reminders,
-        sweep.overdue,
-        len(keys),
+        counts["escalations"],
+        counts["reminders"],
+        counts["overdue"],
+        len(result.notice_keys),
     )
-    return keys
+    return result
 
 
 @task(name="watch-incident")
 def watch_incident(incident_id: int, minutes: float, poll_seconds: float) -> int:
     """The run's own short loop: send what falls due until the incident is acknowledged or
-    closed, or ``minutes`` pass. The watchdog does the same job if this process dies."""
+    closed, or ``minutes`` pass. The `emergency-sweep` flow does the same job if this process
+    dies."""
     deadline = time.monotonic() + minutes * 60
     sent = 0
     while time.monotonic() < deadline:
@@ -69,13 +72,13 @@ def watch_incident(incident_id: int, minutes: float, poll_seconds: float) -> int
             )
         if settled:
             break
-        sent += service.escalate_due().delivery.sent
+        sent += service.run_sweep().sent
         time.sleep(poll_seconds)
     return sent
 
 
 @task(name="acknowledge-incident")
-def acknowledge(incident_id: int, person_id: str, via: str) -> service.AckResult:
+def acknowledge(incident_id: int, person_id: str, via: str) -> AckResult:
     with db.session_scope() as session:
         return service.acknowledge(session, incident_id=incident_id, person_id=person_id, via=via)
 

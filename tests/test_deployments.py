@@ -29,7 +29,7 @@ PLANNED = {
     "supervision-sweep": "flows/supervision.py:supervision_sweep",
     "supervision-bulletin": "flows/supervision.py:supervision_bulletin",
     "emergency-response": "flows/emergency.py:emergency_response",
-    "emergency-watchdog": "flows/emergency.py:emergency_watchdog",
+    "emergency-sweep": "flows/emergency.py:emergency_sweep",
     "meeting-preparation": "flows/meeting.py:meeting_preparation",
     "meeting-sweep": "flows/meeting.py:meeting_sweep",
 }
@@ -77,7 +77,7 @@ def test_schedules_are_the_office_rhythm() -> None:
     # the flow skips days off itself.
     assert crons["supervision-sweep"] == ["0 9 * * *"]
     assert crons["supervision-bulletin"] == ["0 16 * * 5"]
-    assert crons["emergency-watchdog"] == ["* * * * *"]
+    assert crons["emergency-sweep"] == ["* * * * *"]
     assert crons["meeting-sweep"] == ["*/5 * * * *"]
     assert crons["decision-implementation"] == crons["emergency-response"] == []
     assert {lim.name for lim in LIMITS} >= {"smtp"}

@@ -1,4 +1,4 @@
-"""Kill the process running an emergency with SIGKILL after its first fan-out; the watchdog
+"""Kill the process running an emergency with SIGKILL after its first fan-out; the sweep
 sends the due escalation exactly once and nothing is sent twice."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pendulum
 from prefect.settings import PREFECT_API_URL
 from sqlalchemy import func, select
 
-from flows.emergency import emergency_watchdog
+from flows.emergency import emergency_sweep
 from models.ledger import Delivery, DeliveryStatus
 from officeflow import clock, db
 from officeflow.mailcatcher import MailCatcher
@@ -41,7 +41,7 @@ def _sent(key: str) -> int:
         )
 
 
-def test_sigkill_after_first_fanout_then_watchdog_escalates_once(
+def test_sigkill_after_first_fanout_then_sweep_escalates_once(
     prefect_api: None,
     ledger: Any,
     office_env: Any,
@@ -76,11 +76,11 @@ def test_sigkill_after_first_fanout_then_watchdog_escalates_once(
             proc.wait()
     assert mail_counts(mail_office) == RUNG0 and hook_counts(webhook_server) == RUNG0
 
-    # Recovery: the watchdog, after the acknowledgement deadline (5 minutes for grade II).
+    # Recovery: the sweep, after the acknowledgement deadline (5 minutes for grade II).
     clock.set_now(pendulum.parse(T0).add(minutes=5, seconds=30))  # type: ignore[union-attr]
-    report = emergency_watchdog()
+    report = emergency_sweep()
     assert (report.sent, report.failed) == (8, 0)
-    emergency_watchdog()  # and again: nothing new
+    emergency_sweep()  # and again: nothing new
     assert mail_counts(mail_office) == RUNG0 + RUNG1
     assert hook_counts(webhook_server) == RUNG0 + RUNG1
     with db.session_scope() as s:

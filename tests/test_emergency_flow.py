@@ -12,12 +12,13 @@ from sqlalchemy import select
 
 from flows.emergency import (
     emergency_response,
-    emergency_watchdog,
+    emergency_sweep,
     incident_acknowledge,
     incident_close,
 )
+from models.common import SweepResult
 from models.emergency import EscalationRung, Incident, IncidentStatus
-from models.emergency_input import IncidentReport
+from models.emergency_input import AckResult, CloseResult, IncidentReport, IncidentResult
 from models.ledger import Event
 from models.supervision import Assignment
 from officeflow import clock, db
@@ -58,13 +59,17 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
     clock.set_now(T0)
     report = IncidentReport.model_validate(incident_data())
 
-    incident_id = emergency_response(report)
+    response = emergency_response(report)
+    assert isinstance(response, IncidentResult)
+    assert (response.grade, response.alerted) == (Grade.II, ["duty", "director", "p0-0"])
+    assert (response.notices_sent, response.notices_failed, response.watched_sent) == (6, 0, 0)
+    incident_id = response.incident_id
     assert _counts(mail_office, webhook_server) == Counter(RUNG0)
     first = mail_office.to("duty@example.org")[0]
     assert (
         first.subject == "[General Office] Grade II emergency: Warehouse fire in the port district"
     )
-    assert f"officeflow incident ack {incident_id} --person duty" in first.text()
+    assert f"officeflow incident ack {incident_id} --as duty" in first.text()
     with db.session_scope() as s:
         incident = s.get_one(Incident, incident_id)
         assert (incident.grade, incident.computed_grade) == (Grade.II, Grade.II)
@@ -74,21 +79,26 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
     # 4 minutes: nothing is due yet. 5 minutes, no acknowledgement: rung 1 adds the leader in
     # charge, and everyone in the group hears again.
     clock.set_now(_at(4))
-    assert service.escalate_due().delivery.sent == 0
+    assert service.run_sweep().sent == 0
     clock.set_now(_at(5))
-    emergency_watchdog()
+    swept = emergency_sweep()
+    assert isinstance(swept, SweepResult) and swept.process == "emergency"
+    assert swept.counts == {"escalations": 1, "reminders": 0, "overdue": 0, "left_pending": 0}
+    assert (len(swept.notice_keys), swept.sent, swept.failed) == (1, 8, 0)
     assert _counts(mail_office, webhook_server) == Counter(RUNG0) + Counter(RUNG1)
     assert mail_office.to("boss@example.org")[0].subject.startswith(
         "[General Office] [ESCALATION 1: not acknowledged]"
     )
-    emergency_watchdog()  # a second sweep at the same moment sends nothing
+    emergency_sweep()  # a second sweep at the same moment sends nothing
     assert len(mail_office.messages) == 7
 
     # The leader acknowledges from the Prefect UI's flow: rung 2 never goes out.
     clock.set_now(_at(6))
-    assert incident_acknowledge(incident_id, "boss") is True
+    ack = incident_acknowledge(incident_id, "boss")
+    assert isinstance(ack, AckResult)
+    assert (ack.first, ack.already, ack.stopped_rungs, ack.person_id) == (True, False, 1, "boss")
     clock.set_now(_at(15))
-    emergency_watchdog()
+    emergency_sweep()
     assert len(mail_office.messages) == 7
     with db.session_scope() as s:
         rung2 = s.scalar(
@@ -100,7 +110,7 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
 
     # The reporting clock: the duty officer is reminded 10 minutes before each deadline.
     clock.set_now(_at(20))  # phone report due at +30
-    emergency_watchdog()
+    emergency_sweep()
     assert mail_counts(mail_office)["duty"] == 3
     assert "phone report" in mail_office.to("duty@example.org")[-1].subject
     with db.session_scope() as s:
@@ -115,10 +125,10 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
             is False
         )
     clock.set_now(_at(50))  # written initial report due at +60
-    emergency_watchdog()
+    emergency_sweep()
     assert mail_counts(mail_office)["duty"] == 4
     clock.set_now(_at(70))  # filed ten minutes late
-    emergency_watchdog()
+    emergency_sweep()
     with db.session_scope() as s:
         filed = service.file_report(
             s, incident_id=incident_id, kind=ReportKind.INITIAL, person_id="duty", summary="初报"
@@ -129,7 +139,7 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
     # +4h50 (续报1 due +5h) and +8h50 (续报2 due +9h), each exactly once.
     for minutes, expected in [(4 * 60 + 49, 4), (4 * 60 + 50, 5), (6 * 60, 5), (8 * 60 + 50, 6)]:
         clock.set_now(_at(minutes))
-        emergency_watchdog()
+        emergency_sweep()
         assert mail_counts(mail_office)["duty"] == expected, minutes
     with db.session_scope() as s:
         filed = service.file_report(
@@ -140,11 +150,14 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
     # Closing stops the clocks, asks the duty officer and the department for the final report,
     # requests the review and publishes the timeline.
     clock.set_now(_at(8 * 60 + 55))
-    incident_close(incident_id, "Fire out; casualties confirmed.", actor="director")
+    closed = incident_close(incident_id, "Fire out; casualties confirmed.", actor="director")
+    assert isinstance(closed, CloseResult)
+    assert closed.final_due == _at(8 * 60 + 55).add(days=7)
+    assert (closed.notices_sent, closed.notices_failed) == (6, 0)  # 终报 request, review
     final_request = {"duty": 1, "p0-0": 1}
     review_notice = {"p0-0": 1}  # the review assignment's notice to the department head
     clock.set_now(_at(13 * 60))
-    emergency_watchdog()  # no more follow-up reminders after closure
+    emergency_sweep()  # no more follow-up reminders after closure
     assert _counts(mail_office, webhook_server) == Counter(RUNG0) + Counter(RUNG1) + Counter(
         {"duty": 4}
     ) + Counter(final_request) + Counter(review_notice)

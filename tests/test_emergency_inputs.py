@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from models.emergency import Incident
 from models.emergency_input import IncidentReport
+from models.ledger import Event
 from officeflow import clock, db
 from officeflow import emergency as service
 from officeflow.inputs import InputError, validate_model
@@ -85,7 +86,7 @@ def test_manual_grade_differing_from_the_computed_one_is_recorded(
         )
         incident = s.get_one(Incident, rec.incident_id)
         assert incident.manual_grade_reason == "hazardous chemicals"
-        history = [e.action for e in s.scalars(select(service.Event))]
+        history = [e.action for e in s.scalars(select(Event))]
     assert "incident.grade_set_by_hand" in history
 
 
@@ -122,10 +123,10 @@ def test_cli_report_ack_close_and_refusals(
     }
     assert "港区危化品仓库火灾" in mail_office.messages[0].subject
 
-    result = run_cli("incident", "ack", "1", "--person", "zhou.guoqiang", env=env)
+    result = run_cli("incident", "ack", "1", "--as", "zhou.guoqiang", env=env)
     assert result.returncode == 2
     assert "person: 'zhou.guoqiang' was never notified of incident 1" in result.stderr
-    result = run_cli("incident", "ack", "1", "--person", "he.fang", env=env)
+    result = run_cli("incident", "ack", "1", "--as", "he.fang", env=env)
     assert result.returncode == 0, result.stderr
     assert "acknowledged by he.fang" in result.stdout
 
@@ -135,7 +136,7 @@ def test_cli_report_ack_close_and_refusals(
         "1",
         "--kind",
         "initial",
-        "--person",
+        "--as",
         "xu.lei",
         "--summary",
         "初报已报市委总值班室",
@@ -147,7 +148,7 @@ def test_cli_report_ack_close_and_refusals(
     result = run_cli("incident", "close", "1", "--summary", "明火已扑灭", env=env)
     assert result.returncode == 0, result.stderr
     assert "status closed" in result.stdout
-    result = run_cli("incident", "ack", "1", "--person", "xu.lei", env=env)
+    result = run_cli("incident", "ack", "1", "--as", "xu.lei", env=env)
     assert result.returncode == 2 and "incident: incident 1 is closed" in result.stderr
     # The final report request went to the duty officers and the responsible department head,
     # and the review (复盘) assignment's notice to that head.

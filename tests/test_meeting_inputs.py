@@ -241,10 +241,8 @@ def test_the_sweep_returns_the_common_sweep_result(org: Any, mail_office: MailCa
     assert (result.sent, result.failed) == (4, 0) and not result.skipped
     at("2026-09-29T18:00:00")
     later = service.run_sweep()
-    assert later.waiting == [f"meeting:{mid}:notice"] and later.tally("step") == {
-        "done": 0,
-        "waiting": 1,
-    }
+    assert later.waiting == [f"meeting:{mid}:notice"]
+    assert later.tally("step")["waiting"] == 1
 
 
 def deactivate(person_id: str) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from flows.emergency import (
     emergency_response,
-    emergency_watchdog,
+    emergency_sweep,
     incident_acknowledge,
     incident_close,
 )
@@ -90,13 +90,15 @@ def test_no_secret_leaks_from_any_process(
         clock.set_now("2026-09-21T10:00:00+08:00")
         decision = decision_implementation(DecisionSpec.model_validate(example("decision.yaml")))
         assert decision.newly_recorded and decision.notices_sent > 0
-        incident_id = emergency_response(IncidentReport.model_validate(example("incident.yaml")))
+        incident_id = emergency_response(
+            IncidentReport.model_validate(example("incident.yaml"))
+        ).incident_id
         meeting = meeting_preparation(MeetingSpec.model_validate(example("meeting.yaml")))
         assert meeting.newly_recorded
 
-        # Nobody acknowledges: the watchdog escalates and reminds of the reporting clock.
+        # Nobody acknowledges: the emergency sweep escalates and reminds of the reporting clock.
         clock.set_now("2026-09-21T12:30:00+08:00")
-        watched = emergency_watchdog()
+        watched = emergency_sweep()
         assert watched.sent > 0
         with db.session_scope() as s:
             fired = s.scalars(
@@ -107,7 +109,7 @@ def test_no_secret_leaks_from_any_process(
             ).all()
             assert len(fired) >= 2  # the alert and at least one escalation
             first_alerted = fired[0].recipients[0]
-        assert incident_acknowledge(incident_id, first_alerted) is True
+        assert incident_acknowledge(incident_id, first_alerted).first is True
         incident_close(incident_id, "火已扑灭，现场清理完毕", "sun.li")
 
         # Later: the supervision sweep lights and reminds; the bulletin goes to the leaders;

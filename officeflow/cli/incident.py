@@ -8,19 +8,15 @@ from rich.table import Table
 from models.emergency_input import IncidentReport
 from officeflow import db
 from officeflow import emergency as service
-from officeflow.cli.common import console
-from officeflow.clock import to_local
-from officeflow.inputs import load_yaml_model
+from officeflow.cli.common import actor_option, check_first, console
+from officeflow.clock import format_local
+from officeflow.inputs import input_error, load_yaml_model
 from rules.response_plan import ReportKind, report_label
 
 app = typer.Typer(
     help="Emergencies (突发事件): report, acknowledge, file reports upward, close.",
     no_args_is_help=True,
 )
-
-
-def _local(value) -> str:  # type: ignore[no-untyped-def]
-    return to_local(value).format("YYYY-MM-DD HH:mm") if value else ""
 
 
 @app.command()
@@ -34,16 +30,19 @@ def report(
     """Validate FILE, grade the incident, record it and alert the plan's first group (runs the
     `emergency-response` flow)."""
     incident, _ = load_yaml_model(file, IncidentReport)
+    matrix, plan = service.load_grading_matrix(), service.load_response_plan()
+    grade_plan = plan.for_grade(service.assess(incident, matrix).grade)
+    check_first(lambda s: service.check_references(s, incident, grade_plan))
     from flows.emergency import emergency_response
 
-    incident_id = emergency_response(incident, watch_minutes=watch, poll_seconds=poll)
-    _show(incident_id)
+    result = emergency_response(incident, watch_minutes=watch, poll_seconds=poll)
+    _show(result.incident_id)
 
 
 @app.command()
 def ack(
     incident_id: int = typer.Argument(..., metavar="ID"),
-    person: str = typer.Option(..., "--person", help="Your person id"),
+    person: str = actor_option("Your person id"),
 ) -> None:
     """Acknowledge incident ID: stops its escalation ladder."""
     with db.session_scope() as session:
@@ -52,7 +51,7 @@ def ack(
         console.print(f"{person} had already acknowledged incident {incident_id}")
     elif result.first:
         console.print(
-            f"incident {incident_id} acknowledged by {person} at {_local(result.at)}; "
+            f"incident {incident_id} acknowledged by {person} at {format_local(result.at)}; "
             f"escalation stopped ({result.stopped_rungs} rungs not sent)"
         )
     else:
@@ -63,23 +62,19 @@ def ack(
 def file_report(
     incident_id: int = typer.Argument(..., metavar="ID"),
     kind: str = typer.Option(..., help="phone, initial (初报), follow-up (续报) or final (终报)"),
-    person: str = typer.Option(..., "--person", help="Who made the report"),
+    person: str = actor_option("Who made the report"),
     summary: str = typer.Option(..., help="What was reported"),
 ) -> None:
     """Record a report made to the next level up; late ones are flagged."""
-    from officeflow.inputs import InputError, Problem
-
     try:
         report_kind = ReportKind(kind.replace("-", "_"))
     except ValueError:
-        raise InputError(
-            [Problem(("kind",), "must be one of phone, initial, follow-up, final")]
-        ) from None
+        raise input_error("kind", "must be one of phone, initial, follow-up, final") from None
     with db.session_scope() as session:
         filed = service.file_report(
             session, incident_id=incident_id, kind=report_kind, person_id=person, summary=summary
         )
-    late = f" [bold red]LATE[/] (due {_local(filed.due_at)})" if filed.late else ""
+    late = f" [bold red]LATE[/] (due {format_local(filed.due_at)})" if filed.late else ""
     console.print(f"incident {incident_id}: {filed.label} recorded{late}")
 
 
@@ -87,18 +82,13 @@ def file_report(
 def close(
     incident_id: int = typer.Argument(..., metavar="ID"),
     summary: str = typer.Option(..., help="How it ended"),
-    actor: str = typer.Option("system", help="Who closes it"),
+    actor: str = actor_option("Who closes it", default="system"),
 ) -> None:
     """Close incident ID: stop the clocks, ask for the final report (终报), request the review
     (复盘) and publish the timeline (runs the `incident-close` flow)."""
+    check_first(lambda s: service.check_close(s, incident_id=incident_id, summary=summary))
     from flows.emergency import incident_close
 
-    with db.session_scope() as session:  # refuse before a flow run is created
-        incident = service.get_incident(session, incident_id)
-        if incident.closed_at is not None:
-            from officeflow.inputs import InputError, Problem
-
-            raise InputError([Problem(("incident",), f"incident {incident_id} is already closed")])
     incident_close(incident_id, summary, actor)
     _show(incident_id)
 
@@ -117,16 +107,18 @@ def timeline(incident_id: int = typer.Argument(..., metavar="ID")) -> None:
 
 
 @app.command()
-def watchdog() -> None:
-    """Send every escalation and reporting reminder that is due, once (the recovery path;
-    schedule the `emergency-watchdog` deployment to run it every minute)."""
-    result = service.escalate_due()
-    s = result.sweep
+def sweep() -> None:
+    """Send every escalation and reporting reminder that is due, once (runs the
+    `emergency-sweep` flow, which its deployment runs every minute)."""
+    from flows.emergency import emergency_sweep
+
+    result = emergency_sweep()
+    counts = result.counts
     console.print(
-        f"{s.escalations} escalations, {s.reminders} reminders, {s.overdue} reports overdue; "
-        f"sent {result.delivery.sent}, failed {result.delivery.failed}"
+        f"{counts['escalations']} escalations, {counts['reminders']} reminders, "
+        f"{counts['overdue']} reports overdue; sent {result.sent}, failed {result.failed}"
     )
-    if result.delivery.failed:
+    if result.failed:
         raise typer.Exit(1)
 
 
@@ -139,7 +131,9 @@ def _show(incident_id: int) -> None:
         console.print(f"[bold]incident {i.id}[/]: {i.title}", highlight=False)
         console.print(f"grade {grade}; status {i.status.value}", highlight=False)
         if i.acknowledged_at:
-            console.print(f"acknowledged by {i.acknowledged_by} at {_local(i.acknowledged_at)}")
+            console.print(
+                f"acknowledged by {i.acknowledged_by} at {format_local(i.acknowledged_at)}"
+            )
         rungs = Table(title="ladder")
         for col in ("rung", "recipients", "due", "sent", "stopped"):
             rungs.add_column(col)
@@ -147,19 +141,19 @@ def _show(incident_id: int) -> None:
             rungs.add_row(
                 str(r.rung),
                 ", ".join(r.recipients),
-                _local(r.due_at),
-                _local(r.fired_at),
-                _local(r.cancelled_at),
+                format_local(r.due_at),
+                format_local(r.fired_at),
+                format_local(r.cancelled_at),
             )
         console.print(rungs)
         reports = Table(title="reports")
         for col in ("report", "due", "filed", "by", "late"):
             reports.add_column(col)
         for rep in service.reports_of(session, incident_id):
-            state = _local(rep.filed_at) or ("cancelled" if rep.cancelled_at else "open")
+            state = format_local(rep.filed_at) or ("cancelled" if rep.cancelled_at else "open")
             reports.add_row(
                 report_label(rep.kind, rep.number),
-                _local(rep.due_at),
+                format_local(rep.due_at),
                 state,
                 rep.filed_by or "",
                 "LATE" if rep.late else "",
