@@ -49,7 +49,8 @@ class SweepResult(BaseModel):
     reason: str = Field("", description="Why the sweep did nothing (e.g. not a working day)")
     counts: dict[str, int] = Field(
         default_factory=dict,
-        description="What the sweep found or did, keyed '<kind>:<name>', e.g. 'reminder:red'",
+        description="What the sweep found or did, by name; names of one kind share a prefix "
+        "('reminder:red', 'reminder:blue'), which `tally` groups",
     )
     notice_keys: list[str] = Field(default_factory=list, description="Notices it planned")
     sent: int = Field(0, description="Deliveries sent by this run")
