@@ -872,6 +872,8 @@ def _write(path: Path, raw: bytes) -> str:
     return str(path)
 
 
+# 32 CLI processes of 2–3 s each; on a busy two-core machine that can pass 300 s.
+@pytest.mark.timeout(900)
 def test_cli_fuzzed(office: dict[str, int], prefect_env: dict[str, str], tmp_path: Path) -> None:
     """Each command gets a handful of fuzzed argument sets (32 processes in all)."""
     outcomes = Outcomes()

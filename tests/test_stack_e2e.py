@@ -178,7 +178,7 @@ def test_up_registers_every_deployment_with_its_schedules(stack: Stack) -> None:
         assert got.description == d.description
         assert got.parameter_openapi_schema and got.enforce_parameter_schema
         crons = {(s.schedule.cron, s.schedule.timezone) for s in got.schedules}
-        assert crons == {(s.cron, s.timezone) for s in d.schedules}
+        assert crons == {(s.cron, s.zone) for s in d.schedules}
     assert set(registered) == {d.name for d in ready}  # the others are skipped, not half-made
 
 
@@ -342,4 +342,4 @@ def test_prefect_yaml_deploys_against_the_running_server(stack: Stack) -> None:
             {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}
         ]
         crons = {(s["schedule"]["cron"], s["schedule"]["timezone"]) for s in got["schedules"]}
-        assert crons == {(s.cron, s.timezone) for s in d.schedules}
+        assert crons == {(s.cron, s.zone) for s in d.schedules}
