@@ -53,6 +53,7 @@ class WebhookServer:
     def __init__(self) -> None:
         self.posts: list[dict[str, Any]] = []
         self.statuses: list[int] = []
+        self.received: list[dict[str, Any]] = []  # every POST, with the status it was answered
         self._lock = threading.Lock()
         outer = self
 
@@ -62,6 +63,7 @@ class WebhookServer:
                 raw = self.rfile.read(length)
                 with outer._lock:
                     status = outer.statuses.pop(0) if outer.statuses else 200
+                    outer.received.append({"path": self.path, "status": status})
                     if status < 300:
                         try:
                             body: Any = json.loads(raw)
@@ -83,6 +85,10 @@ class WebhookServer:
     def url(self) -> str:
         return f"json://127.0.0.1:{self.port}/hook"
 
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def bodies(self) -> list[dict[str, Any]]:
         return [p["body"] for p in self.posts]
 
@@ -91,6 +97,22 @@ class WebhookServer:
 def webhook_server() -> Iterator[WebhookServer]:
     server = WebhookServer()
     server.thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+
+
+@pytest.fixture
+def chat_hosts(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookServer]:
+    """A local HTTP server standing in for the DingTalk, WeCom, Feishu and Slack hosts (see
+    tests/chat_hosts.py); ``statuses`` scripts its answers, ``received`` lists what arrived."""
+    from tests.chat_hosts import redirect
+
+    server = WebhookServer()
+    server.thread.start()
+    redirect(server.base, monkeypatch)
     try:
         yield server
     finally:

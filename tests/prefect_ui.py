@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,10 +135,13 @@ class SubmittedRun:
     name: str
 
 
-def submit(page: Any, timeout_ms: float = 30_000) -> SubmittedRun:
+def submit(page: Any, count_runs: Callable[[], int], timeout_ms: float = 30_000) -> SubmittedRun:
     """Submit the form; the success toast names the new run. An error toast (the server refused
-    the parameters) fails with its text."""
+    the parameters) fails with its text. ``count_runs`` counts the deployment's flow runs
+    (through the Prefect API): exactly one new run must come of the submission, even when the
+    button had to be clicked twice."""
     toasts = page.locator("li[data-sonner-toast]")
+    runs_before = count_runs()
     page.get_by_role("button", name="Submit", exact=True).click()
     try:
         toasts.first.wait_for(timeout=timeout_ms / 2)
@@ -158,6 +161,11 @@ def submit(page: Any, timeout_ms: float = 30_000) -> SubmittedRun:
     text = toast.text_content() or ""
     if toast.get_attribute("data-type") != "success":
         raise AssertionError(f"the run was not created: {text}")
+    # A second click may have sent a second run after all (its toast comes later, or is
+    # hidden behind the first): let it land, then count.
+    page.wait_for_timeout(2_000)
+    new_runs = count_runs() - runs_before
+    assert new_runs == 1, f"the submission created {new_runs} runs, not 1"
     return SubmittedRun(name=text.split(" scheduled")[0].strip())
 
 

@@ -119,13 +119,25 @@ def test_webhook_500_then_200_is_retried(
     make_org: Any, ledger: Any, office_env: Any, webhook_server: Any
 ) -> None:
     make_org(departments=2)
-    office_env.set(webhook_url=webhook_server.url, delivery_attempts=2)
+    # One sender, so the rows go out in id order (p0-0, p0-1, p1-0), each try after the last:
+    # p0-0 gets 500 twice (failed after 2 attempts), p0-1 gets 500 then 200, p1-0 gets 200.
+    office_env.set(webhook_url=webhook_server.url, delivery_attempts=2, delivery_concurrency=1)
     webhook_server.statuses = [500, 500, 500]
     planned = _plan()
     report = send_pending([planned.key])
-    assert report.sent + report.failed == 3
+    assert (report.sent, report.failed) == (2, 1)
+    assert [(r.address, r.status, r.attempts) for r in _rows()] == [
+        ("chat-p0-0", DeliveryStatus.FAILED, 2),
+        ("chat-p0-1", DeliveryStatus.SENT, 2),
+        ("chat-p1-0", DeliveryStatus.SENT, 1),
+    ]
     report2 = retry_failed()
-    assert report.sent + report2.sent == 3
+    assert (report2.sent, report2.failed) == (1, 0)
+    assert [(r.address, r.status, r.attempts) for r in _rows()] == [
+        ("chat-p0-0", DeliveryStatus.SENT, 3),
+        ("chat-p0-1", DeliveryStatus.SENT, 2),
+        ("chat-p1-0", DeliveryStatus.SENT, 1),
+    ]
     assert Counter(b["recipient"] for b in webhook_server.bodies()) == {
         "chat-p0-0": 1,
         "chat-p0-1": 1,

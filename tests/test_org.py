@@ -4,7 +4,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from models.org import ContactPoint, Department, Person, PersonRole, Role
+from models.org import ContactPoint, Department, Organisation, Person, PersonRole, Role
 from officeflow import db
 from officeflow.inputs import InputError
 from officeflow.org import department_heads, load_org, parse_org_file, people_with_role
@@ -14,12 +14,13 @@ from tests.conftest import EXAMPLE_ORG, both_backends, org_data, write_yaml
 backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
 
-def _counts() -> tuple[int, int, int, int]:
+def _org_rows() -> dict[str, list[str]]:
+    """Every row of the org tables, for "nothing written" checks on a loaded ledger."""
     with db.session_scope() as s:
-        return tuple(  # type: ignore[return-value]
-            s.scalar(select(func.count()).select_from(t))
-            for t in (Department, Person, PersonRole, ContactPoint)
-        )
+        return {
+            t.__tablename__: sorted(repr(tuple(row)) for row in s.execute(select(t.__table__)))
+            for t in (Organisation, Department, Person, PersonRole, ContactPoint)
+        }
 
 
 def test_example_org_is_realistic(org: Any) -> None:
@@ -83,12 +84,17 @@ def _broken(tmp_path: Path, mutate: Any) -> Path:
     ],
 )
 def test_bad_org_file_names_field_and_line_and_writes_nothing(
-    ledger: Any, tmp_path: Path, mutate: Any, expected: str
+    make_org: Any, tmp_path: Path, mutate: Any, expected: str
 ) -> None:
+    # A loaded ledger (three departments; the bad file has two), so a partial load would show:
+    # changed people, new or moved contact points, deactivated people.
+    make_org(departments=3)
+    before = _org_rows()
+    assert len(before["people"]) == 8
     path = _broken(tmp_path, mutate)
-    with pytest.raises(InputError, match=expected):
-        parse_org_file(path)
-    assert _counts() == (0, 0, 0, 0)
+    with pytest.raises(InputError, match=expected), db.session_scope() as s:
+        load_org(s, parse_org_file(path))
+    assert _org_rows() == before
 
 
 def test_line_number_points_at_the_offending_line(ledger: Any, tmp_path: Path) -> None:
@@ -110,13 +116,15 @@ def test_cli_load_and_show(ledger: Any) -> None:
     assert "李建国" in shown.stdout and "财政局" in shown.stdout and "duty_officer" in shown.stdout
 
 
-def test_cli_rejects_bad_file_cleanly(ledger: Any, tmp_path: Path) -> None:
+def test_cli_rejects_bad_file_cleanly(make_org: Any, tmp_path: Path) -> None:
+    make_org(departments=3)  # loaded: the refused file must change none of it
+    before = _org_rows()
     path = _broken(tmp_path, lambda d: d["people"][2].update(email="nope@"))
     result = run_cli("org", "load", str(path))
     assert result.returncode == 2
     assert "people[2].email" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-    assert _counts() == (0, 0, 0, 0)
+    assert _org_rows() == before
     missing = run_cli("org", "load", str(tmp_path / "absent.yaml"))
     assert missing.returncode == 2 and "cannot read file" in missing.stderr
 

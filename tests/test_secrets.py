@@ -1,13 +1,16 @@
 """Credentials configured for every channel never reach logs, output or the ledger."""
 
 import logging
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import MetaData, select
 
+from models.ledger import Delivery, DeliveryStatus
 from officeflow import db
 from officeflow.delivery import plan_notice, retry_failed, send_pending
 from officeflow.mailcatcher import MailCatcher
+from tests.chat_hosts import service_of, subprocess_env
 from tests.cli_helpers import run_cli
 
 SECRETS = {
@@ -31,11 +34,23 @@ def ledger_dump() -> str:
     return "\n".join(out)
 
 
+CHAT = ("dingtalk", "wecom", "feishu", "slack")
+
+
 def test_secrets_stay_out_of_logs_output_and_ledger(
-    make_org: Any, ledger: Any, office_env: Any, webhook_server: Any, caplog: Any, capfd: Any
+    make_org: Any,
+    ledger: Any,
+    office_env: Any,
+    webhook_server: Any,
+    chat_hosts: Any,
+    caplog: Any,
+    capfd: Any,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     data = make_org(departments=2)
+    # The chat bots' hosts (a local server) answer 500: every chat delivery fails, and its
+    # error (which Apprise builds from the request) is stored, so it must come out masked.
+    chat_hosts.statuses = [500] * 1000
     with MailCatcher(auth=("office", SECRETS["smtp_password"])) as smtp:
         office_env.set(
             smtp_host=smtp.host,
@@ -64,12 +79,42 @@ def test_secrets_stay_out_of_logs_output_and_ledger(
             )
         report = send_pending(["secret-check"])
         retry_failed()
-        cli = run_cli("notify", "test", "p0-0")
+        cli = run_cli("notify", "test", "p0-0", env=subprocess_env(chat_hosts.base))
         assert len(smtp.messages) == len(people) + 1  # authenticated SMTP really worked
-    # Chat bots cannot be reached from here: those rows failed, with masked errors.
-    assert report.failed == 4 * len(people)
     with_webhook = [p for p in data["people"] if p.get("chat", {}).get("webhook")]
     assert len(webhook_server.posts) == len(with_webhook) + 1
+    assert report.failed == 4 * len(people)
+
+    # The deliveries actually made: one row per person and channel, email and webhook sent
+    # once; each chat row failed on its one try and on the retry, its error masked.
+    with db.session_scope() as s:
+        rows = s.scalars(select(Delivery).where(Delivery.notice_key == "secret-check")).all()
+        test_rows = s.scalars(select(Delivery).where(Delivery.notice_key.like("test:%"))).all()
+    by_channel = Counter(r.channel.value for r in rows)
+    assert by_channel == {
+        "email": len(people),
+        "webhook": len(with_webhook),
+        **{ch: len(people) for ch in CHAT},
+    }
+    for row in rows:
+        if row.channel.value in CHAT:
+            assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 2), row
+            assert row.last_error and row.last_error.startswith(f"{row.channel.value}: "), row
+            assert "500" in row.last_error, row.last_error
+        else:
+            assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.SENT, 1, None)
+    # notify test: p0-0 on every channel; the chat ones failed, and the CLI said so.
+    assert sorted((r.channel.value, r.status.value) for r in test_rows) == sorted(
+        [("email", "sent"), ("webhook", "sent"), *((ch, "failed") for ch in CHAT)]
+    )
+    assert cli.returncode == 1 and "sent 2, failed 4" in cli.stdout
+    # What reached the chat hosts: every post, for each person twice (a try, a retry), plus
+    # the CLI's one; each carried the credential it needs (so each could have leaked it).
+    arrived = Counter(service_of(r["path"]) for r in chat_hosts.received)
+    assert arrived == {ch: 2 * len(people) + 1 for ch in CHAT}
+    paths = "\n".join(r["path"] for r in chat_hosts.received)
+    for secret in ("dingtalk_token", "wecom_key", "feishu_token", "slack_webhook"):
+        assert SECRETS[secret] in paths
 
     captured = capfd.readouterr()
     haystacks = {

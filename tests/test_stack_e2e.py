@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
@@ -261,7 +262,7 @@ def test_decision_submitted_in_the_ui_runs_and_sends_notices(
         ui.fill(page, "Acceptance Standard", "报送排查台账和整改情况。")
         ui.fill_union(page, "Due In Workdays (Optional)", "int", 5)
         page.screenshot(path=str(out / "filled-form.png"), full_page=True)
-        run = ui.submit(page)
+        run = ui.submit(page, lambda: stack.flow_run_count(DECISION))
         ui.follow_run(page, run)
         page.screenshot(path=str(out / "run-completed.png"), full_page=True)
 
@@ -306,12 +307,40 @@ def test_incident_reported_in_the_ui_is_relayed(
             ui.fill(page, label, number)
         ui.pick_datetime(page, *INCIDENT_OCCURRED_AT)
         page.screenshot(path=str(out / "filled-form.png"), full_page=True)
-        run = ui.submit(page)
+        run = ui.submit(page, lambda: stack.flow_run_count(EMERGENCY))
         ui.follow_run(page, run)
         page.screenshot(path=str(out / "run-completed.png"), full_page=True)
     titles = [r[0] for r in stack.rows(f"select {INCIDENT_TITLE_COLUMN} from {INCIDENT_TABLE}")]
     assert INCIDENT_TITLE in titles
-    assert len(stack.outbox()) > mail_before, "the mail catcher received no notice"
+    # The ledger: one incident, its first rung (the people the response plan's first rung
+    # named for its grade, resolved when it was recorded) fired, each of its deliveries sent.
+    [(incident_id, grade)] = stack.rows(
+        f"select id, grade from {INCIDENT_TABLE} where {INCIDENT_TITLE_COLUMN} = '{INCIDENT_TITLE}'"
+    )
+    [(key, recipients_json, fired_at)] = stack.rows(
+        "select notice_key, recipients, fired_at from incident_rungs"
+        f" where incident_id = {incident_id} and rung = 0"
+    )
+    recipients = json.loads(recipients_json)
+    assert recipients and fired_at is not None, (grade, recipients, fired_at)
+    deliveries = stack.rows(
+        f"select person_id, channel, status from deliveries where notice_key = '{key}'"
+    )
+    assert deliveries and all(status == "sent" for _, _, status in deliveries), deliveries
+    assert {person for person, _, _ in deliveries} == set(recipients)
+    # The mail: exactly the first rung's people with an email address, each once.
+    emails = dict(
+        stack.rows("select person_id, address from contact_points where channel = 'email'")
+    )
+    expected = sorted(emails[p] for p in recipients if p in emails)
+    assert expected, f"no first-rung recipient of grade {grade} has an email address"
+    assert sorted(p for p, channel, _ in deliveries if channel == "email") == sorted(
+        p for p in recipients if p in emails
+    )
+    new_mail = stack.outbox()[mail_before:]
+    alerts = [msg for _, msg in new_mail if str(msg["X-Officeflow-Notice"]) == key]
+    to = sorted(addr for msg in alerts for _, addr in getaddresses([str(msg["To"])]))
+    assert to == expected, (grade, to)
 
 
 def test_demo_runs_the_examples_through_the_deployments(stack: Stack) -> None:

@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from models.ledger import Delivery, Event, Notice
-from models.supervision import Assignment, Decision, ExtensionRequest, ProgressReport
+from models.supervision import (
+    Assignment,
+    CompletionRequest,
+    Decision,
+    ExtensionRequest,
+    ProgressReport,
+)
 from models.supervision_input import DecisionSpec
 from officeflow import clock, db, supervision
 from officeflow.inputs import InputError, validate_model
@@ -42,6 +48,39 @@ def counts() -> tuple[int, ...]:
         )
 
 
+def ledger_rows() -> dict[str, list[str]]:
+    """Every row of the supervision and notice tables and the event log, for "nothing written"
+    checks on a ledger that already holds a decision."""
+    tables = (
+        Decision,
+        Assignment,
+        Notice,
+        Delivery,
+        ProgressReport,
+        CompletionRequest,
+        ExtensionRequest,
+        Event,
+    )
+    with db.session_scope() as s:
+        return {
+            t.__tablename__: sorted(repr(tuple(row)) for row in s.execute(select(t.__table__)))
+            for t in tables
+        }
+
+
+def record_one_decision() -> dict[str, list[str]]:
+    """A valid decision recorded first (its assignment, a progress report, their events): the
+    rows a refused input must leave exactly as they are."""
+    clock.set_now("2026-09-21T10:00:00+08:00")
+    create({**spec(owner="zheng.hui"), "title": "已有的决策"})
+    with db.session_scope() as s:
+        supervision.report_progress(s, assignment_id=1, progress=30, note="已启动")
+    before = ledger_rows()
+    assert len(before["decisions"]) == 1 and len(before["assignments"]) == 1
+    assert len(before["progress_reports"]) == 1 and before["events"]
+    return before
+
+
 def create(data: dict[str, Any]) -> None:
     parsed = validate_model(DecisionSpec, data)
     with db.session_scope() as s:
@@ -73,10 +112,11 @@ def create(data: dict[str, Any]) -> None:
 def test_bad_decision_is_refused_before_anything_is_written(
     org: Any, data: dict[str, Any], message: str
 ) -> None:
+    before = record_one_decision()
     with pytest.raises(InputError) as info:
         create(data)
     assert message in str(info.value)
-    assert counts() == (0, 0, 0, 0, 0, 0)
+    assert ledger_rows() == before
 
 
 @pytest.fixture
@@ -163,6 +203,7 @@ def test_extension_must_move_the_deadline_to_a_later_working_day(assignment: int
 
 
 def test_cli_reports_field_errors_without_traceback(org: Any, tmp_path: Path) -> None:
+    before = record_one_decision()
     bad = write_yaml(tmp_path / "decision.yaml", spec(lead_department="nowhere"))
     result = run_cli("decision", "create", str(bad))
     assert result.returncode == 2
@@ -172,13 +213,6 @@ def test_cli_reports_field_errors_without_traceback(org: Any, tmp_path: Path) ->
     result = run_cli("decision", "create", str(bad_type))
     assert result.returncode == 2
     assert "line 9: priority: Input should be 'normal', 'important' or 'urgent'" in result.stderr
-    result = run_cli("assignment", "report", "1", "--progress", "50")
-    assert result.returncode == 2 and "assignment: no assignment 1" in result.stderr
-    assert counts() == (0, 0, 0, 0, 0, 0)
-    with db.session_scope() as s:
-        assert (
-            s.scalar(
-                select(func.count()).select_from(Event).where(Event.object_type == "assignment")
-            )
-            == 0
-        )
+    result = run_cli("assignment", "report", "2", "--progress", "50")
+    assert result.returncode == 2 and "assignment: no assignment 2" in result.stderr
+    assert ledger_rows() == before  # no decision, assignment, notice, report or event written

@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from typing import Any
 
+from prefect.client.schemas.objects import StateType
 from sqlalchemy import select
 
 from flows.supervision import assignment_request_extension, supervision_bulletin
@@ -108,6 +109,22 @@ def test_bulletin_counts_per_department_and_is_sent_once(
     assert "2026-09-21 – 2026-09-27" in body
 
 
+def wait_for_run_state(run_id: Any, wanted: StateType, timeout: float) -> StateType | None:
+    """Poll the Prefect API until the flow run is in ``wanted``; the last state seen."""
+    from prefect import get_client
+
+    deadline = time.monotonic() + timeout
+    seen = None
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            run = client.read_flow_run(run_id)
+            seen = run.state.type if run.state else None
+            if seen is wanted:
+                break
+            time.sleep(0.2)
+    return seen
+
+
 def test_extension_waits_in_a_paused_run_and_the_cli_decision_resumes_it(
     org: Any, mail_office: MailCatcher, prefect_env: dict[str, str], office_env: Any
 ) -> None:
@@ -133,7 +150,9 @@ def test_extension_waits_in_a_paused_run_and_the_cli_decision_resumes_it(
             run_id = s.scalar(select(ExtensionRequest.waiting_run_id))
         time.sleep(0.5)
     assert run_id, "the flow never recorded its request"
-    time.sleep(3)  # let it reach the pause
+    # Wait until the run really is paused (the CLI's resume needs a paused run).
+    state = wait_for_run_state(run_id, StateType.PAUSED, timeout=60)
+    assert state is StateType.PAUSED, f"the run never paused (last state {state})"
     decided = run_cli(
         "assignment",
         "decide-extension",
