@@ -116,3 +116,59 @@ def test_mail_catcher_keeps_only_a_bounded_number_of_messages_in_memory(tmp_path
         f"message {n}" for n in range(1, 8)
     ]
     assert MailCatcher().keep == 10_000  # bounded by default (the embedded stack's catcher)
+
+
+# --- owner-only files ------------------------------------------------------------------------
+
+
+def test_ledger_is_created_owner_only_not_world_readable(tmp_path: Path) -> None:
+    import os
+
+    home = tmp_path / "new-office"
+    old = os.umask(0o022)  # a usual login umask: files 0644, folders 0755 unless asked
+    try:
+        result = run_cli("db", "upgrade", env={"OFFICEFLOW_HOME": str(home)})
+    finally:
+        os.umask(old)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _mode(home) == 0o700
+    files = sorted(home.glob("ledger.db*"))
+    assert home / "ledger.db" in files
+    assert {p.name: _mode(p) for p in files} == {p.name: 0o600 for p in files}
+
+
+def test_outbox_and_embedded_prefect_home_are_created_owner_only(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from officeflow.stack import LocalStack
+
+    old = os.umask(0o022)
+    try:
+        stack = LocalStack(home=tmp_path / "office", say=lambda _: None)
+        stack.make_dirs()
+        # What the Prefect server (a child of the stack) creates under PREFECT_HOME.
+        probe = stack._spawn(
+            "probe",
+            [
+                sys.executable,
+                "-c",
+                "import sys; open(sys.argv[1], 'w').write('x')",
+                str(stack.prefect_home / "prefect.db"),
+            ],
+            dict(os.environ),
+        )
+        assert probe.wait(30) == 0
+        with (
+            MailCatcher(outbox=stack.outbox) as catcher,
+            smtplib.SMTP(catcher.host, catcher.port) as smtp,
+        ):
+            smtp.sendmail("office@example.org", ["p@example.org"], _raw(1, None))
+    finally:
+        os.umask(old)
+    for folder in (stack.home, stack.logs, stack.outbox, stack.prefect_home):
+        assert _mode(folder) == 0o700, folder
+    (message,) = stack.outbox.glob("*.eml")
+    assert _mode(message) == 0o600
+    assert _mode(stack.prefect_home / "prefect.db") == 0o600
+    assert _mode(stack.logs / "probe.log") == 0o600
