@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models.ledger import Delivery, DeliveryStatus
 from models.org import Channel
+from models.supervision import Decision
 from officeflow import channels, db
 from officeflow.mailcatcher import MailCatcher, read_outbox
 from tests.cli_helpers import run_cli
@@ -172,3 +173,30 @@ def test_outbox_and_embedded_prefect_home_are_created_owner_only(tmp_path: Path)
     assert _mode(message) == 0o600
     assert _mode(stack.prefect_home / "prefect.db") == 0o600
     assert _mode(stack.logs / "probe.log") == 0o600
+
+
+# --- input files -----------------------------------------------------------------------------
+
+
+def test_input_file_over_the_size_limit_is_refused_before_parsing(
+    org: Any, tmp_path: Path, office_env: Any
+) -> None:
+    example = (Path(__file__).resolve().parent.parent / "examples" / "decision.yaml").read_text(
+        encoding="utf-8"
+    )
+    big = tmp_path / "decision.yaml"
+    # A valid decision, padded with a comment past 1 MiB: today it is parsed (and recorded).
+    big.write_text(example + "#" + "x" * (1024 * 1024) + "\n", encoding="utf-8")
+    result = run_cli("decision", "create", str(big))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{big}: (top level): file too large: over 1 MiB" in result.stderr
+    assert "OFFICEFLOW_INPUT_MAX_BYTES" in result.stderr
+    assert "Traceback" not in result.stderr
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Decision)) == 0  # nothing written
+
+    # The limit is a setting; an endless device is refused too, without reading it all.
+    office_env.set(input_max_bytes=4096)
+    small = run_cli("org", "load", "/dev/zero")
+    assert small.returncode == 2, small.stdout + small.stderr
+    assert "/dev/zero: (top level): file too large: over 4 KiB" in small.stderr
