@@ -3,6 +3,7 @@ runs the real part (the CLI in a subprocess, an SMTP server, the ledger)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import smtplib
 import stat
@@ -18,6 +19,7 @@ from models.supervision import Decision
 from officeflow import channels, db
 from officeflow.mailcatcher import MailCatcher, read_outbox
 from tests.cli_helpers import run_cli
+from tests.conftest import write_yaml
 
 
 def _mode(path: Path) -> int:
@@ -200,3 +202,40 @@ def test_input_file_over_the_size_limit_is_refused_before_parsing(
     small = run_cli("org", "load", "/dev/zero")
     assert small.returncode == 2, small.stdout + small.stderr
     assert "/dev/zero: (top level): file too large: over 4 KiB" in small.stderr
+
+
+# --- the emergency reporting clock -----------------------------------------------------------
+
+
+def test_follow_up_every_below_five_minutes_is_a_config_error(
+    prefect_env: dict[str, str], ledger: Any, mail_office: MailCatcher, tmp_path: Path
+) -> None:
+    import re
+
+    from officeflow.emergency.recording import clock_from
+    from tests.emergency_support import T0, incident_data, ledger_counts, load_emergency_org
+
+    load_emergency_org(tmp_path)
+
+    shipped = (
+        Path(__file__).resolve().parent.parent / "officeflow" / "config" / "response_plan.yaml"
+    )
+    plan = tmp_path / "response_plan.yaml"
+    # Every 1 s: the sweep scheduled 3,600 follow-up reports an hour per open incident.
+    plan.write_text(
+        re.sub(r"follow_up_every: \w+", "follow_up_every: 1s", shipped.read_text("utf-8")),
+        encoding="utf-8",
+    )
+    report = write_yaml(tmp_path / "incident.yaml", incident_data())
+    env = {**prefect_env, "OFFICEFLOW_NOW": T0, "OFFICEFLOW_RESPONSE_PLAN": str(plan)}
+    result = run_cli("incident", "report", str(report), env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (
+        "grades.I.reporting.follow_up_every: Value error, follow_up_every must be at least "
+        "5 minutes (e.g. 30m, 4h), not 1 s" in result.stderr
+    )
+    assert str(plan) in result.stderr and "Traceback" not in result.stderr
+    assert ledger_counts() == (0, 0) and mail_office.messages == []
+
+    # An incident recorded under an older plan keeps sweeping, at the minimum interval.
+    assert clock_from({"follow_up_every": 1}).follow_up_every == dt.timedelta(minutes=5)
