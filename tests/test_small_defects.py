@@ -239,3 +239,44 @@ def test_follow_up_every_below_five_minutes_is_a_config_error(
 
     # An incident recorded under an older plan keeps sweeping, at the minimum interval.
     assert clock_from({"follow_up_every": 1}).follow_up_every == dt.timedelta(minutes=5)
+
+
+# --- deliveries retry ------------------------------------------------------------------------
+
+
+def test_deliveries_retry_has_a_cap_and_says_how_many_remain(
+    make_org: Any, ledger: Any, office_env: Any
+) -> None:
+    from officeflow.delivery import plan_notice, send_pending
+
+    data = make_org(departments=2)
+    people = [p["id"] for p in data["people"]]  # 6, each with an email address
+    catcher = MailCatcher()  # not started: the SMTP server is down
+    office_env.set(smtp_host=catcher.host, smtp_port=catcher.port, delivery_attempts=1)
+    with db.session_scope() as s:
+        plan_notice(
+            s,
+            key="outage:1",
+            template="notice",
+            object_type="demo",
+            object_id=1,
+            recipients=people,
+            context={"title": "Outage", "message": "Back soon."},
+        )
+    assert send_pending(["outage:1"]).failed == 6
+
+    with catcher:
+        first = run_cli("deliveries", "retry", "--limit", "4")
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "sent 4, failed 0" in first.stdout
+        assert "2 more to retry (over --limit 4); run the command again" in first.stdout
+        assert len(catcher.messages) == 4
+        second = run_cli("deliveries", "retry", "--limit", "4")
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert "sent 2, failed 0" in second.stdout and "more to retry" not in second.stdout
+    assert sorted(m.rcpt_tos[0] for m in catcher.messages) == sorted(
+        f"{p}@example.org" for p in people
+    )
+    with db.session_scope() as s:
+        statuses = {(r.status, r.attempts) for r in s.scalars(select(Delivery))}
+    assert statuses == {(DeliveryStatus.SENT, 2)}
