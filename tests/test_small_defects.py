@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models.ledger import Delivery, DeliveryStatus
-from models.org import Channel
+from models.org import Channel, Person
 from models.supervision import Decision
 from officeflow import channels, db
 from officeflow.mailcatcher import MailCatcher, read_outbox
@@ -280,3 +280,50 @@ def test_deliveries_retry_has_a_cap_and_says_how_many_remain(
     with db.session_scope() as s:
         statuses = {(r.status, r.attempts) for r in s.scalars(select(Delivery))}
     assert statuses == {(DeliveryStatus.SENT, 2)}
+
+
+# --- org load --------------------------------------------------------------------------------
+
+
+def test_org_load_lists_who_is_deactivated_and_asks_before_deactivating_more_than_three(
+    make_org: Any, ledger: Any, tmp_path: Path
+) -> None:
+    from tests.conftest import org_data
+
+    make_org(departments=2)  # boss, duty and p0-0, p0-1, p1-0, p1-1
+
+    def active() -> set[str]:
+        with db.session_scope() as s:
+            return set(s.scalars(select(Person.id).where(Person.active.is_(True))))
+
+    everyone = active()
+    # A file that lost both departments would deactivate 4 people: refused, listed, no write.
+    shrunk = write_yaml(tmp_path / "shrunk.yaml", org_data(departments=0))
+    refused = run_cli("org", "load", str(shrunk))
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert f"4 people are not in {shrunk} and would be deactivated:" in refused.stderr
+    for line in (
+        "p0-0 (Person 0-0)",
+        "p0-1 (Person 0-1)",
+        "p1-0 (Person 1-0)",
+        "p1-1 (Person 1-1)",
+    ):
+        assert line in refused.stderr
+    assert "nothing loaded: check the file, or pass --yes to deactivate them" in refused.stderr
+    assert active() == everyone
+
+    # Up to three are deactivated without asking, and named.
+    one_dept = write_yaml(tmp_path / "one.yaml", org_data(departments=1))
+    loaded = run_cli("org", "load", str(one_dept))
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert "2 deactivated:" in loaded.stdout
+    assert "p1-0 (Person 1-0)" in loaded.stdout and "p1-1 (Person 1-1)" in loaded.stdout
+    assert active() == everyone - {"p1-0", "p1-1"}
+
+    # --yes confirms a larger change.
+    again = write_yaml(tmp_path / "again.yaml", org_data(departments=2))
+    assert run_cli("org", "load", str(again)).returncode == 0
+    confirmed = run_cli("org", "load", str(shrunk), "--yes")
+    assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
+    assert "4 deactivated:" in confirmed.stdout and "p0-0 (Person 0-0)" in confirmed.stdout
+    assert active() == {"boss", "duty"}
