@@ -87,6 +87,19 @@ def _secret(value: object) -> str:
     return value.get_secret_value() if value is not None else ""  # type: ignore[attr-defined]
 
 
+PLAIN_AUTH_REFUSED = (
+    "email: refusing to send the SMTP password without TLS: set OFFICEFLOW_SMTP_STARTTLS=true, "
+    "or, for a relay on this machine or a trusted network, OFFICEFLOW_SMTP_ALLOW_PLAIN_AUTH=true"
+)
+
+
+def plain_auth_refused(settings: Settings) -> bool:
+    """True when the SMTP settings would send the password in clear and nobody opted in."""
+    return bool(settings.smtp_user) and not (
+        settings.smtp_starttls or settings.smtp_allow_plain_auth
+    )
+
+
 def apprise_url(settings: Settings, channel: Channel, address: str, *, key: str = "") -> str:
     """The Apprise URL that reaches ``address`` on ``channel``. Contains secrets: never log it."""
     if channel is Channel.EMAIL:
@@ -104,7 +117,9 @@ def apprise_url(settings: Settings, channel: Channel, address: str, *, key: str 
                 "format": "text",
                 # Lets a mail server, a client rule or a test tell notices apart.
                 "+X-Officeflow-Notice": key,
-            }
+            },
+            # %20, not +: Apprise does not decode + in the display name ("General+Office").
+            quote_via=quote,
         )
         return f"{scheme}://{auth}{settings.smtp_host}:{settings.smtp_port}/?{query}"
     if channel is Channel.DINGTALK:
@@ -180,6 +195,8 @@ def send(
 
     An email with an ``invite`` is built here, not by Apprise: Apprise cannot set the
     ``text/calendar; method=REQUEST`` part that makes mail clients offer Accept/Decline."""
+    if channel is Channel.EMAIL and plain_auth_refused(settings):
+        return Outcome(False, PLAIN_AUTH_REFUSED)
     if invite and channel is Channel.EMAIL:
         return send_invitation_email(settings, address, subject, body, invite)
     url = apprise_url(settings, channel, address, key=key)
@@ -243,6 +260,8 @@ def send_invitation_email(
     settings: Settings, address: str, subject: str, body: str, invite: str
 ) -> Outcome:
     """One attempt with the SMTP settings Apprise would use. Never raises; errors are scrubbed."""
+    if plain_auth_refused(settings):
+        return Outcome(False, PLAIN_AUTH_REFUSED)
     try:
         msg = invitation_message(settings, address, subject, body, invite)
         with smtplib.SMTP(

@@ -30,6 +30,18 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _create_private(path: Path) -> None:
+    """Create the SQLite file owner-only (0600, in a 0700 folder when the folder is new): the
+    ledger holds names, phone numbers and every notice. SQLite gives its -wal and -shm files
+    the database file's mode. An existing file keeps its mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and pick psycopg 3 for it."""
     parsed = make_url(url)
@@ -52,7 +64,7 @@ def _build_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(database))
         # pysqlite's own transaction handling is switched off (isolation_level=None) so that every
         # transaction starts with BEGIN IMMEDIATE: a writer takes the write lock up front and
         # waits for it (busy_timeout) instead of failing with SQLITE_BUSY when it upgrades a

@@ -42,6 +42,7 @@ class DeliveryReport:
     failed: int = 0
     claimed_elsewhere: int = 0
     errors: list[str] = field(default_factory=list)
+    remaining: int = 0  # due rows left for a later run (over ``limit``)
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(
@@ -49,6 +50,7 @@ class DeliveryReport:
             self.failed + other.failed,
             self.claimed_elsewhere + other.claimed_elsewhere,
             self.errors + other.errors,
+            self.remaining + other.remaining,
         )
 
 
@@ -225,9 +227,11 @@ def send_pending(
     include_failed: bool = False,
     due_only: bool = True,
     stale_after: dt.timedelta | None = None,
+    limit: int | None = None,
 ) -> DeliveryReport:
     """Send every pending delivery (of ``keys``, or all), concurrently. Safe to run anywhere,
-    any number of times at once: a row is sent by whoever claims it first."""
+    any number of times at once: a row is sent by whoever claims it first. With ``limit``, at
+    most that many rows (oldest first); the report counts the rest in ``remaining``."""
     settings = settings or get_settings()
     engine = engine or get_engine()
     now = clock.now()
@@ -253,15 +257,18 @@ def send_pending(
         stmt = stmt.where(Delivery.notice_key.in_(list(keys)))
     with engine.connect() as conn:
         todo = [(row.id, row.status) for row in conn.execute(stmt)]
+    remaining = 0
+    if limit is not None and len(todo) > limit:
+        todo, remaining = todo[:limit], len(todo) - limit
     if not todo:
-        return DeliveryReport()
+        return DeliveryReport(remaining=remaining)
 
     stale_before = now - stale_after if stale_after is not None else None
-    limit = ratelimit.smtp_limit(settings)  # here: a flow run's context is not in the threads
+    smtp_limit = ratelimit.smtp_limit(settings)  # here: a flow run's context is not in threads
     workers = min(settings.delivery_concurrency, len(todo))
-    report = DeliveryReport()
+    report = DeliveryReport(remaining=remaining)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-        jobs = [(delivery_id, status, stale_before, limit) for delivery_id, status in todo]
+        jobs = [(d_id, status, stale_before, smtp_limit) for d_id, status in todo]
         for outcome in pool.map(lambda job: _deliver_one(engine, settings, *job), jobs):
             report = report + outcome
     return report
@@ -369,8 +376,9 @@ def retry_failed(
     settings: Settings | None = None,
     due_only: bool = False,
     stale_after: dt.timedelta | None = None,
+    limit: int | None = None,
 ) -> DeliveryReport:
-    """Send failed deliveries again (and pending ones nobody sent)."""
+    """Send failed deliveries again (and pending ones nobody sent), at most ``limit``."""
     return send_pending(
         None,
         engine=engine,
@@ -378,4 +386,5 @@ def retry_failed(
         include_failed=True,
         due_only=due_only,
         stale_after=stale_after,
+        limit=limit,
     )

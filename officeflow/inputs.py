@@ -102,9 +102,23 @@ def line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
 
 
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML input file no larger than ``OFFICEFLOW_INPUT_MAX_BYTES`` (1 MiB): a larger
+    one is refused before it is parsed (reading stops at the limit, so a device or a pipe
+    cannot fill memory either)."""
+    from officeflow.settings import get_settings
+
     source = str(path)
+    limit = get_settings().input_max_bytes
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+        if len(raw) > limit:
+            message = (
+                f"file too large: over {_size(limit)}, the limit "
+                "(OFFICEFLOW_INPUT_MAX_BYTES); is this the right file?"
+            )
+            raise InputError([Problem((), message)], source)
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise InputError([Problem((), f"cannot read file: {exc.strerror}")], source) from exc
     except UnicodeDecodeError as exc:
@@ -119,6 +133,14 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         reason = getattr(exc, "problem", None) or str(exc)
         raise InputError([Problem((), f"not valid YAML: {reason}", line)], source) from exc
     return data, node
+
+
+def _size(n: int) -> str:
+    if n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MiB"
+    if n % 1024 == 0:
+        return f"{n // 1024} KiB"
+    return f"{n} bytes"
 
 
 def load_yaml_model(path: Path, model: type[M]) -> tuple[M, yaml.Node | None]:

@@ -1,15 +1,21 @@
 """A real local SMTP server (aiosmtpd) that keeps every message: the outbox for the embedded
-stack and the mail server of the tests."""
+stack and the mail server of the tests.
+
+The outbox folder (owner-only) is the record; in memory the catcher keeps only the newest
+``keep`` messages, so a stack that runs for weeks does not grow without bound."""
 
 from __future__ import annotations
 
 import asyncio
 import email
 import email.policy
+import email.utils
+import os
 import socket
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -72,6 +78,17 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+def _date_of(message: EmailMessage) -> datetime | None:
+    """The message's Date as a datetime, or None when it is missing or unreadable (the message
+    is still accepted and stored: a bad Date header is the sender's problem, not a reason to
+    lose the mail)."""
+    try:
+        value = message["Date"]
+        return email.utils.parsedate_to_datetime(str(value)) if value else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
@@ -89,6 +106,7 @@ class MailCatcher:
         auth: tuple[str, str] | None = None,
         delay: float = 0.0,
         hold_after: int | None = None,
+        keep: int | None = 10_000,
     ) -> None:
         self.auth = auth
         # Seconds to wait before accepting each message, like a relay across a network.
@@ -106,21 +124,30 @@ class MailCatcher:
         self.host = host
         self.port = port or free_port(host)
         self.outbox = outbox
+        # The newest `keep` messages (None: all); `received` counts every accepted message.
+        self.keep = keep
         self.messages: list[Caught] = []
+        self.received = 0
+        self.auth_attempts = 0  # AUTH commands received (tests check no password was sent)
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
     def _keep(self, caught: Caught, raw: bytes) -> None:
         with self._lock:
             self.messages.append(caught)
-            n = len(self.messages)
+            if self.keep is not None and len(self.messages) > self.keep:
+                del self.messages[: len(self.messages) - self.keep]
+            self.received += 1
+            n = self.received
         if self.outbox is not None:
-            self.outbox.mkdir(parents=True, exist_ok=True)
-            stamp = caught.message["Date"] and email.utils.parsedate_to_datetime(
-                caught.message["Date"]
-            )
+            self.outbox.mkdir(mode=0o700, parents=True, exist_ok=True)
+            stamp = _date_of(caught.message)
             prefix = stamp.strftime("%Y%m%dT%H%M%S") if stamp else "undated"
-            (self.outbox / f"{prefix}-{n:05d}.eml").write_bytes(raw)
+            path = self.outbox / f"{prefix}-{n:05d}.eml"
+            # Owner-only: the outbox holds every notice the office sent.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(raw)
 
     def _must_hold(self) -> bool:  # runs in the server's event loop
         with self._lock:
@@ -168,6 +195,8 @@ class MailCatcher:
     def _authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: object
     ) -> AuthResult:
+        with self._lock:
+            self.auth_attempts += 1
         ok = (
             isinstance(data, LoginPassword)
             and self.auth is not None

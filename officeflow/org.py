@@ -21,6 +21,7 @@ class LoadResult:
     departments: int
     people: int
     deactivated: int
+    deactivated_people: tuple[str, ...] = ()  # their ids, sorted
 
 
 def check_references(org: OrgFile, node: yaml.Node | None = None) -> list[Problem]:
@@ -65,6 +66,17 @@ def parse_org_file(path: Path) -> OrgFile:
     return org
 
 
+def left_out(session: Session, org: OrgFile) -> list[tuple[str, str]]:
+    """(id, name) of the active people that loading ``org`` would deactivate, sorted by id."""
+    ids = [p.id for p in org.people]
+    rows = session.execute(
+        select(Person.id, Person.name)
+        .where(Person.id.not_in(ids), Person.active.is_(True))
+        .order_by(Person.id)
+    )
+    return [(row.id, row.name) for row in rows]
+
+
 def load_org(session: Session, org: OrgFile, *, actor: str = events.SYSTEM) -> LoadResult:
     """Write a validated org into the ledger, updating in place. People left out are deactivated
     (their past notices still point at them), never deleted."""
@@ -101,6 +113,7 @@ def load_org(session: Session, org: OrgFile, *, actor: str = events.SYSTEM) -> L
     for d in org.departments:
         session.get(Department, d.id).leader_id = d.leader  # type: ignore[union-attr]
 
+    leaving = [person_id for person_id, _ in left_out(session, org)]
     deactivated = session.execute(
         update(Person).where(Person.id.not_in(ids), Person.active.is_(True)).values(active=False)
     ).rowcount
@@ -114,7 +127,7 @@ def load_org(session: Session, org: OrgFile, *, actor: str = events.SYSTEM) -> L
         actor=actor,
         data={"departments": len(org.departments), "people": len(ids), "deactivated": deactivated},
     )
-    return LoadResult(len(org.departments), len(ids), deactivated)
+    return LoadResult(len(org.departments), len(ids), deactivated, tuple(leaving))
 
 
 def office_name(session: Session) -> str:

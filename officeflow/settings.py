@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     smtp_from: str = "office@example.org"
     smtp_from_name: str = "General Office"
     smtp_starttls: bool = False
+    smtp_allow_plain_auth: bool = Field(
+        False,
+        description="Send the SMTP user and password without TLS (no STARTTLS). Only for a "
+        "relay on the same machine or a trusted network; otherwise such mail is refused.",
+    )
     dingtalk_token: SecretStr | None = None
     dingtalk_secret: SecretStr | None = None
     wecom_key: SecretStr | None = None
@@ -78,6 +83,9 @@ class Settings(BaseSettings):
     delivery_attempts: int = Field(3, ge=1, le=20, description="Tries per delivery per run.")
     delivery_backoff_s: float = Field(0.5, ge=0, description="First backoff; doubles each try.")
     delivery_timeout_s: float = Field(15, gt=0)
+    input_max_bytes: int = Field(
+        1024 * 1024, ge=1, description="Largest input file (YAML) read, in bytes (1 MiB)."
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -132,8 +132,14 @@ class LocalStack:
 
     # --- lifecycle -----------------------------------------------------------------------
 
+    def make_dirs(self) -> None:
+        """The stack's folders, owner-only (0700): the ledger, the Prefect database, the logs
+        and the outbox hold the office's names, addresses and messages."""
+        for folder in (self.home, self.logs, self.outbox, self.prefect_home):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
     def start(self) -> StackInfo:
-        self.logs.mkdir(parents=True, exist_ok=True)
+        self.make_dirs()
         self.port = pick_port(self.host, self.port)
         try:
             self._start_server()
@@ -159,7 +165,8 @@ class LocalStack:
         return info
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("ab")
+        fd = os.open(self.logs / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        log = os.fdopen(fd, "ab")
         proc = subprocess.Popen(
             args,
             env=env,
@@ -168,6 +175,7 @@ class LocalStack:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: Ctrl-C reaches us, we end it
+            umask=0o077,  # what the server and worker create (prefect.db…) is owner-only
         )
         log.close()
         self.procs[name] = proc

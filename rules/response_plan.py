@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from models.common import StrictInput
 from models.org import Channel
@@ -30,6 +30,26 @@ def parse_duration(value: Any) -> Any:
 
 
 Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]
+
+# The shortest follow-up (续报) interval a plan may set. The sweep schedules every interval since
+# the initial report's deadline, so a tiny one (seconds) meant thousands of rows an hour.
+MIN_FOLLOW_UP_EVERY = dt.timedelta(minutes=5)
+
+
+def _bounded_follow_up(value: dt.timedelta | None) -> dt.timedelta | None:
+    if value is not None and value < MIN_FOLLOW_UP_EVERY:
+        raise ValueError(
+            f"follow_up_every must be at least 5 minutes (e.g. 30m, 4h), not {_human(value)}"
+        )
+    return value
+
+
+def _human(value: dt.timedelta) -> str:
+    seconds = value.total_seconds()
+    return f"{seconds:g} s" if seconds < 60 else f"{seconds / 60:g} min"
+
+
+FollowUpEvery = Annotated[Duration | None, AfterValidator(_bounded_follow_up)]
 
 
 class Audience(enum.StrEnum):
@@ -75,7 +95,7 @@ class ReportingClock(StrictInput):
 
     phone_within: Duration | None = None
     written_within: Duration | None = None
-    follow_up_every: Duration | None = None
+    follow_up_every: FollowUpEvery = None
     final_within: Duration | None = None
     remind_before: Duration = dt.timedelta(minutes=10)
 
@@ -83,7 +103,7 @@ class ReportingClock(StrictInput):
 class ClockOverride(StrictInput):
     phone_within: Duration | None = None
     written_within: Duration | None = None
-    follow_up_every: Duration | None = None
+    follow_up_every: FollowUpEvery = None
     final_within: Duration | None = None
     remind_before: Duration | None = None
 

@@ -99,6 +99,7 @@ def test_smtp_down_then_back_each_recipient_gets_exactly_one(
         smtp_port=catcher.port,
         smtp_user="office",
         smtp_password=PASSWORD,
+        smtp_allow_plain_auth=True,  # the catcher is on loopback, without TLS
         delivery_attempts=2,
     )
     clock.set_now("2026-09-21T10:00:00+08:00")

@@ -89,6 +89,7 @@ def test_invitation_email_errors_are_scrubbed() -> None:
             smtp_port=catcher.port,
             smtp_user="office",
             smtp_password="Wr0ng-S3cret",
+            smtp_allow_plain_auth=True,  # the catcher is on loopback, without TLS
             delivery_timeout_s=5,
         )
         outcome = channels.send(

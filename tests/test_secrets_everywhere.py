@@ -79,6 +79,7 @@ def test_no_secret_leaks_from_any_process(
             smtp_host=smtp.host,
             smtp_port=smtp.port,
             smtp_user="office",
+            smtp_allow_plain_auth=True,  # the catcher is on loopback, without TLS
             delivery_attempts=1,
             webhook_url=f"{webhook_server.url}?token={HOOK_TOKEN}",
             **SECRETS,

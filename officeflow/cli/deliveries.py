@@ -55,10 +55,17 @@ def retry(
         help="Also resend rows stuck in 'sending' for this many seconds (a sender died). "
         "Such a row may have gone out just before the crash.",
     ),
+    limit: int = typer.Option(
+        500, min=1, max=100_000, help="Send at most this many rows (oldest first) in this run"
+    ),
 ) -> None:
     """Send failed deliveries again. Rows already sent are never sent twice."""
     stale = dt.timedelta(seconds=stale_after) if stale_after is not None else None
-    report = retry_failed(due_only=due_only, stale_after=stale)
+    report = retry_failed(due_only=due_only, stale_after=stale, limit=limit)
     console.print(f"sent {report.sent}, failed {report.failed}")
+    if report.remaining:
+        console.print(
+            f"{report.remaining} more to retry (over --limit {limit}); run the command again"
+        )
     if report.failed:
         raise typer.Exit(1)

@@ -18,6 +18,7 @@ from officeflow.emergency.config import OBJECT
 from officeflow.emergency.notices import plan_alert, rung_key
 from rules.grading import Grade
 from rules.response_plan import (
+    MIN_FOLLOW_UP_EVERY,
     Deadline,
     GradePlan,
     ReportingClock,
@@ -57,9 +58,10 @@ def clock_of(incident: Incident) -> ReportingClock:
 
 
 def clock_from(snapshot: dict[str, Any]) -> ReportingClock:
-    return ReportingClock.model_validate(
-        {k: dt.timedelta(seconds=v) for k, v in snapshot.items() if v is not None}
-    )
+    values = {k: dt.timedelta(seconds=v) for k, v in snapshot.items() if v is not None}
+    if "follow_up_every" in values:  # a snapshot taken before the minimum existed
+        values["follow_up_every"] = max(values["follow_up_every"], MIN_FOLLOW_UP_EVERY)
+    return ReportingClock.model_validate(values)
 
 
 def report_row(incident_id: int, deadline: Deadline) -> SituationReport:
