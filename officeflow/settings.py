@@ -1,23 +1,60 @@
-"""One settings object for the whole project, read from ``OFFICEFLOW_*`` and ``.env``."""
+"""One settings object for the whole project, read from ``OFFICEFLOW_*`` and ``.env``.
+
+The ``.env`` file is read from one place only, never from whatever the current directory is
+(a ``.env`` left in a shared or downloaded folder must not redirect templates or channels):
+``OFFICEFLOW_ENV_FILE`` when set, else ``.env`` in the installation's project folder
+(`PROJECT_DIR`, the folder holding ``pyproject.toml`` and the ``officeflow`` package; also the
+working directory recorded for every deployment).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import pendulum
 from pydantic import Field, SecretStr, computed_field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 Locale = Literal["zh-CN", "en"]
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_file() -> Path:
+    """The one ``.env`` that is read: ``OFFICEFLOW_ENV_FILE``, else ``<PROJECT_DIR>/.env``."""
+    explicit = os.environ.get("OFFICEFLOW_ENV_FILE")
+    return Path(explicit).expanduser() if explicit else PROJECT_DIR / ".env"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="OFFICEFLOW_", env_file=".env", extra="ignore", validate_default=True
+        env_prefix="OFFICEFLOW_", extra="ignore", validate_default=True
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Not ``env_file=".env"``: that is relative to the current directory.
+        path = env_file()
+        if os.environ.get("OFFICEFLOW_ENV_FILE") and not path.is_file():
+            raise FileNotFoundError(f"OFFICEFLOW_ENV_FILE names no file: {path}")
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=path)
+        return init_settings, env_settings, dotenv, file_secret_settings
 
     home: Path = Field(Path(".officeflow"), description="Working folder for the embedded ledger.")
     database_url_override: str | None = Field(
@@ -72,6 +109,13 @@ class Settings(BaseSettings):
         "smtp",
         description="Prefect global concurrency limit (with slot decay) that paces email "
         "sends when a Prefect API is configured; empty disables it.",
+    )
+
+    sqlite_busy_timeout_s: float = Field(
+        30,
+        gt=0,
+        description="How long a SQLite ledger write waits for another writer's lock before "
+        "the command fails with a clear 'the ledger is locked' error.",
     )
 
     delivery_concurrency: int = Field(16, ge=1, le=256)
