@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 import pendulum
 from pydantic import Field, SecretStr, computed_field, field_validator, model_validator
@@ -167,7 +169,61 @@ class Settings(BaseSettings):
             )
             if s is not None and s.get_secret_value()
         ]
-        return values
+        # An error or log line may hold a URL's parts rather than the whole URL (a library
+        # echoes the request path, or the URL as it rebuilt it): scrub each secret part too.
+        for url in (self.slack_webhook, self.webhook_url):
+            if url is not None:
+                values.extend(url_secret_parts(url.get_secret_value()))
+        if self.database_url_override:
+            values.extend(url_secret_parts(self.database_url_override, paths=False))
+        return list(dict.fromkeys(values))
+
+
+# Path segments that are plainly not secrets: lowercase words ("hook", "services",
+# "incoming-webhook"), API versions ("v2") and short numbers. Every other segment is scrubbed.
+_PUBLIC_SEGMENT = re.compile(r"[a-z]{1,12}(?:[-_.][a-z]{1,12})*|v\d{1,3}|\d{1,4}")
+_MIN_PART = 4  # shorter values ("no", "1") are options, and scrubbing them would garble text
+# Apprise's own URL options: their values (POST, yes, 4.0…) are not secrets.
+_APPRISE_OPTIONS = frozenset(
+    [
+        "method",
+        "format",
+        "overflow",
+        "verify",
+        "cto",
+        "rto",
+        "emojis",
+        "store",
+        "tz",
+        "retry",
+        "wait",
+        "optional",
+        "redirect",
+    ]
+)
+
+
+def url_secret_parts(url: str, *, paths: bool = True) -> list[str]:
+    """The parts of a configured URL that may be secret: the user (unless a plain word), the
+    password, every path segment that is not plainly public, and every query value except
+    Apprise's options (``?apikey=…``, ``+Authorization=…``, ``-token=…``). A value without a
+    scheme (Slack's ``T…/B…/C…`` tokens) is read as a path. ``paths=False`` for a database URL,
+    whose path is a database name."""
+    parts: list[str] = []
+    split = urlsplit(url if "://" in url else f"x:///{url}")
+    if split.username and not _PUBLIC_SEGMENT.fullmatch(unquote(split.username)):
+        parts.extend({split.username, unquote(split.username)})
+    if split.password:
+        parts.extend({split.password, unquote(split.password)})
+    if paths:
+        for segment in split.path.split("/"):
+            if segment and not _PUBLIC_SEGMENT.fullmatch(segment):
+                parts.extend({segment, unquote(segment)})
+    for pair in split.query.split("&"):
+        name, _, value = pair.partition("=")
+        if value and name not in _APPRISE_OPTIONS:
+            parts.extend({value, unquote(value), unquote_plus(value)})
+    return [p for p in dict.fromkeys(parts) if len(p) >= _MIN_PART]
 
 
 @lru_cache(maxsize=1)
