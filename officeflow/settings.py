@@ -31,6 +31,10 @@ Locale = Literal["zh-CN", "en"]
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
+class EnvFileMissing(FileNotFoundError):
+    """``OFFICEFLOW_ENV_FILE`` names no file. ``str()`` is the text a user sees."""
+
+
 def env_file() -> Path:
     """The one ``.env`` that is read: ``OFFICEFLOW_ENV_FILE``, else ``<PROJECT_DIR>/.env``."""
     explicit = os.environ.get("OFFICEFLOW_ENV_FILE")
@@ -54,7 +58,7 @@ class Settings(BaseSettings):
         # Not ``env_file=".env"``: that is relative to the current directory.
         path = env_file()
         if os.environ.get("OFFICEFLOW_ENV_FILE") and not path.is_file():
-            raise FileNotFoundError(f"OFFICEFLOW_ENV_FILE names no file: {path}")
+            raise EnvFileMissing(f"OFFICEFLOW_ENV_FILE names no file: {path}")
         dotenv = DotEnvSettingsSource(settings_cls, env_file=path)
         return init_settings, env_settings, dotenv, file_secret_settings
 

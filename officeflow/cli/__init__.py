@@ -25,6 +25,7 @@ from officeflow.cli import (
 from officeflow.cli.common import console, err_console
 from officeflow.db import is_lock_timeout, lock_timeout_message
 from officeflow.inputs import InputError, problems_from
+from officeflow.settings import EnvFileMissing
 from rules.templates import TemplateRefused
 
 app = typer.Typer(
@@ -69,7 +70,8 @@ def main() -> None:
             exc = InputError(problems_from(exc))
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except TemplateRefused as exc:  # an office-edited template tried to reach Python internals
+    # A template that tried to reach Python internals; an OFFICEFLOW_ENV_FILE that is missing.
+    except (TemplateRefused, EnvFileMissing) as exc:
         _plain_error(str(exc))
         sys.exit(2)
     except OperationalError as exc:
