@@ -137,11 +137,32 @@ def apprise_url(settings: Settings, channel: Channel, address: str, *, key: str 
         target = address if address.startswith(("@", "#")) else f"@{address}"
         return f"slack://{tokens}/{quote(target, safe='@#')}"
     if channel is Channel.WEBHOOK:
-        base = _secret(settings.webhook_url)
-        base = re.sub(r"^https://", "jsons://", re.sub(r"^http://", "json://", base))
+        base = _webhook_base(_secret(settings.webhook_url))
         sep = "&" if "?" in base else "?"
         return f"{base}{sep}{urlencode({':recipient': address, ':notice': key})}"
     raise ValueError(f"unknown channel {channel!r}")
+
+
+def _webhook_base(url: str) -> str:
+    """The configured webhook URL as an Apprise ``json://`` URL that POSTs to the same address.
+
+    Apprise's JSON plugin drops query parameters it does not know; a parameter of the
+    configured URL (``?apikey=…``) is passed on as Apprise's ``-name`` (a query parameter of
+    the POST). Apprise's own options (``method``, ``verify``, ``+Header``, ``-param``,
+    ``:field``…) keep their Apprise meaning."""
+    from apprise.plugins.custom_json import NotifyJSON
+
+    url = re.sub(r"^https://", "jsons://", re.sub(r"^http://", "json://", url))
+    head, sep, query = url.partition("?")
+    if not sep:
+        return url
+    pairs = []
+    for pair in query.split("&"):  # as written: "+" starts an Apprise header, not a space
+        name = pair.partition("=")[0]
+        if name and not name.startswith(("+", "-", ":")) and name not in NotifyJSON.template_args:
+            pair = f"-{pair}"
+        pairs.append(pair)
+    return f"{head}?{'&'.join(pairs)}"
 
 
 def masked(url: str) -> str:
@@ -152,10 +173,14 @@ def masked(url: str) -> str:
 
 def scrub(text: str, settings: Settings) -> str:
     """Remove every configured secret from free text (errors from libraries may echo them)."""
-    for secret in settings.secret_values():
-        for form in {secret, quote(secret, safe=""), quote(secret, safe="/")}:
-            if form:
-                text = text.replace(form, "****")
+    forms = {
+        form
+        for secret in settings.secret_values()
+        for form in (secret, quote(secret, safe=""), quote(secret, safe="/"))
+        if form
+    }
+    for form in sorted(forms, key=len, reverse=True):  # a whole URL before its parts
+        text = text.replace(form, "****")
     return text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(get_settings().sqlite_busy_timeout_s * 1000)}")
     cur.close()
 
 
+READONLY = "officeflow_readonly"  # execution option of the engine `read_scope` uses
+
+
 def _sqlite_begin_immediate(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only session begins deferred: in WAL mode it reads its snapshot at once, without
+    # waiting for a writer that holds the lock. Every other session begins IMMEDIATE.
+    if conn.get_execution_options().get(READONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" (the busy timeout ran out waiting for a writer)."""
+    orig = getattr(exc, "orig", exc)
+    text = str(orig).lower()
+    return type(orig).__name__ == "OperationalError" and (
+        "database is locked" in text or "database table is locked" in text
+    )
+
+
+def lock_timeout_message() -> str:
+    """The one-line error a user sees when the SQLite ledger stayed locked too long."""
+    timeout = get_settings().sqlite_busy_timeout_s
+    return (
+        f"the ledger is locked: another officeflow command, sweep or worker held its write "
+        f"lock for longer than the busy timeout ({timeout:g} s, "
+        f"OFFICEFLOW_SQLITE_BUSY_TIMEOUT_S); try again in a moment"
+    )
 
 
 def _create_private(path: Path) -> None:
@@ -71,7 +98,7 @@ def _build_engine(url: str) -> Engine:
         # read snapshot that another writer has moved past. Two sweeps at once then serialise.
         engine = create_engine(
             url,
-            connect_args={"timeout": 30, "isolation_level": None},
+            connect_args={"timeout": get_settings().sqlite_busy_timeout_s, "isolation_level": None},
             pool_size=10,
             max_overflow=30,
         )
@@ -91,11 +118,22 @@ def dispose_engines() -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
-    factory = sessionmaker(engine or get_engine(), expire_on_commit=False)
+def session_scope(engine: Engine | None = None, *, readonly: bool = False) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error.
+
+    ``readonly=True`` (or `read_scope`) is for sessions that only read: on SQLite they begin
+    deferred and so never wait for a writer; every other session begins IMMEDIATE."""
+    bind = engine or get_engine()
+    if readonly:
+        bind = bind.execution_options(**{READONLY: True})
+    factory = sessionmaker(bind, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
+
+
+def read_scope(engine: Engine | None = None) -> AbstractContextManager[Session]:
+    """A read-only `session_scope`: what views and listings use."""
+    return session_scope(engine, readonly=True)
 
 
 def insert_ignore(engine_or_session: Engine | Session, table: Any) -> Any:

@@ -1,23 +1,66 @@
-"""One settings object for the whole project, read from ``OFFICEFLOW_*`` and ``.env``."""
+"""One settings object for the whole project, read from ``OFFICEFLOW_*`` and ``.env``.
+
+The ``.env`` file is read from one place only, never from whatever the current directory is
+(a ``.env`` left in a shared or downloaded folder must not redirect templates or channels):
+``OFFICEFLOW_ENV_FILE`` when set, else ``.env`` in the installation's project folder
+(`PROJECT_DIR`, the folder holding ``pyproject.toml`` and the ``officeflow`` package; also the
+working directory recorded for every deployment).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 import pendulum
 from pydantic import Field, SecretStr, computed_field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 Locale = Literal["zh-CN", "en"]
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class EnvFileMissing(FileNotFoundError):
+    """``OFFICEFLOW_ENV_FILE`` names no file. ``str()`` is the text a user sees."""
+
+
+def env_file() -> Path:
+    """The one ``.env`` that is read: ``OFFICEFLOW_ENV_FILE``, else ``<PROJECT_DIR>/.env``."""
+    explicit = os.environ.get("OFFICEFLOW_ENV_FILE")
+    return Path(explicit).expanduser() if explicit else PROJECT_DIR / ".env"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="OFFICEFLOW_", env_file=".env", extra="ignore", validate_default=True
+        env_prefix="OFFICEFLOW_", extra="ignore", validate_default=True
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Not ``env_file=".env"``: that is relative to the current directory.
+        path = env_file()
+        if os.environ.get("OFFICEFLOW_ENV_FILE") and not path.is_file():
+            raise EnvFileMissing(f"OFFICEFLOW_ENV_FILE names no file: {path}")
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=path)
+        return init_settings, env_settings, dotenv, file_secret_settings
 
     home: Path = Field(Path(".officeflow"), description="Working folder for the embedded ledger.")
     database_url_override: str | None = Field(
@@ -79,6 +122,13 @@ class Settings(BaseSettings):
         "sends when a Prefect API is configured; empty disables it.",
     )
 
+    sqlite_busy_timeout_s: float = Field(
+        30,
+        gt=0,
+        description="How long a SQLite ledger write waits for another writer's lock before "
+        "the command fails with a clear 'the ledger is locked' error.",
+    )
+
     delivery_concurrency: int = Field(16, ge=1, le=256)
     delivery_attempts: int = Field(3, ge=1, le=20, description="Tries per delivery per run.")
     delivery_backoff_s: float = Field(0.5, ge=0, description="First backoff; doubles each try.")
@@ -131,7 +181,61 @@ class Settings(BaseSettings):
             )
             if s is not None and s.get_secret_value()
         ]
-        return values
+        # An error or log line may hold a URL's parts rather than the whole URL (a library
+        # echoes the request path, or the URL as it rebuilt it): scrub each secret part too.
+        for url in (self.slack_webhook, self.webhook_url):
+            if url is not None:
+                values.extend(url_secret_parts(url.get_secret_value()))
+        if self.database_url_override:
+            values.extend(url_secret_parts(self.database_url_override, paths=False))
+        return list(dict.fromkeys(values))
+
+
+# Path segments that are plainly not secrets: lowercase words ("hook", "services",
+# "incoming-webhook"), API versions ("v2") and short numbers. Every other segment is scrubbed.
+_PUBLIC_SEGMENT = re.compile(r"[a-z]{1,12}(?:[-_.][a-z]{1,12})*|v\d{1,3}|\d{1,4}")
+_MIN_PART = 4  # shorter values ("no", "1") are options, and scrubbing them would garble text
+# Apprise's own URL options: their values (POST, yes, 4.0…) are not secrets.
+_APPRISE_OPTIONS = frozenset(
+    [
+        "method",
+        "format",
+        "overflow",
+        "verify",
+        "cto",
+        "rto",
+        "emojis",
+        "store",
+        "tz",
+        "retry",
+        "wait",
+        "optional",
+        "redirect",
+    ]
+)
+
+
+def url_secret_parts(url: str, *, paths: bool = True) -> list[str]:
+    """The parts of a configured URL that may be secret: the user (unless a plain word), the
+    password, every path segment that is not plainly public, and every query value except
+    Apprise's options (``?apikey=…``, ``+Authorization=…``, ``-token=…``). A value without a
+    scheme (Slack's ``T…/B…/C…`` tokens) is read as a path. ``paths=False`` for a database URL,
+    whose path is a database name."""
+    parts: list[str] = []
+    split = urlsplit(url if "://" in url else f"x:///{url}")
+    if split.username and not _PUBLIC_SEGMENT.fullmatch(unquote(split.username)):
+        parts.extend({split.username, unquote(split.username)})
+    if split.password:
+        parts.extend({split.password, unquote(split.password)})
+    if paths:
+        for segment in split.path.split("/"):
+            if segment and not _PUBLIC_SEGMENT.fullmatch(segment):
+                parts.extend({segment, unquote(segment)})
+    for pair in split.query.split("&"):
+        name, _, value = pair.partition("=")
+        if value and name not in _APPRISE_OPTIONS:
+            parts.extend({value, unquote(value), unquote_plus(value)})
+    return [p for p in dict.fromkeys(parts) if len(p) >= _MIN_PART]
 
 
 @lru_cache(maxsize=1)

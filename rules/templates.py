@@ -1,7 +1,9 @@
 """Message templates: Jinja2 files with a ``subject`` and a ``body`` block, one folder per locale.
 
 An office edits wording by pointing ``OFFICEFLOW_TEMPLATES_DIR`` at a folder laid out like the
-shipped one (``<locale>/<name>.j2``); its files take precedence.
+shipped one (``<locale>/<name>.j2``); its files take precedence. Templates are rendered in
+Jinja's immutable sandbox: a template can read the values it is given, but cannot reach Python
+internals (``__globals__``, ``os``…) nor change the context; trying is a `TemplateRefused`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 import pendulum
 
 from rules.calendar import MINUTE, format_instant
@@ -31,6 +34,11 @@ class TemplateMissing(LookupError):
     pass
 
 
+class TemplateRefused(ValueError):
+    """A template tried something the sandbox forbids (e.g. reaching ``os``). ``str()`` is the
+    text a user sees."""
+
+
 def _format_time(value: Any, tz: str = "Asia/Shanghai", fmt: str = MINUTE) -> str:
     if isinstance(value, str):
         value = pendulum.parse(value)
@@ -45,7 +53,7 @@ def _format_time(value: Any, tz: str = "Asia/Shanghai", fmt: str = MINUTE) -> st
 def environment(override_dir: str | None = None) -> jinja2.Environment:
     paths = [override_dir] if override_dir else []
     paths.append(str(SHIPPED))
-    env = jinja2.Environment(
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(paths),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -81,4 +89,9 @@ def render(
         raise TemplateMissing(f"template {template.name} lacks a {exc.args[0]!r} block") from exc
     except jinja2.UndefinedError as exc:
         raise ValueError(f"template {template.name}: {exc.message}") from exc
+    except jinja2.sandbox.SecurityError as exc:
+        raise TemplateRefused(
+            f"template {template.name} was refused by the sandbox: {exc.message} "
+            "(templates may only read the values they are given)"
+        ) from None
     return Rendered(subject=" ".join(subject.split()), body=body)

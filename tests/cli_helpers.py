@@ -11,11 +11,16 @@ OFFICEFLOW = Path(sys.executable).parent / "officeflow"
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items()}
     full_env.update(env or {})
     full_env.setdefault("COLUMNS", "200")
     return subprocess.run(
-        [str(OFFICEFLOW), *args], capture_output=True, text=True, env=full_env, timeout=timeout
+        [str(OFFICEFLOW), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=cwd,
     )

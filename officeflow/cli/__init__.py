@@ -6,6 +6,7 @@ import sys
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from officeflow.cli import (
     assignment,
@@ -22,7 +23,10 @@ from officeflow.cli import (
     stack,
 )
 from officeflow.cli.common import console, err_console
+from officeflow.db import is_lock_timeout, lock_timeout_message
 from officeflow.inputs import InputError, problems_from
+from officeflow.settings import EnvFileMissing
+from rules.templates import TemplateRefused
 
 app = typer.Typer(
     name="officeflow",
@@ -50,6 +54,14 @@ app.command("up")(stack.up)
 app.command("demo")(stack.demo)
 
 
+def _plain_error(message: str) -> None:
+    from rich.text import Text
+
+    err_console.print(
+        Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True
+    )
+
+
 def main() -> None:
     try:
         app()
@@ -58,6 +70,15 @@ def main() -> None:
             exc = InputError(problems_from(exc))
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    # A template that tried to reach Python internals; an OFFICEFLOW_ENV_FILE that is missing.
+    except (TemplateRefused, EnvFileMissing) as exc:
+        _plain_error(str(exc))
+        sys.exit(2)
+    except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
+        _plain_error(lock_timeout_message())
+        sys.exit(75)  # EX_TEMPFAIL: try again later
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)

@@ -128,7 +128,7 @@ def _resume(run_id: str, **answer: object) -> None:
 @app.command()
 def show(assignment_id: int = typer.Argument(...)) -> None:
     """An assignment with its deadline history and event log."""
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         a = supervision.get_assignment(session, assignment_id)
         console.print(
             f"[bold]Assignment {a.id}[/] of decision {a.decision_id} ({a.decision.title})\n"

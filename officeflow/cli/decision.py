@@ -38,7 +38,7 @@ def create(
 @app.command()
 def show(decision_id: int = typer.Argument(..., help="Decision id")) -> None:
     """Print the state of every assignment of a decision, with where it came from."""
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         d = supervision.get_decision(session, decision_id)
         title = f"Decision {d.id}: {d.title} ({d.source.value}"
         title += f", {d.source_ref})" if d.source_ref else ")"
@@ -76,7 +76,7 @@ def show(decision_id: int = typer.Argument(..., help="Decision id")) -> None:
 @app.command("list")
 def list_() -> None:
     """List decisions with their open assignment counts."""
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         rows = session.execute(
             select(
                 Decision.id,

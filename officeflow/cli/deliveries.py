@@ -32,7 +32,7 @@ def list_(
     table = Table()
     for col in ("id", "notice", "person", "channel", "status", "attempts", "sent at", "last error"):
         table.add_column(col)
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         for d in session.scalars(stmt):
             table.add_row(
                 str(d.id),

@@ -102,7 +102,7 @@ def show(incident_id: int = typer.Argument(..., metavar="ID")) -> None:
 @app.command()
 def timeline(incident_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Print incident ID's timeline as Markdown."""
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         console.print(service.timeline_markdown(session, incident_id=incident_id), markup=False)
 
 
@@ -123,7 +123,7 @@ def sweep() -> None:
 
 
 def _show(incident_id: int) -> None:
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         i = service.get_incident(session, incident_id)
         grade = f"{i.grade.value} ({i.grade.label_zh})"
         if i.grade != i.computed_grade:

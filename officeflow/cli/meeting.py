@@ -26,7 +26,7 @@ app = typer.Typer(
 
 
 def _print_steps(meeting_id: int) -> None:
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         view = service.meeting_view(session, meeting_id)
     console.print(
         f"[bold]meeting {view['id']}[/] {view['title']} · {view['start']} · {view['venue']} · "
@@ -94,7 +94,7 @@ def list_() -> None:
     table = Table()
     for col in ("id", "title", "start", "venue", "status", "agenda"):
         table.add_column(col)
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         for m in service.list_meetings(session):
             table.add_row(
                 str(m.id),
@@ -110,7 +110,7 @@ def list_() -> None:
 @app.command()
 def show(meeting_id: int = typer.Argument(..., metavar="ID")) -> None:
     """The meeting, its steps with their times (upcoming ones included), and its topics."""
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         service.get_meeting(session, meeting_id)
     _print_steps(meeting_id)
 

@@ -65,7 +65,7 @@ def _print_people(people: list[tuple[str, str]], out: Console) -> None:
 @app.command()
 def show() -> None:
     """Print the org directory as a table."""
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         people = list_people(session)
         table = Table(title="Org directory", show_lines=False)
         for col in ("department", "id", "name", "title", "roles", "channels", "leader in charge"):
