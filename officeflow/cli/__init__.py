@@ -21,7 +21,7 @@ from officeflow.cli import (
     outbox,
     stack,
 )
-from officeflow.cli.common import console, err_console
+from officeflow.cli.common import console, err_console, plain
 from officeflow.inputs import InputError, problems_from
 
 app = typer.Typer(
@@ -56,7 +56,7 @@ def main() -> None:
     except (InputError, ValidationError) as exc:
         if isinstance(exc, ValidationError):  # a model built from options (e.g. --title "")
             exc = InputError(problems_from(exc))
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {plain(exc)}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         console.print("interrupted")

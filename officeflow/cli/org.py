@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from officeflow import db
-from officeflow.cli.common import console
+from officeflow.cli.common import console, plain
 from officeflow.org import list_people, load_org, parse_org_file
 
 app = typer.Typer(
@@ -24,7 +24,7 @@ def load(
     with db.session_scope() as session:
         result = load_org(session, org)
     console.print(
-        f"loaded [bold]{org.organisation}[/]: {result.departments} departments, "
+        f"loaded [bold]{plain(org.organisation)}[/]: {result.departments} departments, "
         f"{result.people} people"
         + (f", {result.deactivated} deactivated" if result.deactivated else "")
     )
@@ -41,10 +41,10 @@ def show() -> None:
         for p in people:
             leader = p.department.leader_id or ""
             table.add_row(
-                p.department.name,
+                plain(p.department.name),
                 p.id + ("" if p.active else " (inactive)"),
-                p.name,
-                p.title or "",
+                plain(p.name),
+                plain(p.title or ""),
                 ", ".join(sorted(r.role.value for r in p.roles)),
                 ", ".join(sorted(c.channel.value for c in p.contacts)),
                 leader,
