@@ -95,7 +95,7 @@ def test_defect1_actor_with_link_markup_is_echoed_literally(org: Any) -> None:
 def test_defect7_long_actor_echo_is_truncated(org: Any) -> None:
     clock.set_now(T0)
     record(decision_data())
-    result = run_cli("assignment", "verify", "1", "--accept", "--as", "x" * 100_000)
+    result = run_cli("assignment", "report", "1", "--progress", "10", "--as", "x" * 100_000)
     assert result.returncode == 2
     assert "--as" in result.stderr and len(result.stderr) < 1000
     # A service's message quoting a long value cuts it (the flows take plain actor strings).
