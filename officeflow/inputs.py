@@ -114,7 +114,8 @@ def problems_from(exc: ValidationError, node: yaml.Node | None = None) -> list[P
             if loc and not (isinstance(loc[-1], str) and _FIELD_NAME.match(loc[-1])):
                 # Not a field name: likely a line of a file given by mistake; do not echo it.
                 line = line_of(node, loc)
-                problems.append(Problem(loc[:-1], "unknown field (not a field name)", line))
+                hidden = (*loc[:-1], "(a key that is no field name)")
+                problems.append(Problem(hidden, message, line))
                 continue
         elif message.startswith("Keys should be strings"):  # e.g. a YAML key `null` or `1`
             message = "unknown field (field names are text)"

@@ -117,7 +117,7 @@ def test_defect7_wrong_file_content_is_not_echoed(ledger: Any, tmp_path: Path) -
     result = run_cli("decision", "create", str(foreign))
     assert result.returncode == 2
     assert "SECRET" not in result.stderr and "root:" not in result.stderr
-    assert "line 1: (top level): unknown field (not a field name)" in result.stderr
+    assert "line 1: (a key that is no field name): unknown field" in result.stderr
 
 
 def test_defect2_markdown_in_artifacts_is_escaped(org: Any) -> None:
