@@ -9,12 +9,12 @@ import pendulum
 from sqlalchemy import and_, func, not_, select
 from sqlalchemy.orm import Session
 
-from models.org import Department, Person, Role
+from models.org import Department, Role
 from models.supervision import Assignment, AssignmentStatus, Light
 from officeflow import clock
 from officeflow.delivery import plan_notice
 from officeflow.inputs import InputError, Problem
-from officeflow.org import people_with_role
+from officeflow.org import active_person, people_with_role
 from officeflow.text import md
 
 TITLE = "督办通报 Supervision bulletin"
@@ -106,7 +106,7 @@ def check_recipients(session: Session, recipients: list[str]) -> None:
     problems = [
         Problem(("recipients", i), f"unknown person {person_id!r}")
         for i, person_id in enumerate(recipients)
-        if (person := session.get(Person, person_id)) is None or not person.active
+        if active_person(session, person_id) is None
     ]
     if problems:
         raise InputError(problems)
