@@ -6,10 +6,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 # Ids of departments and people in the org file and in every input that names one.
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+
+# Person and actor ids are stored in 64-character columns (PostgreSQL refuses longer ones).
+ID_MAX_LENGTH = 64
+
+# PostgreSQL cannot store a NUL character in text; SQLite can. Both refuse it at input.
+NUL = "\x00"
+NUL_MESSAGE = "must not contain a NUL character (\\x00)"
+
+
+def has_nul(value: object) -> bool:
+    """True when ``value`` (a string, or a list/dict/tuple holding strings) contains a NUL."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(has_nul(v) for v in value)
+    return False
+
 
 # The working-day calendar, the sweep's calendar table and the deadlines are computed day by day
 # between an object's dates; a typo like 0206-09-21 would make that span two thousand years.
@@ -21,6 +40,13 @@ class StrictInput(BaseModel):
     fields are refused, surrounding whitespace is dropped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if has_nul(value):
+            raise ValueError(NUL_MESSAGE)
+        return value
 
 
 def _office_year(value: dt.date) -> dt.date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -84,7 +85,28 @@ def engine_for(url: str) -> Engine:
     url = normalise_url(url)
     if url not in _engines:
         _engines[url] = _build_engine(url)
+        event.listen(_engines[url], "before_cursor_execute", _refuse_nul)
     return _engines[url]
+
+
+def _refuse_nul(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, context: Any, _many: bool
+) -> None:
+    """The last guard of text bound for the ledger: a NUL character, which PostgreSQL cannot
+    store and SQLite can, is refused alike on both, naming the column it was meant for. Inputs
+    refuse it first (``StrictInput``, ``events.record``, ``--as``)."""
+    from models.common import NUL_MESSAGE, has_nul
+    from officeflow.inputs import input_error
+
+    rows = parameters if isinstance(parameters, list) else [parameters]
+    for row in rows:
+        items = row.items() if isinstance(row, dict) else enumerate(row or ())
+        for name, value in items:
+            if has_nul(value):
+                if isinstance(name, int):
+                    names = getattr(getattr(context, "compiled", None), "positiontup", None)
+                    name = names[name] if names and name < len(names) else "a text value"
+                raise input_error(re.sub(r"_\d+$", "", str(name)), NUL_MESSAGE)
 
 
 def _build_engine(url: str) -> Engine:

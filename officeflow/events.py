@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models.ledger import Event
 from officeflow import clock
+from officeflow.inputs import check_actor_id, check_text, input_error
 
 SYSTEM = "system"
 
@@ -24,6 +25,10 @@ def record(
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> None:
+    problem = check_actor_id(actor)
+    if problem:
+        raise input_error("actor", problem)
+    check_text(**{str(k): v for k, v in (data or {}).items()})
     session.execute(
         insert(Event).values(
             at=at or clock.now(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from models.common import ID_MAX_LENGTH, NUL_MESSAGE, has_nul
 from rules.yaml_loader import TextDatesLoader
 
 M = TypeVar("M", bound=BaseModel)
@@ -24,6 +26,44 @@ def is_ledger_id(value: int) -> bool:
     return isinstance(value, int) and 0 < value <= MAX_LEDGER_ID
 
 
+def check_actor_id(value: str) -> str | None:
+    """Why ``value`` cannot be a person or actor id, or None: the same answer on SQLite and on
+    PostgreSQL (whose 64-character columns and text would refuse it with a traceback)."""
+    if has_nul(value):
+        return NUL_MESSAGE
+    if len(value) > ID_MAX_LENGTH:
+        return f"a person id has at most {ID_MAX_LENGTH} characters, not {len(value)}"
+    return None
+
+
+def check_text(**fields: object) -> None:
+    """Refuse the first of ``fields`` (plain string parameters bound for the ledger) holding a
+    NUL character, naming it."""
+    for name, value in fields.items():
+        if has_nul(value):
+            raise input_error(name, NUL_MESSAGE)
+
+
+ECHO_LIMIT = 80  # characters of a value a person typed, quoted back in an error message
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'" + r'|"(?:[^"\\\n]|\\.)*"')
+# A key of an input file shown back as "unknown field": a field-like name, not a line of
+# whatever foreign file was given by mistake.
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,39}$")
+
+
+def shorten_echoes(message: str, limit: int = ECHO_LIMIT) -> str:
+    """``message`` with every quoted value (``'…'``, as ``!r`` writes it) longer than ``limit``
+    characters cut to ``limit`` and marked with ``…``."""
+
+    def cut(match: re.Match[str]) -> str:
+        quoted = match.group(0)
+        if len(quoted) <= limit + 2:
+            return quoted
+        return quoted[: limit + 1] + "…" + quoted[-1]
+
+    return _QUOTED.sub(cut, message)
+
+
 @dataclass(frozen=True)
 class Problem:
     loc: tuple[str | int, ...]
@@ -35,7 +75,8 @@ class Problem:
         prefix = f"{source}" if source else ""
         if self.line is not None:
             prefix = f"{prefix} line {self.line}" if prefix else f"line {self.line}"
-        return f"{prefix}: {where}: {self.message}" if prefix else f"{where}: {self.message}"
+        message = shorten_echoes(self.message)
+        return f"{prefix}: {where}: {message}" if prefix else f"{where}: {message}"
 
 
 class InputError(ValueError):
@@ -70,6 +111,12 @@ def problems_from(exc: ValidationError, node: yaml.Node | None = None) -> list[P
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown field"
+            if loc and not (isinstance(loc[-1], str) and _FIELD_NAME.match(loc[-1])):
+                # Not a field name: likely a line of a file given by mistake; do not echo it.
+                line = line_of(node, loc)
+                hidden = (*loc[:-1], "(a key that is no field name)")
+                problems.append(Problem(hidden, message, line))
+                continue
         elif message.startswith("Keys should be strings"):  # e.g. a YAML key `null` or `1`
             message = "unknown field (field names are text)"
         problems.append(Problem(loc, message, line_of(node, loc)))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models.org import Channel, ContactPoint, Department, Organisation, Person, PersonRole, Role
 from models.org_input import OrgFile
 from officeflow import events
-from officeflow.inputs import InputError, Problem, line_of, load_yaml_model
+from officeflow.inputs import InputError, Problem, check_actor_id, line_of, load_yaml_model
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,9 @@ def office_name(session: Session) -> str:
 
 def active_person(session: Session, person_id: str) -> Person | None:
     """The person, if they are in the org now (people left out of the org file are inactive)."""
+    # No person has an id too long or with a NUL (which PostgreSQL could not even look up).
+    if isinstance(person_id, str) and check_actor_id(person_id):
+        return None
     person = session.get(Person, person_id)
     return person if person is not None and person.active else None
 

@@ -22,7 +22,7 @@ from officeflow.cli import (
     outbox,
     stack,
 )
-from officeflow.cli.common import console, err_console
+from officeflow.cli.common import console, err_console, plain
 from officeflow.db import is_lock_timeout, lock_timeout_message
 from officeflow.inputs import InputError, problems_from
 from officeflow.settings import EnvFileMissing
@@ -68,7 +68,7 @@ def main() -> None:
     except (InputError, ValidationError) as exc:
         if isinstance(exc, ValidationError):  # a model built from options (e.g. --title "")
             exc = InputError(problems_from(exc))
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {plain(exc)}", highlight=False, soft_wrap=True)
         sys.exit(2)
     # A template that tried to reach Python internals; an OFFICEFLOW_ENV_FILE that is missing.
     except (TemplateRefused, EnvFileMissing) as exc:

@@ -4,7 +4,15 @@ import typer
 from rich.table import Table
 
 from officeflow import clock, db, events, supervision
-from officeflow.cli.common import actor_option, check_first, console, fail, parse_date, warn
+from officeflow.cli.common import (
+    actor_option,
+    check_first,
+    console,
+    fail,
+    parse_date,
+    plain,
+    warn,
+)
 from officeflow.delivery import send_pending
 
 app = typer.Typer(
@@ -131,12 +139,13 @@ def show(assignment_id: int = typer.Argument(...)) -> None:
     with db.read_scope() as session:
         a = supervision.get_assignment(session, assignment_id)
         console.print(
-            f"[bold]Assignment {a.id}[/] of decision {a.decision_id} ({a.decision.title})\n"
-            f"task: {a.task}\nstandard: {a.acceptance_standard}\n"
-            f"department: {a.lead_department_id}  owner: {a.owner_id}\n"
+            f"[bold]Assignment {a.id}[/] of decision {a.decision_id} ({plain(a.decision.title)})\n"
+            f"task: {plain(a.task)}\nstandard: {plain(a.acceptance_standard)}\n"
+            f"department: {plain(a.lead_department_id)}  owner: {plain(a.owner_id)}\n"
             f"due: {clock.format_local(a.due_at)}  status: "
             f"{a.status.value}  progress: {a.progress}%  light: {a.light.value}  "
-            f"escalations: {a.red_count}" + (f"\nsource: {a.source_ref}" if a.source_ref else ""),
+            f"escalations: {a.red_count}"
+            + (f"\nsource: {plain(a.source_ref)}" if a.source_ref else ""),
             highlight=False,
         )
         history = supervision.deadline_history(session, assignment_id)
@@ -150,15 +159,15 @@ def show(assignment_id: int = typer.Argument(...)) -> None:
                     clock.format_local(r.old_due_at, clock.DAY),
                     clock.format_local(r.new_due_at, clock.DAY),
                     r.status.value,
-                    r.decided_by or "",
-                    r.reason,
+                    plain(r.decided_by or ""),
+                    plain(r.reason),
                 )
             console.print(t)
         log = Table(title="Events")
         for col in ("at", "actor", "action"):
             log.add_column(col)
         for e in events.history(session, object_type="assignment", object_id=assignment_id):
-            log.add_row(clock.format_local(e.at), e.actor, e.action)
+            log.add_row(clock.format_local(e.at), plain(e.actor), e.action)
         console.print(log)
 
 

@@ -9,6 +9,10 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+
+from officeflow.inputs import check_actor_id, shorten_echoes
+from officeflow.text import strip_controls
 
 console = Console()
 err_console = Console(stderr=True)
@@ -16,13 +20,21 @@ err_console = Console(stderr=True)
 T = TypeVar("T")
 
 
+def plain(text: object) -> str:
+    """A stored or user-given string, ready to go into Rich output (an f-string that is printed,
+    a table cell, a title) as plain text: control characters (terminal escapes) removed, Rich
+    markup escaped. Every such string the CLI prints goes through this."""
+    return escape(strip_controls(text))
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
+    message = plain(shorten_echoes(message))
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[yellow]warning:[/] {plain(message)}", highlight=False, soft_wrap=True)
 
 
 def parse_date(text: str, what: str = "DATE") -> dt.date:
@@ -35,7 +47,16 @@ def parse_date(text: str, what: str = "DATE") -> dt.date:
 def actor_option(help: str = "Your person id", default: Any = ...) -> Any:
     """``--as PERSON``: who takes the action. Every command that records an action names its
     actor this way."""
-    return typer.Option(default, "--as", metavar="PERSON", help=help)
+    return typer.Option(default, "--as", metavar="PERSON", help=help, callback=_actor_id)
+
+
+def _actor_id(value: str | None) -> str | None:
+    """Refuse an actor id no person can have (too long, a NUL) before anything runs."""
+    if value is not None:
+        problem = check_actor_id(value)
+        if problem:
+            raise typer.BadParameter(problem)
+    return value
 
 
 def check_first(action: Callable[[Any], T], source: str | None = None) -> T:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models.supervision import Assignment, Decision
 from models.supervision_input import DecisionSpec
 from officeflow import db, supervision
-from officeflow.cli.common import check_first, console
+from officeflow.cli.common import check_first, console, plain
 from officeflow.inputs import load_yaml_model
 
 app = typer.Typer(help="Decisions (决策事项) and their assignments.", no_args_is_help=True)
@@ -43,7 +43,7 @@ def show(decision_id: int = typer.Argument(..., help="Decision id")) -> None:
         title = f"Decision {d.id}: {d.title} ({d.source.value}"
         title += f", {d.source_ref})" if d.source_ref else ")"
         rows = supervision.decision_state(session, decision_id)
-    table = Table(title=title)
+    table = Table(title=plain(title))
     for col in (
         "id",
         "department",
@@ -60,15 +60,15 @@ def show(decision_id: int = typer.Argument(..., help="Decision id")) -> None:
     for r in rows:
         table.add_row(
             str(r["id"]),
-            r["department"],
-            r["owner"],
-            r["task"][:40],
+            plain(r["department"]),
+            plain(r["owner"]),
+            plain(r["task"][:40]),
             r["due_at"],
             r["status"],
             f"{r['progress']}%",
             r["light"],
             str(r["red_count"]),
-            r["source"],
+            plain(r["source"]),
         )
     console.print(table)
 
@@ -93,5 +93,5 @@ def list_() -> None:
     for col in ("id", "title", "issued on", "issued by", "assignments"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r[0]), r[1], str(r[2]), r[3], str(r[4]))
+        table.add_row(str(r[0]), plain(r[1]), str(r[2]), plain(r[3]), str(r[4]))
     console.print(table)

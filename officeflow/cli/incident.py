@@ -8,9 +8,10 @@ from rich.table import Table
 from models.emergency_input import IncidentReport
 from officeflow import db
 from officeflow import emergency as service
-from officeflow.cli.common import actor_option, check_first, console
+from officeflow.cli.common import actor_option, check_first, console, plain
 from officeflow.clock import format_local
 from officeflow.inputs import input_error, load_yaml_model
+from officeflow.text import strip_controls
 from rules.response_plan import ReportKind, report_label
 
 app = typer.Typer(
@@ -48,14 +49,14 @@ def ack(
     with db.session_scope() as session:
         result = service.acknowledge(session, incident_id=incident_id, person_id=person)
     if result.already:
-        console.print(f"{person} had already acknowledged incident {incident_id}")
+        console.print(f"{plain(person)} had already acknowledged incident {incident_id}")
     elif result.first:
         console.print(
-            f"incident {incident_id} acknowledged by {person} at {format_local(result.at)}; "
+            f"incident {incident_id} acknowledged by {plain(person)} at {format_local(result.at)}; "
             f"escalation stopped ({result.stopped_rungs} rungs not sent)"
         )
     else:
-        console.print(f"incident {incident_id}: acknowledgement by {person} recorded")
+        console.print(f"incident {incident_id}: acknowledgement by {plain(person)} recorded")
 
 
 @app.command("file-report")
@@ -75,7 +76,7 @@ def file_report(
             session, incident_id=incident_id, kind=report_kind, person_id=person, summary=summary
         )
     late = f" [bold red]LATE[/] (due {format_local(filed.due_at)})" if filed.late else ""
-    console.print(f"incident {incident_id}: {filed.label} recorded{late}")
+    console.print(f"incident {incident_id}: {plain(filed.label)} recorded{late}")
 
 
 @app.command()
@@ -103,7 +104,8 @@ def show(incident_id: int = typer.Argument(..., metavar="ID")) -> None:
 def timeline(incident_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Print incident ID's timeline as Markdown."""
     with db.read_scope() as session:
-        console.print(service.timeline_markdown(session, incident_id=incident_id), markup=False)
+        markdown = service.timeline_markdown(session, incident_id=incident_id)
+    console.print(strip_controls(markdown), markup=False, highlight=False)
 
 
 @app.command()
@@ -128,11 +130,11 @@ def _show(incident_id: int) -> None:
         grade = f"{i.grade.value} ({i.grade.label_zh})"
         if i.grade != i.computed_grade:
             grade += f", computed {i.computed_grade.value}; set by hand: {i.manual_grade_reason}"
-        console.print(f"[bold]incident {i.id}[/]: {i.title}", highlight=False)
-        console.print(f"grade {grade}; status {i.status.value}", highlight=False)
+        console.print(f"[bold]incident {i.id}[/]: {plain(i.title)}", highlight=False)
+        console.print(f"grade {plain(grade)}; status {i.status.value}", highlight=False)
         if i.acknowledged_at:
             console.print(
-                f"acknowledged by {i.acknowledged_by} at {format_local(i.acknowledged_at)}"
+                f"acknowledged by {plain(i.acknowledged_by)} at {format_local(i.acknowledged_at)}"
             )
         rungs = Table(title="ladder")
         for col in ("rung", "recipients", "due", "sent", "stopped"):
@@ -140,7 +142,7 @@ def _show(incident_id: int) -> None:
         for r in service.rungs_of(session, incident_id):
             rungs.add_row(
                 str(r.rung),
-                ", ".join(r.recipients),
+                plain(", ".join(r.recipients)),
                 format_local(r.due_at),
                 format_local(r.fired_at),
                 format_local(r.cancelled_at),
@@ -155,7 +157,7 @@ def _show(incident_id: int) -> None:
                 report_label(rep.kind, rep.number),
                 format_local(rep.due_at),
                 state,
-                rep.filed_by or "",
+                plain(rep.filed_by or ""),
                 "LATE" if rep.late else "",
             )
         console.print(reports)

@@ -16,7 +16,7 @@ from models.meeting_input import (
 )
 from officeflow import clock, db
 from officeflow import meeting as service
-from officeflow.cli.common import actor_option, check_first, console
+from officeflow.cli.common import actor_option, check_first, console, plain
 from officeflow.inputs import input_error, load_yaml_model
 
 app = typer.Typer(
@@ -29,7 +29,8 @@ def _print_steps(meeting_id: int) -> None:
     with db.read_scope() as session:
         view = service.meeting_view(session, meeting_id)
     console.print(
-        f"[bold]meeting {view['id']}[/] {view['title']} · {view['start']} · {view['venue']} · "
+        f"[bold]meeting {view['id']}[/] {plain(view['title'])} · {view['start']} · "
+        f"{plain(view['venue'])} · "
         f"{view['status']}, agenda {view['agenda']}, sequence {view['sequence']}",
         highlight=False,
     )
@@ -41,7 +42,7 @@ def _print_steps(meeting_id: int) -> None:
     for col in ("step", "due", "status", "note"):
         table.add_column(col)
     for s in view["steps"]:
-        table.add_row(s["label"], s["due"], s["status"], s["note"])
+        table.add_row(plain(s["label"]), s["due"], s["status"], plain(s["note"]))
     console.print(table)
     if view["topics"]:
         topics = Table(title="agenda topics")
@@ -50,7 +51,9 @@ def _print_steps(meeting_id: int) -> None:
         for t in view["topics"]:
             materials = "received" if t["materials"] else ("LATE" if t["materials_late"] else "—")
             title = t["title"] + (" (late, accepted)" if t["late"] else "")
-            topics.add_row(str(t["id"]), title, t["department"], t["presenter"], materials)
+            topics.add_row(
+                str(t["id"]), plain(title), plain(t["department"]), plain(t["presenter"]), materials
+            )
         console.print(topics)
     if view["decision_id"]:
         console.print(f"minutes → decision {view['decision_id']}")
@@ -58,9 +61,9 @@ def _print_steps(meeting_id: int) -> None:
 
 def _sweep_line(sweep: MeetingSweepResult) -> None:
     console.print(
-        f"steps done: {', '.join(sweep.steps_done) or 'none'}; "
+        f"steps done: {plain(', '.join(sweep.steps_done) or 'none')}; "
         f"notices sent: {sweep.sent}"
-        + (f"; waiting: {', '.join(sweep.waiting)}" if sweep.waiting else ""),
+        + (f"; waiting: {plain(', '.join(sweep.waiting))}" if sweep.waiting else ""),
         highlight=False,
     )
 
@@ -98,9 +101,9 @@ def list_() -> None:
         for m in service.list_meetings(session):
             table.add_row(
                 str(m.id),
-                m.title,
+                plain(m.title),
                 clock.format_local(m.start_at),
-                m.venue,
+                plain(m.venue),
                 m.status.value,
                 m.agenda_status.value,
             )

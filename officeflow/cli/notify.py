@@ -5,7 +5,7 @@ import typer
 from models.org import Person
 from officeflow import db
 from officeflow.channels import configured_channels
-from officeflow.cli.common import console, fail, warn
+from officeflow.cli.common import console, fail, plain, warn
 from officeflow.delivery import plan_notice, send_pending
 from officeflow.settings import get_settings
 
@@ -38,6 +38,6 @@ def test(person: str = typer.Argument(..., help="Person id from the org director
     report = send_pending([key])
     console.print(f"sent {report.sent}, failed {report.failed}")
     for error in report.errors:
-        console.print(f"  [red]{error}[/]", highlight=False)
+        console.print(f"  [red]{plain(error)}[/]", highlight=False)
     if report.failed:
         raise typer.Exit(1)

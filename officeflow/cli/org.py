@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from officeflow import db
-from officeflow.cli.common import console, err_console, fail
+from officeflow.cli.common import console, err_console, fail, plain
 from officeflow.org import left_out, list_people, load_org, parse_org_file
 
 app = typer.Typer(
@@ -50,7 +50,7 @@ def load(
                 fail("nothing loaded")
         result = load_org(session, org)
     console.print(
-        f"loaded [bold]{org.organisation}[/]: {result.departments} departments, "
+        f"loaded [bold]{plain(org.organisation)}[/]: {result.departments} departments, "
         f"{result.people} people"
         + (f", {result.deactivated} deactivated:" if result.deactivated else "")
     )
@@ -59,7 +59,7 @@ def load(
 
 def _print_people(people: list[tuple[str, str]], out: Console) -> None:
     for person_id, name in people:
-        out.print(f"  {person_id} ({name})", markup=False, highlight=False)
+        out.print(f"  {plain(person_id)} ({plain(name)})", markup=False, highlight=False)
 
 
 @app.command()
@@ -73,10 +73,10 @@ def show() -> None:
         for p in people:
             leader = p.department.leader_id or ""
             table.add_row(
-                p.department.name,
+                plain(p.department.name),
                 p.id + ("" if p.active else " (inactive)"),
-                p.name,
-                p.title or "",
+                plain(p.name),
+                plain(p.title or ""),
                 ", ".join(sorted(r.role.value for r in p.roles)),
                 ", ".join(sorted(c.channel.value for c in p.contacts)),
                 leader,

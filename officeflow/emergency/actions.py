@@ -24,7 +24,7 @@ from officeflow.emergency.config import OBJECT
 from officeflow.emergency.notices import plan_final_request
 from officeflow.emergency.recording import clock_of, report_row
 from officeflow.emergency.review import REVIEW_WORKDAYS, create_review_assignment
-from officeflow.inputs import input_error
+from officeflow.inputs import check_actor_id, check_text, input_error
 from officeflow.org import department_heads
 from officeflow.workdays import get_calendar
 from rules.response_plan import ReportKind, final_deadline, is_late, report_label
@@ -126,7 +126,8 @@ def file_report(
     incident = get_incident(session, incident_id)
     if not summary.strip():
         raise input_error("summary", "a report needs its text or a summary")
-    if session.get(Person, person_id) is None:
+    check_text(summary=summary)
+    if check_actor_id(person_id) or session.get(Person, person_id) is None:
         raise input_error("person", f"unknown person {person_id!r}")
     closed = incident.status is IncidentStatus.CLOSED
     if kind is ReportKind.FINAL and not closed:

@@ -12,6 +12,7 @@ from models.ledger import Delivery, Event
 from officeflow.clock import format_local
 from officeflow.emergency.checks import get_incident
 from officeflow.emergency.config import OBJECT
+from officeflow.text import md
 from rules.response_plan import report_label
 
 SECOND = "YYYY-MM-DD HH:mm:ss"  # the timeline shows seconds: escalations are minutes apart
@@ -41,28 +42,28 @@ def timeline_markdown(session: Session, *, incident_id: int) -> str:
     """The whole incident as Markdown: facts, ladder, reports, and every event and notice."""
     incident = get_incident(session, incident_id)
     lines = [
-        f"# 突发事件 #{incident.id}: {incident.title}",
+        f"# 突发事件 #{incident.id}: {md(incident.title)}",
         "",
         "| | |",
         "| --- | --- |",
         f"| grade | {incident.grade.value} ({incident.grade.label_zh})"
         + (
             f"; computed {incident.computed_grade.value}, set by hand: "
-            f"{incident.manual_grade_reason}"
+            f"{md(incident.manual_grade_reason)}"
             if incident.grade != incident.computed_grade
             else ""
         )
         + " |",
         f"| category | {incident.category.label_zh} |",
-        f"| occurred | {format_local(incident.occurred_at, SECOND)}, {incident.location} |",
-        f"| reported by | {incident.reported_by} |",
+        f"| occurred | {format_local(incident.occurred_at, SECOND)}, {md(incident.location)} |",
+        f"| reported by | {md(incident.reported_by)} |",
         f"| casualties | {incident.deaths} deaths, {incident.serious_injuries} seriously injured |",
         f"| direct loss | CNY {incident.direct_loss_cny:,} |",
         f"| status | {incident.status.value}"
         + (f" since {format_local(incident.closed_at, SECOND)}" if incident.closed_at else "")
         + " |",
         f"| acknowledged | {format_local(incident.acknowledged_at, SECOND)} "
-        f"{incident.acknowledged_by or ''} |",
+        f"{md(incident.acknowledged_by or '')} |",
         "",
         "## Ladder",
         "",
@@ -71,7 +72,7 @@ def timeline_markdown(session: Session, *, incident_id: int) -> str:
     ]
     for rung in rungs_of(session, incident_id):
         lines.append(
-            f"| {rung.rung} | {', '.join(rung.recipients)} | "
+            f"| {rung.rung} | {md(', '.join(rung.recipients))} | "
             f"{format_local(rung.due_at, SECOND)} | {format_local(rung.fired_at, SECOND)} | "
             f"{format_local(rung.cancelled_at, SECOND)} |"
         )
@@ -86,11 +87,11 @@ def timeline_markdown(session: Session, *, incident_id: int) -> str:
         state = format_local(r.filed_at, SECOND) or ("cancelled" if r.cancelled_at else "open")
         lines.append(
             f"| {report_label(r.kind, r.number)} | {format_local(r.due_at, SECOND)} | {state} | "
-            f"{r.filed_by or ''} | {'yes' if r.late else ''} |"
+            f"{md(r.filed_by or '')} | {'yes' if r.late else ''} |"
         )
     lines += ["", "## Timeline", "", "| time | what | detail |", "| --- | --- | --- |"]
     for at, what, detail in sorted(_timeline_rows(session, incident_id), key=lambda r: r[0]):
-        lines.append(f"| {format_local(at, SECOND)} | {what} | {detail.replace('|', '/')} |")
+        lines.append(f"| {format_local(at, SECOND)} | {md(what)} | {md(detail)} |")
     return "\n".join(lines) + "\n"
 
 

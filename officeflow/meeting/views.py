@@ -14,6 +14,7 @@ from models.org import Person
 from officeflow import clock
 from officeflow.meeting.common import get_meeting, steps, topics
 from officeflow.meeting.notices import meeting_context, topic_context
+from officeflow.text import md
 
 
 def agenda_markdown(session: Session, meeting_id: int) -> str:
@@ -25,13 +26,13 @@ def agenda_markdown(session: Session, meeting_id: int) -> str:
     )
     start, end = clock.format_local(meeting.start_at), clock.format_local(meeting.end_at, "HH:mm")
     lines = [
-        f"# 会议议程 Agenda · {meeting.title}",
+        f"# 会议议程 Agenda · {md(meeting.title)}",
         "",
-        f"- 会议类型 Kind: {ctx['kind']}",
+        f"- 会议类型 Kind: {md(ctx['kind'])}",
         f"- 时间 Time: {start} – {end}",
-        f"- 地点 Venue: {meeting.venue}",
-        f"- 主持 Chair: {ctx['chair']}",
-        f"- 审定 Approved by: {approver.name if approver else '—'}"
+        f"- 地点 Venue: {md(meeting.venue)}",
+        f"- 主持 Chair: {md(ctx['chair'])}",
+        f"- 审定 Approved by: {md(approver.name) if approver else '—'}"
         + (
             f" ({clock.format_local(meeting.agenda_approved_at)})"
             if meeting.agenda_approved_at
@@ -42,9 +43,9 @@ def agenda_markdown(session: Session, meeting_id: int) -> str:
         "|---|---|---|---|---|",
     ]
     for i, t in enumerate(meeting_context(session, meeting)["agenda"], 1):
-        title = t["title"].replace("|", "\\|") + (" (补报 late)" if t["late"] else "")
+        title = md(t["title"]) + (" (补报 late)" if t["late"] else "")
         lines.append(
-            f"| {i} | {title} | {t['department']} | {t['presenter']} | "
+            f"| {i} | {title} | {md(t['department'])} | {md(t['presenter'])} | "
             f"{'✓' if t['materials'] else '—'} |"
         )
     return "\n".join(lines) + "\n"

@@ -9,12 +9,13 @@ import pendulum
 from sqlalchemy import and_, func, not_, select
 from sqlalchemy.orm import Session
 
-from models.org import Department, Person, Role
+from models.org import Department, Role
 from models.supervision import Assignment, AssignmentStatus, Light
 from officeflow import clock
 from officeflow.delivery import plan_notice
 from officeflow.inputs import InputError, Problem
-from officeflow.org import people_with_role
+from officeflow.org import active_person, people_with_role
+from officeflow.text import md
 
 TITLE = "督办通报 Supervision bulletin"
 
@@ -71,7 +72,7 @@ def bulletin_markdown(
 ) -> str:
     last_day = end - dt.timedelta(seconds=1)
     lines = [
-        f"# {title}",
+        f"# {md(title)}",
         "",
         f"统计区间 Period: {clock.format_local(start, clock.DAY)} – "
         f"{clock.format_local(last_day, clock.DAY)}",
@@ -87,7 +88,7 @@ def bulletin_markdown(
     for r in [*rows, totals]:
         rate = f"{r.on_time_rate:.0%}" if r.on_time_rate is not None else "—"
         lines.append(
-            f"| {r.name} | {r.open} | {r.due_soon} | {r.overdue} | {r.closed} "
+            f"| {md(r.name)} | {r.open} | {r.due_soon} | {r.overdue} | {r.closed} "
             f"| {r.closed_on_time} | {rate} |"
         )
     return "\n".join(lines) + "\n"
@@ -105,7 +106,7 @@ def check_recipients(session: Session, recipients: list[str]) -> None:
     problems = [
         Problem(("recipients", i), f"unknown person {person_id!r}")
         for i, person_id in enumerate(recipients)
-        if (person := session.get(Person, person_id)) is None or not person.active
+        if active_person(session, person_id) is None
     ]
     if problems:
         raise InputError(problems)

@@ -18,6 +18,7 @@ from models.supervision import (
 )
 from officeflow import clock
 from officeflow.inputs import input_error, is_ledger_id
+from officeflow.text import md
 
 
 def get_decision(session: Session, decision_id: int) -> Decision:
@@ -34,20 +35,16 @@ def get_assignment(session: Session, assignment_id: int) -> Assignment:
     return assignment
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def assignment_sheet(session: Session, decision_id: int) -> str:
     """交办单: the Markdown sheet of a decision's assignments."""
     d = get_decision(session, decision_id)
     issuer = session.get(Person, d.issued_by)
     lines = [
-        f"# 交办单 · {d.title}",
+        f"# 交办单 · {md(d.title)}",
         "",
-        f"- 编号 No.: {d.id}" + (f" ({d.source_ref})" if d.source_ref else ""),
+        f"- 编号 No.: {d.id}" + (f" ({md(d.source_ref)})" if d.source_ref else ""),
         f"- 来源 Source: {d.source.value}",
-        f"- 交办领导 Issued by: {issuer.name if issuer else d.issued_by}",
+        f"- 交办领导 Issued by: {md(issuer.name if issuer else d.issued_by)}",
         f"- 交办日期 Issued on: {d.issued_on}",
         f"- 紧急程度 Priority: {d.priority.value}",
         f"- 报送周期 Report cycle: {d.report_cycle.value}",
@@ -60,9 +57,10 @@ def assignment_sheet(session: Session, decision_id: int) -> str:
         dept = session.get(Department, a.lead_department_id)
         owner = session.get(Person, a.owner_id)
         lines.append(
-            f"| {a.id} | {dept.name if dept else a.lead_department_id} | "
-            f"{', '.join(a.co_departments) or '—'} | {owner.name if owner else a.owner_id} | "
-            f"{_cell(a.task)} | {_cell(a.acceptance_standard)} | "
+            f"| {a.id} | {md(dept.name if dept else a.lead_department_id)} | "
+            f"{md(', '.join(a.co_departments)) or '—'} | "
+            f"{md(owner.name if owner else a.owner_id)} | "
+            f"{md(a.task)} | {md(a.acceptance_standard)} | "
             f"{clock.format_local(a.due_at)} | {a.status.value} |"
         )
     return "\n".join(lines) + "\n"
