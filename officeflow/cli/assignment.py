@@ -6,6 +6,7 @@ from rich.table import Table
 from officeflow import clock, db, events, supervision
 from officeflow.cli.common import (
     actor_option,
+    cell,
     check_first,
     console,
     fail,
@@ -159,15 +160,15 @@ def show(assignment_id: int = typer.Argument(...)) -> None:
                     clock.format_local(r.old_due_at, clock.DAY),
                     clock.format_local(r.new_due_at, clock.DAY),
                     r.status.value,
-                    plain(r.decided_by or ""),
-                    plain(r.reason),
+                    cell(r.decided_by or ""),
+                    cell(r.reason),
                 )
             console.print(t)
         log = Table(title="Events")
         for col in ("at", "actor", "action"):
             log.add_column(col)
         for e in events.history(session, object_type="assignment", object_id=assignment_id):
-            log.add_row(clock.format_local(e.at), plain(e.actor), e.action)
+            log.add_row(clock.format_local(e.at), cell(e.actor), e.action)
         console.print(log)
 
 

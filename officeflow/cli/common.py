@@ -27,6 +27,12 @@ def plain(text: object) -> str:
     return escape(strip_controls(text))
 
 
+def cell(text: object) -> str:
+    """A stored string for a table cell: like `plain`, and on one line (a newline or any other
+    control becomes a space), so a title typed with a line break keeps to its row."""
+    return escape(strip_controls(text, keep_newlines=False))
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     message = plain(shorten_echoes(message))
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models.supervision import Assignment, Decision
 from models.supervision_input import DecisionSpec
 from officeflow import db, supervision
-from officeflow.cli.common import check_first, console, plain
+from officeflow.cli.common import cell, check_first, console, plain
 from officeflow.inputs import load_yaml_model
 
 app = typer.Typer(help="Decisions (决策事项) and their assignments.", no_args_is_help=True)
@@ -60,15 +60,15 @@ def show(decision_id: int = typer.Argument(..., help="Decision id")) -> None:
     for r in rows:
         table.add_row(
             str(r["id"]),
-            plain(r["department"]),
-            plain(r["owner"]),
-            plain(r["task"][:40]),
+            cell(r["department"]),
+            cell(r["owner"]),
+            cell(r["task"][:40]),
             r["due_at"],
             r["status"],
             f"{r['progress']}%",
             r["light"],
             str(r["red_count"]),
-            plain(r["source"]),
+            cell(r["source"]),
         )
     console.print(table)
 
@@ -93,5 +93,5 @@ def list_() -> None:
     for col in ("id", "title", "issued on", "issued by", "assignments"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r[0]), plain(r[1]), str(r[2]), plain(r[3]), str(r[4]))
+        table.add_row(str(r[0]), cell(r[1]), str(r[2]), cell(r[3]), str(r[4]))
     console.print(table)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models.ledger import Delivery, DeliveryStatus
 from officeflow import db
-from officeflow.cli.common import console, plain
+from officeflow.cli.common import cell, console
 from officeflow.clock import to_local
 from officeflow.delivery import retry_failed
 
@@ -36,13 +36,13 @@ def list_(
         for d in session.scalars(stmt):
             table.add_row(
                 str(d.id),
-                plain(d.notice_key),
-                plain(d.person_id),
+                cell(d.notice_key),
+                cell(d.person_id),
                 d.channel.value,
                 d.status.value,
                 str(d.attempts),
                 to_local(d.sent_at).format("YYYY-MM-DD HH:mm:ss") if d.sent_at else "",
-                plain((d.last_error or "")[:80]),
+                cell((d.last_error or "")[:80]),
             )
     console.print(table)
 

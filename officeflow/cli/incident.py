@@ -8,7 +8,7 @@ from rich.table import Table
 from models.emergency_input import IncidentReport
 from officeflow import db
 from officeflow import emergency as service
-from officeflow.cli.common import actor_option, check_first, console, plain
+from officeflow.cli.common import actor_option, cell, check_first, console, plain
 from officeflow.clock import format_local
 from officeflow.inputs import input_error, load_yaml_model
 from officeflow.text import strip_controls
@@ -142,7 +142,7 @@ def _show(incident_id: int) -> None:
         for r in service.rungs_of(session, incident_id):
             rungs.add_row(
                 str(r.rung),
-                plain(", ".join(r.recipients)),
+                cell(", ".join(r.recipients)),
                 format_local(r.due_at),
                 format_local(r.fired_at),
                 format_local(r.cancelled_at),
@@ -157,7 +157,7 @@ def _show(incident_id: int) -> None:
                 report_label(rep.kind, rep.number),
                 format_local(rep.due_at),
                 state,
-                plain(rep.filed_by or ""),
+                cell(rep.filed_by or ""),
                 "LATE" if rep.late else "",
             )
         console.print(reports)

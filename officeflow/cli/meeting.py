@@ -16,7 +16,7 @@ from models.meeting_input import (
 )
 from officeflow import clock, db
 from officeflow import meeting as service
-from officeflow.cli.common import actor_option, check_first, console, plain
+from officeflow.cli.common import actor_option, cell, check_first, console, plain
 from officeflow.inputs import input_error, load_yaml_model
 
 app = typer.Typer(
@@ -42,7 +42,7 @@ def _print_steps(meeting_id: int) -> None:
     for col in ("step", "due", "status", "note"):
         table.add_column(col)
     for s in view["steps"]:
-        table.add_row(plain(s["label"]), s["due"], s["status"], plain(s["note"]))
+        table.add_row(cell(s["label"]), s["due"], s["status"], cell(s["note"]))
     console.print(table)
     if view["topics"]:
         topics = Table(title="agenda topics")
@@ -52,7 +52,7 @@ def _print_steps(meeting_id: int) -> None:
             materials = "received" if t["materials"] else ("LATE" if t["materials_late"] else "—")
             title = t["title"] + (" (late, accepted)" if t["late"] else "")
             topics.add_row(
-                str(t["id"]), plain(title), plain(t["department"]), plain(t["presenter"]), materials
+                str(t["id"]), cell(title), cell(t["department"]), cell(t["presenter"]), materials
             )
         console.print(topics)
     if view["decision_id"]:
@@ -101,9 +101,9 @@ def list_() -> None:
         for m in service.list_meetings(session):
             table.add_row(
                 str(m.id),
-                plain(m.title),
+                cell(m.title),
                 clock.format_local(m.start_at),
-                plain(m.venue),
+                cell(m.venue),
                 m.status.value,
                 m.agenda_status.value,
             )

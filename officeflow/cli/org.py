@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from officeflow import db
-from officeflow.cli.common import console, err_console, fail, plain
+from officeflow.cli.common import cell, console, err_console, fail, plain
 from officeflow.org import left_out, list_people, load_org, parse_org_file
 
 app = typer.Typer(
@@ -73,10 +73,10 @@ def show() -> None:
         for p in people:
             leader = p.department.leader_id or ""
             table.add_row(
-                plain(p.department.name),
+                cell(p.department.name),
                 p.id + ("" if p.active else " (inactive)"),
-                plain(p.name),
-                plain(p.title or ""),
+                cell(p.name),
+                cell(p.title or ""),
                 ", ".join(sorted(r.role.value for r in p.roles)),
                 ", ".join(sorted(c.channel.value for c in p.contacts)),
                 leader,

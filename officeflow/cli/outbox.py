@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from officeflow.cli.common import console, fail, plain
+from officeflow.cli.common import cell, console, fail, plain
 from officeflow.mailcatcher import read_outbox
 from officeflow.settings import get_settings
 
@@ -41,8 +41,8 @@ def outbox(
     for i, (_, msg) in enumerate(messages, 1):
         table.add_row(
             str(i),
-            plain(msg["Date"] or ""),
-            plain(msg["To"] or ""),
-            plain(msg["Subject"] or ""),
+            cell(msg["Date"] or ""),
+            cell(msg["To"] or ""),
+            cell(msg["Subject"] or ""),
         )
     console.print(table)
