@@ -28,9 +28,9 @@ def plain(text: object) -> str:
 
 
 def cell(text: object) -> str:
-    """A stored string for a table cell: like `plain`, and on one line (a newline or any other
-    control becomes a space), so a title typed with a line break keeps to its row."""
-    return escape(strip_controls(text, keep_newlines=False))
+    """A stored string for a table cell: `plain`, on one line (a line break or tab becomes a
+    space), so a title typed with a line break keeps to its row."""
+    return escape(" ".join(strip_controls(text).replace("\t", " ").split("\n")))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
