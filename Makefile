@@ -13,8 +13,12 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
 
+# Byte-compile at install time: with PYTHONDONTWRITEBYTECODE set (as on some CI machines) every
+# process would otherwise compile SQLAlchemy, Prefect and the rest from source on each start
+# (an `officeflow calendar` call took 7 s instead of 2.4 s).
 env: $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
+	$(VENV)/bin/python -m compileall -q -j0 officeflow rules models flows tasks deployments tests >/dev/null
 
 run: env
 	$(VENV)/bin/officeflow up
