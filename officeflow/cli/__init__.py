@@ -3,59 +3,81 @@
 from __future__ import annotations
 
 import sys
+from importlib import import_module
+from typing import Any
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
 
-from officeflow.cli import (
-    assignment,
-    calendar,
-    db,
-    decision,
-    deliveries,
-    deployments,
-    incident,
-    meeting,
-    notify,
-    org,
-    outbox,
-    stack,
-)
-from officeflow.cli.common import console, err_console, plain
-from officeflow.db import is_lock_timeout, lock_timeout_message
-from officeflow.inputs import InputError, problems_from
-from officeflow.settings import EnvFileMissing
-from rules.templates import TemplateRefused
+# Each group or command: its name, and the module attribute that holds it. A command imports only
+# its own module (and what that imports): `officeflow calendar …` never loads SQLAlchemy models,
+# Apprise or Prefect. Each office process adds its group here.
+GROUPS: dict[str, str] = {
+    "db": "officeflow.cli.db:app",
+    "org": "officeflow.cli.org:app",
+    "calendar": "officeflow.cli.calendar:app",
+    "notify": "officeflow.cli.notify:app",
+    "deliveries": "officeflow.cli.deliveries:app",
+    "decision": "officeflow.cli.decision:app",
+    "assignment": "officeflow.cli.assignment:app",
+    "incident": "officeflow.cli.incident:app",
+    "meeting": "officeflow.cli.meeting:app",
+    "outbox": "officeflow.cli.outbox:outbox",
+    "deployments": "officeflow.cli.deployments:app",
+    "up": "officeflow.cli.stack:up",
+    "demo": "officeflow.cli.stack:demo",
+}
 
-app = typer.Typer(
-    name="officeflow",
-    help=(
-        "Run the general office's work (督查督办, 突发事件, 办会) as Prefect workflows over a "
-        "SQL ledger.\n\nSettings come from OFFICEFLOW_* environment variables or a .env file; "
-        "see README.md."
-    ),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+HELP = (
+    "Run the general office's work (督查督办, 突发事件, 办会) as Prefect workflows over a "
+    "SQL ledger.\n\nSettings come from OFFICEFLOW_* environment variables or a .env file; "
+    "see README.md."
 )
-app.add_typer(db.app, name="db")
-app.add_typer(org.app, name="org")
-app.add_typer(calendar.app, name="calendar")
-app.add_typer(notify.app, name="notify")
-app.add_typer(deliveries.app, name="deliveries")
-app.add_typer(decision.app, name="decision")
-app.add_typer(assignment.app, name="assignment")
-app.add_typer(incident.app, name="incident")
-app.add_typer(meeting.app, name="meeting")
-app.command("outbox")(outbox.outbox)
-app.add_typer(deployments.app, name="deployments")
-app.command("up")(stack.up)
-app.command("demo")(stack.demo)
+
+
+def _load(target: str) -> Any:
+    module, attr = target.split(":")
+    return getattr(import_module(module), attr)
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The `officeflow` Typer app: every group, or only the group ``only`` (what `main` runs, so
+    a command imports its own module and not every process's services)."""
+    app = typer.Typer(
+        name="officeflow",
+        help=HELP,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+    )
+    for name, target in GROUPS.items():
+        if only is not None and name != only:
+            continue
+        member = _load(target)
+        if isinstance(member, typer.Typer):
+            app.add_typer(member, name=name)
+        else:
+            app.command(name)(member)
+    return app
+
+
+def _group_named(argv: list[str]) -> str | None:
+    """The group the command line names (its first word), if it is one; else None (help, an
+    unknown word: then the whole app is built, so click lists every group)."""
+    return argv[0] if argv and argv[0] in GROUPS else None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # `from officeflow.cli import app`: the whole app (tests, docs)
+        app = build_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(name)
 
 
 def _plain_error(message: str) -> None:
     from rich.text import Text
+
+    from officeflow.cli.common import err_console
 
     err_console.print(
         Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True
@@ -63,25 +85,44 @@ def _plain_error(message: str) -> None:
 
 
 def main() -> None:
+    app = build_app(_group_named(sys.argv[1:]))
     try:
         app()
-    except (InputError, ValidationError) as exc:
+    except Exception as exc:
+        _exit_for(exc)
+    except KeyboardInterrupt:
+        from officeflow.cli.common import console
+
+        console.print("interrupted")
+        sys.exit(130)
+
+
+def _exit_for(exc: Exception) -> None:
+    """Bad input, a refused template, a missing env file or a locked ledger: a one-line error and
+    its exit code; anything else is re-raised. (Imported here, so a command that succeeds never
+    pays for the imports.)"""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import OperationalError
+
+    from officeflow.cli.common import err_console, plain
+    from officeflow.db import is_lock_timeout, lock_timeout_message
+    from officeflow.inputs import InputError, problems_from
+    from officeflow.settings import EnvFileMissing
+    from rules.templates import TemplateRefused
+
+    if isinstance(exc, (InputError, ValidationError)):
         if isinstance(exc, ValidationError):  # a model built from options (e.g. --title "")
             exc = InputError(problems_from(exc))
         err_console.print(f"[bold red]error:[/] {plain(exc)}", highlight=False, soft_wrap=True)
         sys.exit(2)
     # A template that tried to reach Python internals; an OFFICEFLOW_ENV_FILE that is missing.
-    except (TemplateRefused, EnvFileMissing) as exc:
+    if isinstance(exc, (TemplateRefused, EnvFileMissing)):
         _plain_error(str(exc))
         sys.exit(2)
-    except OperationalError as exc:
-        if not is_lock_timeout(exc):
-            raise
+    if isinstance(exc, OperationalError) and is_lock_timeout(exc):
         _plain_error(lock_timeout_message())
         sys.exit(75)  # EX_TEMPFAIL: try again later
-    except KeyboardInterrupt:
-        console.print("interrupted")
-        sys.exit(130)
+    raise exc
 
 
 __all__ = ["app", "main"]
