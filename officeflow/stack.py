@@ -72,6 +72,28 @@ class StackInfo:
         return cls(**json.loads(path.read_text(encoding="utf-8")))
 
 
+def use_running_stack(home: Path, timeout: float = 0.5) -> str | None:
+    """Point this process's Prefect client at the stack `officeflow up` runs from ``home``, if it
+    is running and no Prefect API is configured, so that a command that runs a flow reports to it
+    instead of starting a temporary server (15-20 s on 2 cores). Returns the API URL used."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    try:
+        info = StackInfo.read(home)
+    except (OSError, ValueError, TypeError):  # a half-written or foreign file: ignore it
+        return None
+    if info is None:
+        return None
+    try:
+        with urllib.request.urlopen(info.api_url.rstrip("/") + "/health", timeout=timeout):
+            pass
+    except (OSError, ValueError):  # a stack that died without removing its file
+        return None
+    os.environ["PREFECT_API_URL"] = info.api_url
+    os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    return info.api_url
+
+
 @dataclass
 class LocalStack:
     home: Path

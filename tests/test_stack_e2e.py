@@ -343,6 +343,28 @@ def test_incident_reported_in_the_ui_is_relayed(
     assert to == expected, (grade, to)
 
 
+def test_a_flow_command_reports_to_the_running_stack_without_any_variable(stack: Stack) -> None:
+    """With `officeflow up` running, a command that runs a flow finds the stack's server through
+    <home>/stack.json: no PREFECT_API_URL to export, no temporary server. The run shows in the
+    stack's Prefect UI."""
+    by_hand = {"flow_runs": {"deployment_id": {"is_null_": True}}}
+    by_hand["flows"] = {"name": {"any_": ["supervision-sweep"]}}
+    before = int(stack.api("/flow_runs/count", by_hand))
+    env = {k: v for k, v in stack.env.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    result = subprocess.run(
+        [str(BIN / "officeflow"), "assignment", "sweep"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert int(stack.api("/flow_runs/count", by_hand)) == before + 1
+    # Not a temporary server: that would have printed its start-up line.
+    assert "Starting temporary server" not in result.stdout + result.stderr
+
+
 def test_demo_runs_the_examples_through_the_deployments(stack: Stack) -> None:
     result = stack.cli("officeflow", "demo", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

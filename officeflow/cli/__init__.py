@@ -39,6 +39,10 @@ def _load(target: str) -> Any:
     return getattr(import_module(module), attr)
 
 
+def _root() -> None:
+    pass
+
+
 def build_app(only: str | None = None) -> typer.Typer:
     """The `officeflow` Typer app: every group, or only the group ``only`` (what `main` runs, so
     a command imports its own module and not every process's services)."""
@@ -49,6 +53,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         pretty_exceptions_enable=False,
         rich_markup_mode="rich",
     )
+    app.callback()(_root)  # a group even when it holds one command (`up` alone)
     for name, target in GROUPS.items():
         if only is not None and name != only:
             continue
@@ -85,7 +90,10 @@ def _plain_error(message: str) -> None:
 
 
 def main() -> None:
-    app = build_app(_group_named(sys.argv[1:]))
+    group = _group_named(sys.argv[1:])
+    if group not in ("up", "calendar"):
+        _use_running_stack()
+    app = build_app(group)
     try:
         app()
     except Exception as exc:
@@ -95,6 +103,18 @@ def main() -> None:
 
         console.print("interrupted")
         sys.exit(130)
+
+
+def _use_running_stack() -> None:
+    """With `officeflow up` running (and no PREFECT_API_URL), flows report to its server."""
+    from officeflow.settings import get_settings
+    from officeflow.stack import use_running_stack
+
+    try:
+        home = get_settings().home
+    except Exception:  # bad settings: the command itself reports them
+        return
+    use_running_stack(home)
 
 
 def _exit_for(exc: Exception) -> None:
