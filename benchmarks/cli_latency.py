@@ -1,0 +1,123 @@
+"""Benchmark: how long an everyday `officeflow` command takes, as a person types it.
+
+Starts the embedded stack (`officeflow up`) in a private home, records the example decision, then
+measures the median wall time over N runs of:
+
+- `officeflow decision show 1` (reads the ledger, runs no flow);
+- `officeflow calendar add-workdays 2026-09-24 5` (no ledger, no flow);
+- `officeflow assignment report 1 --progress P` (one action on the ledger, notices sent);
+- `officeflow assignment sweep` with the stack running (the flow reports to its server);
+- `officeflow assignment sweep` after the stack has stopped (a temporary Prefect server).
+
+Run: .venv/bin/python benchmarks/cli_latency.py [--runs 10]
+Prints one JSON line and writes it to benchmarks/results/cli_latency.json.
+Goals: at most 1 s for commands that run no flow, at most 3 s for a flow with the stack running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "results"
+BIN = Path(sys.executable).parent
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OFFICEFLOW_", "PREFECT_"))}
+    env.update(OFFICEFLOW_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    return env
+
+
+def _run(env: dict[str, str], *args: str) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [str(BIN / "officeflow"), *args], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    took = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"officeflow {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return took
+
+
+def _median(env: dict[str, str], runs: int, label: str, make_args) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for i in range(runs):
+        times.append(_run(env, *make_args(i)))
+        print(f"  {label} {i + 1}/{runs}: {times[-1]:.2f} s", file=sys.stderr, flush=True)
+    return round(statistics.median(times), 3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=10, help="runs of each command (default 10)")
+    args = parser.parse_args()
+
+    from officeflow.mailcatcher import free_port
+    from officeflow.stack import StackInfo
+
+    home = Path(tempfile.mkdtemp(prefix="officeflow-cli-bench-")) / "office"
+    env = _env(home)
+    print("starting the stack (officeflow up)…", file=sys.stderr, flush=True)
+    log = open(home.parent / "up.log", "wb")  # noqa: SIM115 (closed below)
+    up = subprocess.Popen(
+        [str(BIN / "officeflow"), "up", "--port", str(free_port()), "--smtp-port", "0"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while StackInfo.read(home) is None:
+            if up.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit((home.parent / "up.log").read_text())
+            time.sleep(0.5)
+        _run(env, "decision", "create", "examples/decision.yaml")
+        figures = {
+            "show_s": _median(env, args.runs, "decision show", lambda i: ["decision", "show", "1"]),
+            "calendar_s": _median(
+                env,
+                args.runs,
+                "calendar",
+                lambda i: ["calendar", "add-workdays", "2026-09-24", "5"],
+            ),
+            "report_s": _median(
+                env,
+                args.runs,
+                "assignment report",
+                lambda i: ["assignment", "report", "1", "--progress", str(10 + i)],
+            ),
+            "supervise_stack_s": _median(
+                env, args.runs, "sweep (stack)", lambda i: ["assignment", "sweep"]
+            ),
+        }
+    finally:
+        if up.poll() is None:
+            up.send_signal(signal.SIGINT)
+            up.wait(60)
+        log.close()
+    figures["supervise_alone_s"] = _median(
+        env, args.runs, "sweep (alone)", lambda i: ["assignment", "sweep"]
+    )
+    figures["runs"] = args.runs
+    figures["cores"] = os.cpu_count()
+    line = json.dumps(figures)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "cli_latency.json").write_text(line + "\n", encoding="utf-8")
+    print(line)
+
+
+if __name__ == "__main__":
+    main()
