@@ -9,7 +9,7 @@ import zipfile
 
 import docx
 import pytest
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt, RGBColor
 
@@ -82,7 +82,11 @@ def test_page_is_a4_with_the_standard_margins_and_grid(doc):
     line_pitch = int(grid.get(qn("w:linePitch")))  # twips
     assert int(text_height.twips // line_pitch) == 22
     char_pt = 16 + int(grid.get(qn("w:charSpace"))) / 4096
-    assert round(text_width.pt / char_pt, 1) == 28.0
+    assert 28 * char_pt <= text_width.pt < 28.01 * char_pt  # 28 characters, just
+    assert (
+        doc.styles.element.find(qn("w:docDefaults")).find(".//" + qn("w:sz")).get(qn("w:val"))
+        == "32"
+    )  # the grid's reference size: 16 pt
     normal = doc.styles["Normal"]
     assert normal.paragraph_format.line_spacing_rule == WD_LINE_SPACING.EXACTLY
     assert normal.paragraph_format.line_spacing.twips == line_pitch
@@ -147,17 +151,31 @@ def test_title_and_body_fonts_and_indent(doc):
     assert signer._p.pPr.ind.get(qn("w:rightChars")) == "250"
 
 
+def cell_border(cell, side):
+    line = cell._tc.tcPr.find(qn("w:tcBorders")).find(qn(f"w:{side}"))
+    return None if line is None else {k.split("}")[1]: v for k, v in line.attrib.items()}
+
+
 def test_record_block(doc):
-    cc = paragraph(doc, "抄送：市委办公室，市人大常委会办公室。")
-    issued = paragraph(doc, "X市人民政府办公室秘书处\t2026年11月30日印发")
-    texts = [p.text for p in doc.paragraphs]
-    assert texts[-2:] == [cc.text, issued.text]
-    for p in (cc, issued):
+    body = doc.element.body
+    (table,) = doc.tables
+    assert body.index(table._tbl) == len(body) - 2  # the last thing before w:sectPr
+    assert table._tbl.tblPr.find(qn("w:tblW")).get(qn("w:w")) == "8844"  # as wide as the text
+    cc, issued = (row.cells[0] for row in table.rows)
+    assert cc.text == "抄送：市委办公室，市人大常委会办公室。"
+    assert issued.text == "X市人民政府办公室秘书处\t2026年11月30日印发"
+    for cell in (cc, issued):
+        (p,) = cell.paragraphs
         assert {east_asian(r) for r in p.runs} == {"仿宋_GB2312"}
         assert {r.font.size for r in p.runs} == {Pt(14)}
-    assert int(border(cc, "top")["sz"]) > int(border(cc, "bottom")["sz"])  # thick, then thin
-    assert border(issued, "top") is None and int(border(issued, "bottom")["sz"]) == 8
-    assert {border(cc, "top")["color"], border(issued, "bottom")["color"]} == {"000000"}
+    # thick first and last lines (0.35 mm ≈ 1 pt = sz 8), a thin one between (sz 6)
+    assert cell_border(cc, "top")["sz"] == "8" and cell_border(cc, "bottom")["sz"] == "6"
+    assert cell_border(issued, "top") is None and cell_border(issued, "bottom")["sz"] == "8"
+    # a second 抄送 line starts under the first name, after "抄送："
+    assert cc.paragraphs[0].paragraph_format.first_line_indent == -Pt(42)
+    assert cc.paragraphs[0].paragraph_format.left_indent == Pt(42)
+    (stop,) = issued.paragraphs[0].paragraph_format.tab_stops
+    assert stop.alignment == WD_TAB_ALIGNMENT.RIGHT
 
 
 def test_footer_page_number_is_a_page_field_between_dashes(doc):
@@ -188,15 +206,24 @@ def test_optional_parts_left_out():
         classification=None,
         urgency="平件",
     )
-    doc = docx.Document(io.BytesIO(render_official_document(plain)))
+    data = render_official_document(plain)
+    doc = docx.Document(io.BytesIO(data))
     texts = [p.text for p in doc.paragraphs if p.text]
     assert texts[0] == "X市人民政府办公室文件"
-    assert "平件" not in docx_text(render_official_document(plain))
-    assert not any(t.startswith("抄送") for t in texts)
-    # no printer, no printing date: the signer and the date written
-    issued = paragraph(doc, "X市人民政府办公室\t2026年11月28日印发")
-    assert texts[-1] == issued.text
-    assert border(issued, "top")["sz"] == border(issued, "bottom")["sz"] == "8"
+    assert "平件" not in docx_text(data) and "抄送" not in docx_text(data)
+    # no printer, no printing date: the signer and the date written, between two thick lines
+    ((issued,),) = (row.cells for row in doc.tables[0].rows)
+    assert issued.text == "X市人民政府办公室\t2026年11月28日印发"
+    assert cell_border(issued, "top")["sz"] == cell_border(issued, "bottom")["sz"] == "8"
+
+
+def test_copy_number_is_six_digits_and_copy_to_punctuation_is_tidied():
+    layout = dataclasses.replace(
+        LAYOUT, copy_number="12", copy_to=("市委办公室，", " 市纪委。 ", "")
+    )
+    text = docx_text(render_official_document(layout)).splitlines()
+    assert text[0] == "000012"
+    assert "抄送：市委办公室，市纪委。" in text
 
 
 @pytest.mark.parametrize(
@@ -210,6 +237,9 @@ def test_optional_parts_left_out():
         ({"body": ""}, "body"),
         ({"authority": ""}, "authority"),
         ({"urgency": "很急"}, "urgency"),
+        ({"body": "正文\x00"}, "body"),
+        ({"signer": "办公室\x0b"}, "signer"),
+        ({"copy_to": ("市委", "市政府\x07")}, "copy_to[1]"),
     ],
 )
 def test_bad_input_names_the_field(change, field):
