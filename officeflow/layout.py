@@ -25,7 +25,8 @@ from officeflow.inputs import input_error
 
 XIAOBIAOSONG = "方正小标宋简体"  # 小标宋: title and the authority's mark
 FANGSONG = "仿宋_GB2312"  # 仿宋: body, number, record block
-HEITI = "黑体"  # 密级, 紧急程度
+HEITI = "黑体"  # 密级, 紧急程度, first-level headings in the text
+KAITI = "楷体_GB2312"  # second-level headings
 SONGTI = "宋体"  # page numbers
 LATIN = "Times New Roman"  # digits and Latin letters in the text
 RED = "FF0000"
@@ -54,6 +55,10 @@ FOOTER_DISTANCE = 1304  # 23 mm
 HEADER_DISTANCE = 851  # 15 mm (there is no header text)
 
 _NUMBER = re.compile(r"〔\d{4}〕")
+_LEVELS = (
+    (re.compile("[一二三四五六七八九十]+、"), HEITI),
+    (re.compile("[（(][一二三四五六七八九十]+[）)]"), KAITI),
+)
 # What XML 1.0 (so a .docx) cannot hold: control characters other than tab and newlines.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -231,6 +236,8 @@ def _check(layout: OfficialDocumentLayout) -> None:
         value = getattr(layout, field)
         if not isinstance(value, str) or not value.strip():
             raise input_error(field, "is empty")
+    if isinstance(layout.copy_to, str) or layout.copy_to is None:
+        raise input_error("copy_to", "is a list of names (one name is a list of one)")
     names = ("authority", "number", "title", "main_recipients", "body", "signer", "printer")
     texts = [(f, getattr(layout, f)) for f in (*names, "copy_number", "classification")]
     texts += [(("copy_to", i), c) for i, c in enumerate(layout.copy_to)]
@@ -257,7 +264,7 @@ def render_official_document(layout: OfficialDocumentLayout) -> bytes:
     _check(layout)
     document = docx.Document()
     setup_official_page(document)
-    _page_numbers(document)
+    add_page_numbers(document)
     props = document.core_properties
     props.title, props.author, props.subject = layout.title, layout.signer, layout.number
 
@@ -303,7 +310,18 @@ def render_official_document(layout: OfficialDocumentLayout) -> bytes:
     recipients = layout.main_recipients.strip()
     para(recipients if recipients.endswith(("：", ":")) else f"{recipients}：")
     for line in _lines(layout.body):
-        _indent_chars(para(line), first=2)
+        paragraph = para()
+        _indent_chars(paragraph, first=2)
+        # 结构层次序数 (GB/T 9704 7.3.3): "一、" in 黑体, "（一）" in 楷体, "1." and "（1）" in
+        # 仿宋; a heading that ends in "。" inside the paragraph is set apart to there.
+        font = next((f for pattern, f in _LEVELS if pattern.match(line)), FANGSONG)
+        end = line.find("。") + 1 if font != FANGSONG else len(line)
+        for text, run_font in (
+            (line[: end or len(line)], font),
+            (line[end or len(line) :], FANGSONG),
+        ):
+            if text:
+                set_run_font(paragraph.add_run(text), east_asian=run_font, size_pt=BODY_PT)
     # 落款 one line below the text, then 成文日期 (GB/T 9704 7.3.5.2): the date two characters
     # from the right; its first character two to the right of the signer's first character.
     para()
@@ -368,7 +386,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _page_numbers(document) -> None:
+def add_page_numbers(document) -> None:
     """Footers "— 1 —" in 4号半角宋体 (14 pt): odd pages at the right, even pages at the left,
     one character in from the edge of the text block (GB/T 9704 7.5)."""
     document.settings.odd_and_even_pages_header_footer = True
@@ -400,31 +418,45 @@ def _page_numbers(document) -> None:
                 run._r.append(element)
 
 
+# A .docx whose XML would unpack to more than this is refused (a "zip bomb" sent as a file).
+MAX_DOCX_XML = 64 * 1024 * 1024
+
+
 def docx_text(data: bytes) -> str:
     """All the text of a .docx: the body's paragraphs (tables and text boxes included, in
     document order), then headers, footers, footnotes and endnotes; one paragraph a line.
-    ValueError when ``data`` is not a .docx."""
+    ValueError when ``data`` is not a .docx (or one too large unpacked to read)."""
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            infos = package.infolist()
+        xml_size = sum(i.file_size for i in infos if i.filename.endswith((".xml", ".rels")))
+        if xml_size > MAX_DOCX_XML:
+            raise ValueError(f"its XML unpacks to {xml_size} bytes, more than {MAX_DOCX_XML}")
         document = docx.Document(io.BytesIO(data))
+        lines = [_paragraph_text(p) for p in document.element.body.iter(qn("w:p"))]
+        names = ("header", "footer", "footnotes", "endnotes")
+        for rel in document.part.rels.values():
+            if rel.is_external or rel.reltype.rsplit("/", 1)[-1] not in names:
+                continue
+            part = rel.target_part  # footnotes/endnotes are plain parts in python-docx 1.2
+            root = part.element if hasattr(part, "element") else parse_xml(part.blob)
+            lines += [_paragraph_text(p) for p in root.iter(qn("w:p"))]
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise ValueError(f"not a .docx file ({type(exc).__name__})") from exc
-    except Exception as exc:  # a damaged zip or XML inside a zip
+        raise ValueError(f"not a .docx file ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # damaged XML or zip inside
         raise ValueError(f"not a readable .docx file ({type(exc).__name__}: {exc})") from exc
-    lines = [_paragraph_text(p) for p in document.element.body.iter(qn("w:p"))]
-    names = ("header", "footer", "footnotes", "endnotes")
-    for rel in document.part.rels.values():
-        if rel.is_external or rel.reltype.rsplit("/", 1)[-1] not in names:
-            continue
-        root = rel.target_part.element if hasattr(rel.target_part, "element") else None
-        if root is None:  # footnotes/endnotes are plain XML parts in python-docx 1.2
-            root = parse_xml(rel.target_part.blob)
-        lines += [_paragraph_text(p) for p in root.iter(qn("w:p"))]
-    return "\n".join(line for line in lines if line.strip())
+    return "\n".join(line for line in lines if line and line.strip())
 
 
-def _paragraph_text(p) -> str:
+def _paragraph_text(p) -> str | None:
+    """The text of paragraph ``p``: its own runs (not those of a text box inside it, which are
+    paragraphs of their own); None for the fallback copy of a text box (mc:Fallback)."""
+    if any(a.tag == _FALLBACK for a in p.iterancestors()):
+        return None
     parts = []
     for run in p.iter(qn("w:r")):  # w:tab also names tab stops in w:pPr: only runs' children
+        if next(run.iterancestors(qn("w:p"))) is not p:
+            continue
         for node in run:
             if node.tag == qn("w:t"):
                 parts.append(node.text or "")
@@ -433,3 +465,6 @@ def _paragraph_text(p) -> str:
             elif node.tag in (qn("w:br"), qn("w:cr")):
                 parts.append("\n")
     return "".join(parts)
+
+
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"

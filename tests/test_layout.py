@@ -25,8 +25,10 @@ from officeflow.layout import (
 BODY = (
     "为切实做好2026年冬季安全生产工作，现将有关事项通知如下。\n"
     "\n"
-    "一、提高思想认识，落实工作责任。\n"
-    "二、加强隐患排查，确保平稳有序。"
+    "一、提高思想认识。各单位要把安全生产摆在突出位置。\n"
+    "（一）落实工作责任。主要负责人是第一责任人。\n"
+    "二、加强隐患排查\n"
+    "　　1.重点行业领域开展全面排查，确保平稳有序。"
 )
 LAYOUT = OfficialDocumentLayout(
     authority="X市人民政府办公室",
@@ -130,13 +132,23 @@ def test_title_and_body_fonts_and_indent(doc):
     assert {r.font.size for r in title.runs} == {Pt(22)}
     recipients = paragraph(doc, "各区人民政府，市政府各部门：")
     assert recipients.paragraph_format.first_line_indent in (None, 0)
-    lines = [line for line in BODY.splitlines() if line]
+    lines = [line.strip() for line in BODY.splitlines() if line]  # typed indents dropped
+    fonts = {}
     for line in lines:
         p = paragraph(doc, line)
-        assert {east_asian(r) for r in p.runs} == {"仿宋_GB2312"}
+        fonts[line] = [(r.text, east_asian(r)) for r in p.runs]
         assert {r.font.size for r in p.runs} == {Pt(16)}
         assert p._p.pPr.ind.get(qn("w:firstLineChars")) == "200"
         assert abs(p.paragraph_format.first_line_indent.pt - 2 * 15.79) < 0.1
+    # 结构层次: 一、 in 黑体, （一） in 楷体 up to the first 。, 1. and plain text in 仿宋
+    fs, hei, kai = "仿宋_GB2312", "黑体", "楷体_GB2312"
+    assert list(fonts.values()) == [
+        [(lines[0], fs)],
+        [("一、提高思想认识。", hei), ("各单位要把安全生产摆在突出位置。", fs)],
+        [("（一）落实工作责任。", kai), ("主要负责人是第一责任人。", fs)],
+        [("二、加强隐患排查", hei)],
+        [("1.重点行业领域开展全面排查，确保平稳有序。", fs)],
+    ]
     assert paragraph(doc, lines[0]).runs[0]._element.rPr.rFonts.get(qn("w:ascii")) == (
         "Times New Roman"
     )
@@ -253,7 +265,7 @@ def test_docx_text_reads_rendered_documents_and_tables():
     text = docx_text(render_official_document(LAYOUT))
     assert LAYOUT.title in text.splitlines()
     for line in BODY.splitlines():
-        assert line in text
+        assert line.strip() in text
     assert "— 1 —" in text  # the footer
     other = docx.Document()
     setup_official_page(other)
@@ -300,3 +312,18 @@ def test_set_run_font_names_both_fonts():
     assert fonts.get(qn("w:ascii")) == fonts.get(qn("w:hAnsi")) == "Times New Roman"
     assert run.font.size == Pt(16) and run.font.bold
     assert run.font.color.rgb == RGBColor(0xC0, 0, 0)
+
+
+def test_docx_text_refuses_a_docx_whose_xml_unpacks_too_large(monkeypatch):
+    import officeflow.layout as layout_module
+
+    data = render_official_document(LAYOUT)
+    assert docx_text(data)
+    monkeypatch.setattr(layout_module, "MAX_DOCX_XML", 10_000)
+    with pytest.raises(ValueError, match=r"not a \.docx file .*more than 10000"):
+        docx_text(data)
+
+
+def test_copy_to_given_as_one_text_is_refused():
+    with pytest.raises(InputError, match=r"^copy_to: is a list of names"):
+        render_official_document(dataclasses.replace(LAYOUT, copy_to="市委办公室"))
