@@ -21,8 +21,6 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor, Twips
 
-from officeflow.inputs import input_error
-
 XIAOBIAOSONG = "方正小标宋简体"  # 小标宋: title and the authority's mark
 FANGSONG = "仿宋_GB2312"  # 仿宋: body, number, record block
 HEITI = "黑体"  # 密级, 紧急程度, first-level headings in the text
@@ -231,32 +229,41 @@ def _width(text: str) -> float:
     return sum(0.5 if ord(c) < 0x2E80 and c not in "—〔〕" else 1 for c in text)
 
 
+def _refuse(field: str | tuple[str | int, ...], message: str) -> ValueError:
+    """The project's ``InputError`` (a ValueError) naming ``field``. officeflow.inputs imports
+    the ledger's models (SQLAlchemy), so it is imported only when refusing: importing this
+    module stays free of the database layer."""
+    from officeflow.inputs import input_error
+
+    return input_error(field, message)
+
+
 def _check(layout: OfficialDocumentLayout) -> None:
     for field in ("authority", "number", "title", "main_recipients", "body", "signer"):
         value = getattr(layout, field)
         if not isinstance(value, str) or not value.strip():
-            raise input_error(field, "is empty")
+            raise _refuse(field, "is empty")
     if isinstance(layout.copy_to, str) or layout.copy_to is None:
-        raise input_error("copy_to", "is a list of names (one name is a list of one)")
+        raise _refuse("copy_to", "is a list of names (one name is a list of one)")
     names = ("authority", "number", "title", "main_recipients", "body", "signer", "printer")
     texts = [(f, getattr(layout, f)) for f in (*names, "copy_number", "classification")]
     texts += [(("copy_to", i), c) for i, c in enumerate(layout.copy_to)]
     for field, value in texts:
         if value is not None and not isinstance(value, str):
-            raise input_error(field, f"is not text: {value!r}")
+            raise _refuse(field, f"is not text: {value!r}")
         if value and _NOT_XML.search(value):
-            raise input_error(field, "holds a control character a .docx cannot hold")
+            raise _refuse(field, "holds a control character a .docx cannot hold")
     if not _NUMBER.search(layout.number):
-        raise input_error(
+        raise _refuse(
             "number",
             f"{layout.number!r} has no year in 〔〕 brackets, like X府办发〔2026〕1号",
         )
     if not isinstance(layout.written_on, datetime.date):
-        raise input_error("written_on", "is not a date")
+        raise _refuse("written_on", "is not a date")
     if layout.printed_on is not None and not isinstance(layout.printed_on, datetime.date):
-        raise input_error("printed_on", "is not a date")
+        raise _refuse("printed_on", "is not a date")
     if layout.urgency not in (None, "", "平件", "特急", "加急"):
-        raise input_error("urgency", f"{layout.urgency!r} is not 特急, 加急 or 平件")
+        raise _refuse("urgency", f"{layout.urgency!r} is not 特急, 加急 or 平件")
 
 
 def render_official_document(layout: OfficialDocumentLayout) -> bytes:

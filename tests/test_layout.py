@@ -12,6 +12,8 @@ import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt, RGBColor
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from officeflow.inputs import InputError
 from officeflow.layout import (
@@ -327,3 +329,60 @@ def test_docx_text_refuses_a_docx_whose_xml_unpacks_too_large(monkeypatch):
 def test_copy_to_given_as_one_text_is_refused():
     with pytest.raises(InputError, match=r"^copy_to: is a list of names"):
         render_official_document(dataclasses.replace(LAYOUT, copy_to="市委办公室"))
+
+
+def test_docx_text_reads_a_text_box_once():
+    from docx.oxml import parse_xml
+
+    ns = {
+        "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+        "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+        "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+        "v": "urn:schemas-microsoft-com:vml",
+    }
+    box = "<w:txbxContent><w:p><w:r><w:t>文本框里的字</w:t></w:r></w:p></w:txbxContent>"
+    run = parse_xml(
+        "<w:r " + " ".join(f'xmlns:{k}="{v}"' for k, v in ns.items()) + ">"
+        "<mc:AlternateContent>"
+        f'<mc:Choice Requires="wps"><w:drawing><wps:txbx>{box}</wps:txbx></w:drawing></mc:Choice>'
+        f"<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict>"
+        "</mc:Fallback></mc:AlternateContent></w:r>"
+    )
+    document = docx.Document()
+    p = document.add_paragraph("外面的字")
+    p._p.append(run)
+    out = io.BytesIO()
+    document.save(out)
+    assert docx_text(out.getvalue()).splitlines() == ["外面的字", "文本框里的字"]
+
+
+def test_importing_the_layout_loads_no_database_or_prefect():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, officeflow.layout; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'prefect'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    title=st.text(min_size=1, max_size=40),
+    body=st.text(min_size=1, max_size=200),
+    copy_to=st.lists(st.text(max_size=12), max_size=3),
+)
+def test_any_text_renders_or_is_refused_naming_the_field(title, body, copy_to):
+    layout = dataclasses.replace(LAYOUT, title=title, body=body, copy_to=tuple(copy_to))
+    try:
+        data = render_official_document(layout)
+    except InputError as exc:
+        assert str(exc).split(":")[0] in ("title", "body", "copy_to[0]", "copy_to[1]", "copy_to[2]")
+        return
+    text = docx_text(data)
+    for line in title.splitlines():
+        assert line.strip() in text
+    for line in body.splitlines():
+        assert line.strip() in text
