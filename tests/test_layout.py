@@ -116,6 +116,8 @@ def test_head_marks_red_authority_number_and_separator(doc):
     assert run.font.color.rgb == RGBColor(0xFF, 0, 0)
     assert east_asian(run) == "方正小标宋简体"
     assert run.font.size > Pt(22)
+    # larger than the grid's 16 pt: off the character grid, so each character keeps its width
+    assert mark._p.pPr.find(qn("w:snapToGrid")).get(qn("w:val")) == "0"
     number = paragraph(doc, "X府办发〔2026〕1号")
     assert number.alignment == WD_ALIGN_PARAGRAPH.CENTER
     assert east_asian(number.runs[0]) == "仿宋_GB2312" and number.runs[0].font.size == Pt(16)
@@ -132,6 +134,7 @@ def test_title_and_body_fonts_and_indent(doc):
     assert title.alignment == WD_ALIGN_PARAGRAPH.CENTER
     assert {east_asian(r) for r in title.runs} == {"方正小标宋简体"}
     assert {r.font.size for r in title.runs} == {Pt(22)}
+    assert title._p.pPr.find(qn("w:snapToGrid")).get(qn("w:val")) == "0"
     recipients = paragraph(doc, "各区人民政府，市政府各部门：")
     assert recipients.paragraph_format.first_line_indent in (None, 0)
     lines = [line.strip() for line in BODY.splitlines() if line]  # typed indents dropped
@@ -141,6 +144,7 @@ def test_title_and_body_fonts_and_indent(doc):
         fonts[line] = [(r.text, east_asian(r)) for r in p.runs]
         assert {r.font.size for r in p.runs} == {Pt(16)}
         assert p._p.pPr.ind.get(qn("w:firstLineChars")) == "200"
+        assert p._p.pPr.find(qn("w:snapToGrid")) is None  # the text stays on the grid
         assert abs(p.paragraph_format.first_line_indent.pt - 2 * 15.79) < 0.1
     # 结构层次: 一、 in 黑体, （一） in 楷体 up to the first 。, 1. and plain text in 仿宋
     fs, hei, kai = "仿宋_GB2312", "黑体", "楷体_GB2312"
