@@ -83,7 +83,9 @@ def test_twenty_sign_offs_at_once_number_one_to_twenty(org: Any) -> None:
     clock.set_now("2027-01-04T10:00:00+08:00")
     doc_id = _to_signoff("新年第一号")
     with db.session_scope() as s:
-        assert documents.sign_off(s, document_id=doc_id, actor=LEADER).number == "X府办发〔2027〕1号"
+        assert (
+            documents.sign_off(s, document_id=doc_id, actor=LEADER).number == "X府办发〔2027〕1号"
+        )
 
 
 def test_unknown_urgency_names_the_field(org: Any) -> None:
@@ -114,7 +116,9 @@ def test_refusals_write_nothing(org: Any, office_env: Any, tmp_path: Any) -> Non
         assert text in str(exc.value)
         assert counts() == before
 
-    refused(documents.sign_off, "as", "'sun.li' is not a leader", document_id=awaiting, actor=OFFICE)
+    refused(
+        documents.sign_off, "as", "'sun.li' is not a leader", document_id=awaiting, actor=OFFICE
+    )
     refused(
         documents.issue,
         "document",
