@@ -66,7 +66,7 @@ def test_twenty_sign_offs_at_once_number_one_to_twenty(org: Any) -> None:
             barrier.wait()
             with db.session_scope() as s:
                 numbers.append(documents.sign_off(s, document_id=doc_id, actor=LEADER).number)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=sign, args=(i,)) for i in ids]
@@ -148,3 +148,32 @@ def test_refusals_write_nothing(org: Any, office_env: Any, tmp_path: Any) -> Non
     )
     refused(documents.register_incoming, "files", "the limit is 1000", spec=spec)
     assert not (office_env.home / "files").exists()
+
+
+def test_classification_marking_is_never_sent_by_chat(
+    org: Any, office_env: Any, webhook_server: Any
+) -> None:
+    from models.org import Channel, ContactPoint
+    from officeflow.delivery import send_pending
+
+    office_env.set(webhook_url=webhook_server.url)
+    with db.session_scope() as s:
+        s.add(ContactPoint(person_id=OFFICE, channel=Channel.WEBHOOK, address=OFFICE))
+    clock.set_now("2026-11-10T16:00:00+08:00")
+    spec = IncomingDocumentSpec(
+        sender="某省人民政府",
+        number="X政发〔2026〕13号",
+        title="关于某项涉密工作的通知",
+        urgency="特急",
+        classification="机密★1年",
+        registered_by="liu.yang",
+    )
+    with db.session_scope() as s:
+        keys = documents.register_incoming(s, spec=spec).notice_keys
+    assert send_pending(keys).sent == 1
+    (post,) = webhook_server.bodies()
+    assert post["recipient"] == OFFICE and "X政发〔2026〕13号" in post["message"]
+    assert "机密" not in post["message"] and "涉密工作" not in post["message"]
+    assert "机密" not in str(post) and "涉密工作" not in str(post)
+    with db.session_scope() as s:
+        assert documents.document_state(s, 1)["document"].classification == "机密★1年"
