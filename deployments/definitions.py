@@ -196,6 +196,18 @@ _ACTIONS: tuple[tuple[str, str, str, str], ...] = (
         "核稿: pass the draft on, or return it to its author.",
     ),
     (
+        "document-redraft",
+        "flows/documents.py:document_redraft",
+        "documents",
+        "修改稿: the author answers a returned draft with a new revision.",
+    ),
+    (
+        "document-file",
+        "flows/documents.py:document_file",
+        "documents",
+        "归档: the office files the document.",
+    ),
+    (
         "document-cosign",
         "flows/documents.py:document_cosign",
         "documents",

@@ -27,9 +27,11 @@ from tasks.documents import (
     record_cosign,
     record_distribution,
     record_draft,
+    record_filing,
     record_issue,
     record_proposal,
     record_receipt,
+    record_redraft,
     record_review,
     record_sign_off,
     register_incoming,
@@ -91,6 +93,20 @@ def document_review(
 ) -> StepResult:
     """核稿: pass the draft on to co-signing and sign-off, or return it with a comment."""
     return _done(record_review(document_id, accept, actor, comment, cosigners or [], signer))
+
+
+@flow(name="document-redraft")
+def document_redraft(
+    document_id: int, body: str, actor: str, title: str | None = None
+) -> StepResult:
+    """修改稿: the author answers a returned draft with a new revision."""
+    return _done(record_redraft(document_id, body, actor, title))
+
+
+@flow(name="document-file")
+def document_file(document_id: int, actor: str) -> StepResult:
+    """归档: the office files the document."""
+    return _done(record_filing(document_id, actor))
 
 
 @flow(name="document-cosign")

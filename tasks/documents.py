@@ -76,6 +76,20 @@ def record_review(
         )
 
 
+@task(name="record-redraft")
+def record_redraft(document_id: int, body: str, actor: str, title: str | None) -> StepResult:
+    with db.session_scope() as session:
+        return documents.redraft(
+            session, document_id=document_id, body=body, actor=actor, title=title
+        )
+
+
+@task(name="record-filing")
+def record_filing(document_id: int, actor: str) -> StepResult:
+    with db.session_scope() as session:
+        return documents.file_document(session, document_id=document_id, actor=actor)
+
+
 @task(name="record-cosign")
 def record_cosign(document_id: int, department: str, actor: str, comment: str) -> StepResult:
     with db.session_scope() as session:

@@ -2,6 +2,7 @@
 draft to receipt reminders, against a real SMTP server with every message counted; time
 travels with `clock.set_now`."""
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -230,6 +231,10 @@ def test_outgoing_from_draft_to_receipt_reminder(org: Any, mail_office: MailCatc
         assert [d.id for d in documents.search(s, text="12月")] == [doc_id]
         assert [d.id for d in documents.search(s, text="检查时间")] == [doc_id]
         assert documents.search(s, text="不存在的词") == []
+        assert [d.id for d in documents.search(s, sender="应急管理", title="大检查")] == [doc_id]
+        day = dt.date(2026, 11, 9)
+        assert [d.id for d in documents.search(s, since=day, until=day)] == [doc_id]
+        assert documents.search(s, since=day + dt.timedelta(days=1)) == []
         assert s.get(Document, doc_id).seq == 1
     out = run_cli("doc", "search", "--text", "检查时间")
     assert out.returncode == 0 and "X府办发〔2026〕1号" in out.stdout, out.stderr
