@@ -37,7 +37,7 @@ def test_every_flow_returns_a_pydantic_model_and_has_a_deployment() -> None:
 
 def test_every_action_command_names_its_actor_with_as() -> None:
     commands = get_command(app).commands  # type: ignore[attr-defined]
-    assert ACTIONS <= set(commands)
+    assert set(commands) >= ACTIONS
     for name in ACTIONS:
         options = {o for p in commands[name].params for o in getattr(p, "opts", [])}
         assert "--as" in options, name
