@@ -284,7 +284,7 @@ def distribute(
         done = [s for s in steps(session, doc, StepKind.COMMENT) if s.status is StepStatus.DONE]
         if not done:
             raise input_error("leader", "no leader commented; name the leader who assigns it")
-        leader = done[-1].person_id
+        leader = max(done, key=lambda s: s.done_at or s.created_at).person_id
     assert leader is not None
     decision_id, keys = _record_tasks(session, doc, tasks, leader, actor, "tasks")
     step = pending_step(session, doc, StepKind.DISTRIBUTE)
