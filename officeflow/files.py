@@ -45,7 +45,10 @@ def allowed_types(settings: Settings | None = None) -> list[str]:
 
 
 def check_file(
-    source: Path | str | FileContent, *, field: str = "files", settings: Settings | None = None
+    source: Path | str | FileContent,
+    *,
+    field: str | tuple[str | int, ...] = "files",
+    settings: Settings | None = None,
 ) -> FileContent:
     """The file's content, or an `InputError` naming ``field``: missing, too large, or a type
     the office does not accept."""
@@ -88,7 +91,7 @@ def store(
     object_id: str | int,
     actor: str,
     purpose: str = "attachment",
-    field: str = "files",
+    field: str | tuple[str | int, ...] = "files",
 ) -> StoredFile:
     """Keep ``content`` (checked again) and record it for the object. The same file for the
     same object and purpose is recorded once."""

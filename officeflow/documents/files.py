@@ -18,10 +18,7 @@ def check_files(
     paths: Sequence[str | Path | FileContent], field: str = "files"
 ) -> list[FileContent]:
     """Every file read and checked (size, type) before anything is written."""
-    return [
-        files.check_file(p, field=f"{field}[{i}]" if len(paths) > 1 else field)
-        for i, p in enumerate(paths)
-    ]
+    return [files.check_file(p, field=(field, i)) for i, p in enumerate(paths)]
 
 
 def docx_text_of(content: FileContent) -> str:
