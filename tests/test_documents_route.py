@@ -112,3 +112,40 @@ def test_documents_sweep_reminds_an_overdue_proposal_once_per_period(
     with db.session_scope() as s:
         (step,) = s.scalars(select(DocumentStep).where(DocumentStep.kind == StepKind.PROPOSE))
         assert step.status is StepStatus.PENDING and step.document_id == doc_id
+
+
+def test_a_registered_docx_is_kept_with_its_checksum_and_searchable(
+    org: Any, office_env: Any, tmp_path: Any
+) -> None:
+    import hashlib
+
+    from docx import Document as Docx
+
+    from models.documents import StoredFile
+    from officeflow import files
+
+    path = tmp_path / "来文.docx"
+    page = Docx()
+    page.add_paragraph("各市人民政府：现将冬季供暖保障方案印发给你们，请认真贯彻执行。")
+    page.save(path)
+    clock.set_now("2026-11-10T10:00:00+08:00")
+    spec = IncomingDocumentSpec(
+        sender="某省住房和城乡建设厅",
+        number="X建发〔2026〕7号",
+        title="关于印发方案的通知",
+        urgency="平件",
+        files=[str(path)],
+        registered_by="liu.yang",
+    )
+    with db.session_scope() as s:
+        doc_id = documents.register_incoming(s, spec=spec).document_id
+        again = documents.register_incoming(s, spec=spec).document_id
+    assert again == doc_id  # registered once
+    with db.session_scope() as s:
+        (stored,) = s.scalars(select(StoredFile))
+        assert stored.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert stored.filename == "来文.docx" and stored.size == path.stat().st_size
+        assert files.read(stored) == path.read_bytes()
+        # A word that is only in the .docx, in the middle of a run of Chinese characters.
+        assert [d.id for d in documents.search(s, text="供暖保障")] == [doc_id]
+        assert documents.search(s, text="供暖保障", sender="公安") == []
