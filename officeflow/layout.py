@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass
 
 import docx
-from docx.enum.section import WD_SECTION_START
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor, Twips
 
-from officeflow.inputs import input_error
-
 XIAOBIAOSONG = "方正小标宋简体"  # 小标宋: title and the authority's mark
 FANGSONG = "仿宋_GB2312"  # 仿宋: body, number, record block
-HEITI = "黑体"  # 密级, 紧急程度
+HEITI = "黑体"  # 密级, 紧急程度, first-level headings in the text
+KAITI = "楷体_GB2312"  # second-level headings
 SONGTI = "宋体"  # page numbers
 LATIN = "Times New Roman"  # digits and Latin letters in the text
 RED = "FF0000"
@@ -43,9 +42,10 @@ BODY_PT = 16  # 3号
 #   the grid whatever the font's own height (16 pt 仿宋 would otherwise take ~20.8 pt per line
 #   and Word would snap each to two grid lines).
 # - character pitch = 8844 / 28 = 315.86 twips = 15.79 pt. w:charSpace is the difference from
-#   the default font size (16 pt, Normal) in 1/4096 pt: (15.793 - 16) × 4096 = -848.
+#   the default font size (16 pt, Normal) in 1/4096 pt: (15.793 - 16) × 4096 = -848.4, rounded
+#   down to -849 so that 28 characters of the resulting pitch still fit.
 LINE_PITCH = TEXT_HEIGHT // 22  # 579
-CHAR_SPACE = round((TEXT_WIDTH / 28 / 20 - BODY_PT) * 4096)  # -848
+CHAR_SPACE = math.floor((TEXT_WIDTH / 28 / 20 - BODY_PT) * 4096)  # -849: 28 still fit
 CHAR = TEXT_WIDTH / 28  # one character of the grid, in twips
 # The page number's 一字线 sits 7 mm below the text block: its 14 pt line (~5 mm) ends about
 # 35 - 7 - 5 = 23 mm above the page's bottom edge, which is the footer distance.
@@ -53,6 +53,12 @@ FOOTER_DISTANCE = 1304  # 23 mm
 HEADER_DISTANCE = 851  # 15 mm (there is no header text)
 
 _NUMBER = re.compile(r"〔\d{4}〕")
+_LEVELS = (
+    (re.compile("[一二三四五六七八九十]+、"), HEITI),
+    (re.compile("[（(][一二三四五六七八九十]+[）)]"), KAITI),
+)
+# What XML 1.0 (so a .docx) cannot hold: control characters other than tab and newlines.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,21 @@ def setup_official_page(document) -> None:
         grid.set(qn("w:type"), "linesAndChars")
         grid.set(qn("w:linePitch"), str(LINE_PITCH))
         grid.set(qn("w:charSpace"), str(CHAR_SPACE))
+    # The grid's character pitch is reckoned from the default font size: make it 16 pt both in
+    # w:docDefaults and in Normal, the fonts named (not themed), the language Chinese (so Word
+    # applies Chinese line-breaking rules to punctuation).
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    fonts = rpr.get_or_add_rFonts()
+    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        fonts.attrib.pop(qn(f"w:{attr}"), None)
+    _set_fonts(rpr, FANGSONG, LATIN)
+    rpr.get_or_add_sz().set(qn("w:val"), str(BODY_PT * 2))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:eastAsia"), "zh-CN")
     normal = document.styles["Normal"]
     _set_fonts(normal.element.get_or_add_rPr(), FANGSONG, LATIN)
     normal.font.size = Pt(BODY_PT)
@@ -135,40 +156,72 @@ def setup_official_page(document) -> None:
     fmt.widow_control = False
 
 
-def _indent_chars(paragraph, *, first: float = 0, left: float = 0, right: float = 0) -> None:
-    """Indents counted in characters (w:firstLineChars etc., hundredths of a character, which
-    Word follows on the grid) with the twips equivalent for other readers."""
-    fmt = paragraph.paragraph_format
+def _indent_chars(
+    paragraph, *, first: float = 0, left: float = 0, right: float = 0, pt: float | None = None
+) -> None:
+    """Indents counted in characters: on the grid as w:firstLineChars etc. (hundredths of a
+    grid character, which Word follows) with the twips for other readers; off the grid (``pt``,
+    the text's size) in twips only. A negative ``first`` hangs."""
+    fmt, unit = paragraph.paragraph_format, (pt * 20 if pt else CHAR)
     if first:
-        fmt.first_line_indent = Twips(round(first * CHAR))
+        fmt.first_line_indent = Twips(round(first * unit))
     if left:
-        fmt.left_indent = Twips(round(left * CHAR))
+        fmt.left_indent = Twips(round(left * unit))
     if right:
-        fmt.right_indent = Twips(round(right * CHAR))
+        fmt.right_indent = Twips(round(right * unit))
+    if pt:
+        return
     ind = paragraph._p.get_or_add_pPr().get_or_add_ind()
-    for attr, value in (("firstLineChars", first), ("leftChars", left), ("rightChars", right)):
+    first_attr = "firstLineChars" if first >= 0 else "hangingChars"
+    for attr, value in ((first_attr, abs(first)), ("leftChars", left), ("rightChars", right)):
         if value:
             ind.set(qn(f"w:{attr}"), str(round(value * 100)))
 
 
+# The children of w:pPr in the order the schema wants them (ECMA-376 17.3.1.26).
+_PPR_NAMES = (
+    "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr "
+    "suppressLineNumbers pBdr shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct "
+    "topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd snapToGrid spacing ind "
+    "contextualSpacing mirrorIndents suppressOverlap jc textDirection textAlignment "
+    "textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange"
+)
+_PPR_ORDER = tuple(_PPR_NAMES.split())
+
+
+def _ppr_child(paragraph, name: str, **attrs: str):
+    """The w:pPr child ``name`` of ``paragraph`` (added in schema order), with ``attrs`` set."""
+    ppr = paragraph._p.get_or_add_pPr()
+    child = ppr.find(qn(f"w:{name}"))
+    if child is None:
+        child = OxmlElement(f"w:{name}")
+        rank = _PPR_ORDER.index(name)
+        later = (c for c in ppr if c.tag.split("}")[1] in _PPR_ORDER[rank + 1 :])
+        nxt = next(later, None)
+        nxt.addprevious(child) if nxt is not None else ppr.append(child)
+    for key, value in attrs.items():
+        child.set(qn(f"w:{key}"), value)
+    return child
+
+
+def _line(parent, side: str, **attrs: str) -> None:
+    """Append ``<w:side w:key="value" …/>`` to ``parent`` (a border or margin list)."""
+    element = OxmlElement(f"w:{side}")
+    for key, value in attrs.items():
+        element.set(qn(f"w:{key}"), value)
+    parent.append(element)
+
+
 def _border(paragraph, side: str, *, size_eighths: int, color: str, space_pt: int = 0) -> None:
     """A line on one side of the paragraph: as wide as the text block (版心)."""
-    ppr = paragraph._p.get_or_add_pPr()
-    borders = ppr.find(qn("w:pBdr"))
-    if borders is None:
-        borders = OxmlElement("w:pBdr")
-        # w:pBdr comes right after w:keepNext…w:pageBreakBefore/w:framePr/w:widowControl/
-        # w:numPr/w:suppressLineNumbers; before w:shd, w:tabs, w:spacing, w:ind, w:jc.
-        after = [qn(t) for t in ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:spacing")]
-        after += [qn(t) for t in ("w:ind", "w:jc", "w:outlineLvl", "w:rPr")]
-        nxt = next((c for c in ppr if c.tag in after), None)
-        nxt.addprevious(borders) if nxt is not None else ppr.append(borders)
-    line = OxmlElement(f"w:{side}")
-    line.set(qn("w:val"), "single")
-    line.set(qn("w:sz"), str(size_eighths))
-    line.set(qn("w:space"), str(space_pt))
-    line.set(qn("w:color"), color)
-    borders.append(line)
+    attrs = {"val": "single", "sz": str(size_eighths), "space": str(space_pt), "color": color}
+    _line(_ppr_child(paragraph, "pBdr"), side, **attrs)
+
+
+def _off_grid(paragraph) -> None:
+    """Not on the character grid: text larger or smaller than 3号 (the red mark, the title, the
+    record block) keeps its own width instead of taking whole grid cells."""
+    _ppr_child(paragraph, "snapToGrid", val="0")
 
 
 def _width(text: str) -> float:
@@ -176,22 +229,41 @@ def _width(text: str) -> float:
     return sum(0.5 if ord(c) < 0x2E80 and c not in "—〔〕" else 1 for c in text)
 
 
+def _refuse(field: str | tuple[str | int, ...], message: str) -> ValueError:
+    """The project's ``InputError`` (a ValueError) naming ``field``. officeflow.inputs imports
+    the ledger's models (SQLAlchemy), so it is imported only when refusing: importing this
+    module stays free of the database layer."""
+    from officeflow.inputs import input_error
+
+    return input_error(field, message)
+
+
 def _check(layout: OfficialDocumentLayout) -> None:
     for field in ("authority", "number", "title", "main_recipients", "body", "signer"):
         value = getattr(layout, field)
         if not isinstance(value, str) or not value.strip():
-            raise input_error(field, "is empty")
+            raise _refuse(field, "is empty")
+    if isinstance(layout.copy_to, str) or layout.copy_to is None:
+        raise _refuse("copy_to", "is a list of names (one name is a list of one)")
+    names = ("authority", "number", "title", "main_recipients", "body", "signer", "printer")
+    texts = [(f, getattr(layout, f)) for f in (*names, "copy_number", "classification")]
+    texts += [(("copy_to", i), c) for i, c in enumerate(layout.copy_to)]
+    for field, value in texts:
+        if value is not None and not isinstance(value, str):
+            raise _refuse(field, f"is not text: {value!r}")
+        if value and _NOT_XML.search(value):
+            raise _refuse(field, "holds a control character a .docx cannot hold")
     if not _NUMBER.search(layout.number):
-        raise input_error(
+        raise _refuse(
             "number",
             f"{layout.number!r} has no year in 〔〕 brackets, like X府办发〔2026〕1号",
         )
     if not isinstance(layout.written_on, datetime.date):
-        raise input_error("written_on", "is not a date")
+        raise _refuse("written_on", "is not a date")
     if layout.printed_on is not None and not isinstance(layout.printed_on, datetime.date):
-        raise input_error("printed_on", "is not a date")
+        raise _refuse("printed_on", "is not a date")
     if layout.urgency not in (None, "", "平件", "特急", "加急"):
-        raise input_error("urgency", f"{layout.urgency!r} is not 特急, 加急 or 平件")
+        raise _refuse("urgency", f"{layout.urgency!r} is not 特急, 加急 or 平件")
 
 
 def render_official_document(layout: OfficialDocumentLayout) -> bytes:
@@ -199,7 +271,7 @@ def render_official_document(layout: OfficialDocumentLayout) -> bytes:
     _check(layout)
     document = docx.Document()
     setup_official_page(document)
-    _page_numbers(document)
+    add_page_numbers(document)
     props = document.core_properties
     props.title, props.author, props.subject = layout.title, layout.signer, layout.number
 
@@ -210,19 +282,22 @@ def render_official_document(layout: OfficialDocumentLayout) -> bytes:
         return paragraph
 
     # 版头: 份号, 密级和保密期限, 紧急程度 at the top left, each on its own line.
-    if layout.copy_number:
-        para(layout.copy_number, font=FANGSONG)
+    if layout.copy_number:  # six digits
+        copy_number = layout.copy_number.strip()
+        para(copy_number.zfill(6) if copy_number.isdigit() else copy_number)
     if layout.classification:
         para(layout.classification, font=HEITI)
     urgent = layout.urgency if layout.urgency != "平件" else None
     if urgent:
         para(urgent, font=HEITI)
     mark = layout.authority if layout.authority.endswith("文件") else f"{layout.authority}文件"
-    # The mark is red 小标宋 on one line: as large as fits the text block, at most 42 pt.
-    mark_pt = max(BODY_PT, min(42, int(TEXT_WIDTH / 20 / _width(mark))))
+    # The mark is red 小标宋 on one line: as large as fits the text block with a tenth to spare
+    # (fonts differ), at most 42 pt.
+    mark_pt = max(BODY_PT, min(42, int(0.9 * TEXT_WIDTH / 20 / _width(mark))))
     above = sum(1 for x in (layout.copy_number, layout.classification, urgent) if x)
     head = para(mark, font=XIAOBIAOSONG, size=mark_pt, color=RED)
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _off_grid(head)
     head.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     # Its top edge 35 mm (99 pt) below the text block's top (下行文/平行文), under those lines.
     head.paragraph_format.space_before = Pt(max(0, round(99 - above * LINE_PITCH / 20)))
@@ -237,11 +312,23 @@ def render_official_document(layout: OfficialDocumentLayout) -> bytes:
     for line in _lines(layout.title):
         title = para(line, font=XIAOBIAOSONG, size=22)
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _off_grid(title)
     para()
     recipients = layout.main_recipients.strip()
     para(recipients if recipients.endswith(("：", ":")) else f"{recipients}：")
     for line in _lines(layout.body):
-        _indent_chars(para(line), first=2)
+        paragraph = para()
+        _indent_chars(paragraph, first=2)
+        # 结构层次序数 (GB/T 9704 7.3.3): "一、" in 黑体, "（一）" in 楷体, "1." and "（1）" in
+        # 仿宋; a heading that ends in "。" inside the paragraph is set apart to there.
+        font = next((f for pattern, f in _LEVELS if pattern.match(line)), FANGSONG)
+        end = line.find("。") + 1 if font != FANGSONG else len(line)
+        for text, run_font in (
+            (line[: end or len(line)], font),
+            (line[end or len(line) :], FANGSONG),
+        ):
+            if text:
+                set_run_font(paragraph.add_run(text), east_asian=run_font, size_pt=BODY_PT)
     # 落款 one line below the text, then 成文日期 (GB/T 9704 7.3.5.2): the date two characters
     # from the right; its first character two to the right of the signer's first character.
     para()
@@ -254,26 +341,48 @@ def render_official_document(layout: OfficialDocumentLayout) -> bytes:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         _indent_chars(paragraph, right=right)
 
-    # 版记: 4号仿宋; 抄送 and 印发 lines between a thick first and last line, a thin one between.
-    para()
-    record_pt = 14
-    printed = chinese_date(layout.printed_on or layout.written_on) + "印发"
+    # 版记 (GB/T 9704 7.4): 4号仿宋 in a one-column table as wide as the text block, so that its
+    # lines are too: a thick first and last line, a thin one between 抄送 and 印发; the text one
+    # character in from both sides. It follows the 落款; the standard puts it at the foot of
+    # the last (even) page, which is left to the person printing.
+    pt = 14
+    copy_to = [c.strip().rstrip("，,、；;。. ") for c in layout.copy_to]
+    copy_to = [c for c in copy_to if c]
     printer = layout.printer.strip() or layout.signer
-    copy_to = [c.strip() for c in layout.copy_to if c.strip()]
-    if copy_to:
-        cc = para(f"抄送：{'，'.join(copy_to)}。", size=record_pt)
-        _indent_chars(cc, left=1, right=1)
-        cc.paragraph_format.keep_with_next = True
-        _border(cc, "top", size_eighths=8, color="000000", space_pt=1)
-        _border(cc, "bottom", size_eighths=6, color="000000", space_pt=1)
-    issued = para(f"{printer}\t{printed}", size=record_pt)
-    _indent_chars(issued, left=1)
-    issued.paragraph_format.tab_stops.add_tab_stop(
-        Twips(TEXT_WIDTH - round(CHAR)), WD_TAB_ALIGNMENT.RIGHT
-    )
-    if not copy_to:
-        _border(issued, "top", size_eighths=8, color="000000", space_pt=1)
-    _border(issued, "bottom", size_eighths=8, color="000000", space_pt=1)
+    rows = [f"抄送：{'，'.join(copy_to)}。"] if copy_to else []
+    rows.append(f"{printer}\t{chinese_date(layout.printed_on or layout.written_on)}印发")
+    table = document.add_table(rows=len(rows), cols=1)
+    tbl_pr = table._tbl.tblPr
+    tbl_pr.find(qn("w:tblW")).attrib.update({qn("w:w"): str(TEXT_WIDTH), qn("w:type"): "dxa"})
+    look = tbl_pr.find(qn("w:tblLook"))  # the new elements go between w:tblW and w:tblLook
+    for name, attrs in (("tblInd", {"w": "0", "type": "dxa"}), ("tblLayout", {"type": "fixed"})):
+        _line(tbl_pr, name, **attrs)
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        _line(margins, side, w=str(pt * 20), type="dxa")
+    tbl_pr.append(margins)
+    if look is not None:
+        tbl_pr.append(look)
+    table._tbl.tblGrid.find(qn("w:gridCol")).set(qn("w:w"), str(TEXT_WIDTH))
+    for i, text in enumerate(rows):
+        cell = table.cell(i, 0)
+        cell.width = Twips(TEXT_WIDTH)
+        borders = OxmlElement("w:tcBorders")
+        if i == 0:
+            _line(borders, "top", val="single", sz="8", space="0", color="000000")
+        last = i == len(rows) - 1
+        _line(borders, "bottom", val="single", sz="8" if last else "6", space="0", color="000000")
+        cell._tc.get_or_add_tcPr().append(borders)
+        paragraph = cell.paragraphs[0]
+        set_run_font(paragraph.add_run(text), east_asian=FANGSONG, size_pt=pt)
+        _off_grid(paragraph)
+        if text.startswith("抄送："):  # a second line starts under the first name
+            _indent_chars(paragraph, left=3, first=-3, pt=pt)
+            paragraph.paragraph_format.keep_with_next = True
+        else:  # 印发机关 at the left, 印发日期 at the right
+            paragraph.paragraph_format.tab_stops.add_tab_stop(
+                Twips(TEXT_WIDTH - 2 * pt * 20), WD_TAB_ALIGNMENT.RIGHT
+            )
 
     out = io.BytesIO()
     document.save(out)
@@ -284,68 +393,77 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _page_numbers(document) -> None:
+def add_page_numbers(document) -> None:
     """Footers "— 1 —" in 4号半角宋体 (14 pt): odd pages at the right, even pages at the left,
     one character in from the edge of the text block (GB/T 9704 7.5)."""
     document.settings.odd_and_even_pages_header_footer = True
     section = document.sections[0]
-    section.start_type = WD_SECTION_START.NEW_PAGE
     for footer, side in ((section.footer, "right"), (section.even_page_footer, "left")):
         footer.is_linked_to_previous = False
         paragraph = footer.paragraphs[0]
         paragraph.alignment = getattr(WD_ALIGN_PARAGRAPH, side.upper())
         paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         _indent_chars(paragraph, **{side: 1})
-        for kind, text in (("text", "— "), ("field", "PAGE"), ("text", " —")):
-            if kind == "text":
-                run = paragraph.add_run(text)
-                set_run_font(run, east_asian=SONGTI, size_pt=14, latin=SONGTI)
-                continue
-            for char_type, inner in (("begin", None), (None, text), ("separate", None)):
-                run = paragraph.add_run()
-                set_run_font(run, east_asian=SONGTI, size_pt=14, latin=SONGTI)
-                if char_type:
-                    fld = OxmlElement("w:fldChar")
-                    fld.set(qn("w:fldCharType"), char_type)
-                    run._r.append(fld)
+        _off_grid(paragraph)
+        # "— ", then the PAGE field (begin, instruction, separate, its last result, end), " —"
+        parts = [
+            ("t", "— "),
+            ("fldChar", "begin"),
+            ("instrText", " PAGE "),
+            ("fldChar", "separate"),
+        ]
+        for tag, value in [*parts, ("t", "1"), ("fldChar", "end"), ("t", " —")]:
+            run = paragraph.add_run(value if tag == "t" else None)
+            set_run_font(run, east_asian=SONGTI, size_pt=14, latin=SONGTI)
+            if tag != "t":
+                element = OxmlElement(f"w:{tag}")
+                if tag == "fldChar":
+                    element.set(qn("w:fldCharType"), value)
                 else:
-                    instr = OxmlElement("w:instrText")
-                    instr.set(qn("xml:space"), "preserve")
-                    instr.text = f" {inner} "
-                    run._r.append(instr)
-            set_run_font(paragraph.add_run("1"), east_asian=SONGTI, size_pt=14, latin=SONGTI)
-            end = paragraph.add_run()
-            set_run_font(end, east_asian=SONGTI, size_pt=14, latin=SONGTI)
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), "end")
-            end._r.append(fld)
+                    element.set(qn("xml:space"), "preserve")
+                    element.text = value
+                run._r.append(element)
+
+
+# A .docx whose XML would unpack to more than this is refused (a "zip bomb" sent as a file).
+MAX_DOCX_XML = 64 * 1024 * 1024
 
 
 def docx_text(data: bytes) -> str:
     """All the text of a .docx: the body's paragraphs (tables and text boxes included, in
     document order), then headers, footers, footnotes and endnotes; one paragraph a line.
-    ValueError when ``data`` is not a .docx."""
+    ValueError when ``data`` is not a .docx (or one too large unpacked to read)."""
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            infos = package.infolist()
+        xml_size = sum(i.file_size for i in infos if i.filename.endswith((".xml", ".rels")))
+        if xml_size > MAX_DOCX_XML:
+            raise ValueError(f"its XML unpacks to {xml_size} bytes, more than {MAX_DOCX_XML}")
         document = docx.Document(io.BytesIO(data))
+        lines = [_paragraph_text(p) for p in document.element.body.iter(qn("w:p"))]
+        names = ("header", "footer", "footnotes", "endnotes")
+        for rel in document.part.rels.values():
+            if rel.is_external or rel.reltype.rsplit("/", 1)[-1] not in names:
+                continue
+            part = rel.target_part  # footnotes/endnotes are plain parts in python-docx 1.2
+            root = part.element if hasattr(part, "element") else parse_xml(part.blob)
+            lines += [_paragraph_text(p) for p in root.iter(qn("w:p"))]
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise ValueError(f"not a .docx file ({type(exc).__name__})") from exc
-    except Exception as exc:  # a damaged zip or XML inside a zip
+        raise ValueError(f"not a .docx file ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # damaged XML or zip inside
         raise ValueError(f"not a readable .docx file ({type(exc).__name__}: {exc})") from exc
-    lines = [_paragraph_text(p) for p in document.element.body.iter(qn("w:p"))]
-    names = ("header", "footer", "footnotes", "endnotes")
-    for rel in document.part.rels.values():
-        if rel.is_external or rel.reltype.rsplit("/", 1)[-1] not in names:
-            continue
-        root = rel.target_part.element if hasattr(rel.target_part, "element") else None
-        if root is None:  # footnotes/endnotes are plain XML parts in python-docx 1.2
-            root = parse_xml(rel.target_part.blob)
-        lines += [_paragraph_text(p) for p in root.iter(qn("w:p"))]
-    return "\n".join(line for line in lines if line.strip())
+    return "\n".join(line for line in lines if line and line.strip())
 
 
-def _paragraph_text(p) -> str:
+def _paragraph_text(p) -> str | None:
+    """The text of paragraph ``p``: its own runs (not those of a text box inside it, which are
+    paragraphs of their own); None for the fallback copy of a text box (mc:Fallback)."""
+    if any(a.tag == _FALLBACK for a in p.iterancestors()):
+        return None
     parts = []
     for run in p.iter(qn("w:r")):  # w:tab also names tab stops in w:pPr: only runs' children
+        if next(run.iterancestors(qn("w:p"))) is not p:
+            continue
         for node in run:
             if node.tag == qn("w:t"):
                 parts.append(node.text or "")
@@ -354,3 +472,6 @@ def _paragraph_text(p) -> str:
             elif node.tag in (qn("w:br"), qn("w:cr")):
                 parts.append("\n")
     return "".join(parts)
+
+
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
