@@ -137,11 +137,100 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         tags=("meeting", "scheduled"),
         concurrency_limit=1,
     ),
+    Deployment(
+        name="document-incoming",
+        entrypoint="flows/documents.py:document_incoming",
+        description=(
+            "办文 收文: register an incoming document and its files (checksums), ask the office "
+            "to propose (拟办) within the urgency's deadline; later steps are document-* actions."
+        ),
+        tags=("documents",),
+    ),
+    Deployment(
+        name="document-outgoing",
+        entrypoint="flows/documents.py:document_outgoing",
+        description=(
+            "办文 发文: record a department's draft and ask the office to check it (核稿); later "
+            "steps (会签, 签发, 印发, 签收) are document-* actions."
+        ),
+        tags=("documents",),
+    ),
+    Deployment(
+        name="documents-sweep",
+        entrypoint="flows/documents.py:documents_sweep",
+        description=(
+            "办文 sweep: every morning at 09:00, remind whoever holds an overdue route step "
+            "(拟办, 批示, 核稿, 会签, 签发, 签收); skips days off itself."
+        ),
+        schedules=(Cron("0 9 * * *"),),
+        tags=("documents", "scheduled"),
+        concurrency_limit=1,
+    ),
 )
 
 
 # Actions an admin runs from the UI; each has a CLI twin calling the same service.
 _ACTIONS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "document-propose",
+        "flows/documents.py:document_propose",
+        "documents",
+        "拟办: the office proposes and names the leaders who comment.",
+    ),
+    (
+        "document-comment",
+        "flows/documents.py:document_comment",
+        "documents",
+        "批示: a leader comments; tasks become supervised assignments.",
+    ),
+    (
+        "document-distribute",
+        "flows/documents.py:document_distribute",
+        "documents",
+        "分办: hand the document to departments as assignments.",
+    ),
+    (
+        "document-review",
+        "flows/documents.py:document_review",
+        "documents",
+        "核稿: pass the draft on, or return it to its author.",
+    ),
+    (
+        "document-redraft",
+        "flows/documents.py:document_redraft",
+        "documents",
+        "修改稿: the author answers a returned draft with a new revision.",
+    ),
+    (
+        "document-file",
+        "flows/documents.py:document_file",
+        "documents",
+        "归档: the office files the document.",
+    ),
+    (
+        "document-cosign",
+        "flows/documents.py:document_cosign",
+        "documents",
+        "会签: a department that was asked co-signs.",
+    ),
+    (
+        "document-sign-off",
+        "flows/documents.py:document_sign_off",
+        "documents",
+        "签发: a leader signs off; the number is allocated.",
+    ),
+    (
+        "document-issue",
+        "flows/documents.py:document_issue",
+        "documents",
+        "印发: the .docx is kept and emailed to the recipients.",
+    ),
+    (
+        "document-confirm-receipt",
+        "flows/documents.py:document_confirm_receipt",
+        "documents",
+        "签收: a recipient department confirms receipt.",
+    ),
     (
         "assignment-report-progress",
         "flows/supervision.py:assignment_report_progress",

@@ -38,6 +38,9 @@ class Notice(Base):
     # An iCalendar invitation (METHOD:REQUEST or CANCEL) sent with the notice: by email as a
     # real iTIP invitation, on chat channels the text alone.
     invite: Mapped[str | None] = mapped_column(Text)
+    # A stored file (`officeflow.files`) emailed with the notice as an attachment, e.g. an
+    # issued document's .docx; chat deliveries send the text alone.
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     created_at: Mapped[dt.datetime]
 
     __table_args__ = (Index(None, "object_type", "object_id"),)

@@ -215,6 +215,7 @@ def send(
     *,
     key: str = "",
     invite: str | None = None,
+    attachment: Attachment | None = None,
 ) -> Outcome:
     """One attempt on one channel. Never raises; a False from Apprise is a failure.
 
@@ -224,6 +225,10 @@ def send(
         return Outcome(False, PLAIN_AUTH_REFUSED)
     if invite and channel is Channel.EMAIL:
         return send_invitation_email(settings, address, subject, body, invite)
+    if attachment is not None and channel is Channel.EMAIL:
+        return send_built_email(
+            settings, attachment_message(settings, address, subject, body, attachment)
+        )
     url = apprise_url(settings, channel, address, key=key)
     # service_timeout=0: Apprise then sends a single URL inline, in this thread. With its
     # default (60 s) every send goes through Apprise's process-wide pool of min(32, CPUs + 4)
@@ -248,6 +253,57 @@ def send(
         reasons.append(f"{service.url}: {'; '.join(lines[-3:]) or service.status.name}")
     detail = " | ".join(reasons) or f"{masked(url)}: notify returned False"
     return Outcome(False, scrub(f"{channel.value}: {detail}", settings)[:2000])
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file an email carries (an issued document's .docx)."""
+
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+
+def attachment_message(
+    settings: Settings, address: str, subject: str, body: str, attachment: Attachment
+) -> EmailMessage:
+    from officeflow import clock
+
+    msg = EmailMessage()
+    msg["From"] = formataddr((settings.smtp_from_name, settings.smtp_from))
+    msg["To"] = address
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(clock.now())
+    msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
+    msg.set_content(body)
+    maintype, _, subtype = attachment.content_type.partition("/")
+    msg.add_attachment(
+        attachment.data,
+        maintype=maintype or "application",
+        subtype=subtype or "octet-stream",
+        filename=attachment.filename,
+    )
+    return msg
+
+
+def send_built_email(settings: Settings, msg: EmailMessage) -> Outcome:
+    """Send a message built here with the SMTP settings Apprise would use. Never raises."""
+    if plain_auth_refused(settings):
+        return Outcome(False, PLAIN_AUTH_REFUSED)
+    try:
+        with smtplib.SMTP(
+            settings.smtp_host or "localhost",
+            settings.smtp_port,
+            timeout=settings.delivery_timeout_s,
+        ) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, _secret(settings.smtp_password))
+            smtp.send_message(msg)
+    except Exception as exc:  # every SMTP or socket error is a failed attempt
+        return Outcome(False, scrub(f"email: {type(exc).__name__}: {exc}", settings)[:2000])
+    return Outcome(True)
 
 
 def itip_method(invite: str) -> str:

@@ -86,6 +86,7 @@ def plan_notice(
     channels_wanted: Sequence[Channel] | None = None,
     settings: Settings | None = None,
     invite: str | None = None,
+    attachment_id: int | None = None,
 ) -> PlanResult:
     """Reserve the notice and its deliveries. Re-planning the same key adds only what is missing.
 
@@ -100,6 +101,7 @@ def plan_notice(
             object_id=str(object_id),
             context=_jsonable(context),
             invite=invite,
+            attachment_id=attachment_id,
             created_at=clock.now(),
         )
     )
@@ -303,13 +305,21 @@ def _deliver_one(
                 Delivery.notice_id,
             )
         ).first()
-        invite = (
-            conn.scalar(select(Notice.invite).where(Notice.id == row.notice_id))
+        extra = (
+            conn.execute(
+                select(Notice.invite, Notice.attachment_id).where(Notice.id == row.notice_id)
+            ).first()
             if row is not None
             else None
         )
     if row is None:
         return DeliveryReport(claimed_elsewhere=1)
+    invite = extra.invite if extra is not None else None
+    attachment = (
+        _attachment(engine, extra.attachment_id)
+        if extra is not None and extra.attachment_id is not None and row.channel == Channel.EMAIL
+        else None
+    )
 
     attempts, outcome = row.attempts, channels.Outcome(False, "not tried")
     for i in range(settings.delivery_attempts):
@@ -324,6 +334,7 @@ def _deliver_one(
             row.body,
             key=row.notice_key,
             invite=invite,
+            attachment=attachment,
         )
         if outcome.ok:
             break
@@ -368,6 +379,17 @@ def _deliver_one(
     if outcome.ok:
         return DeliveryReport(sent=1)
     return DeliveryReport(failed=1, errors=[outcome.error or ""])
+
+
+def _attachment(engine: Engine, file_id: int) -> channels.Attachment:
+    from models.documents import StoredFile
+    from officeflow import files
+
+    with Session(engine) as session:
+        stored = session.get(StoredFile, file_id)
+        if stored is None:
+            raise ValueError(f"notice attachment {file_id} is not in the file store")
+        return channels.Attachment(stored.filename, files.read(stored), stored.content_type)
 
 
 def retry_failed(

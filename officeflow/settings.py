@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     now: dt.datetime | None = Field(
         None, description="Clock override for tests and simulation (ISO 8601)."
     )
+    file_max_bytes: int = Field(
+        20 * 1024 * 1024, ge=1, description="Largest file the file store keeps (bytes)."
+    )
+    file_types: str = Field(
+        ".docx,.pdf,.ofd,.doc,.xlsx,.txt,.jpg,.png",
+        description="Comma-separated file name endings the file store accepts.",
+    )
+    document_normal_workdays: int = Field(
+        5, ge=1, le=60, description="Working days each step of a 平件 document gets."
+    )
+    document_urgent_workdays: int = Field(
+        2, ge=1, le=60, description="Working days each step of a 加急 document gets."
+    )
 
     # Transports. Credentials live here (or in the environment), never in the ledger.
     smtp_host: str | None = None

@@ -27,12 +27,13 @@ from prefect.exceptions import ParameterTypeError, SignatureMismatchError
 from pydantic import ValidationError
 from sqlalchemy import MetaData, text
 
+from models.documents_input import IncomingDocumentSpec, OutgoingDocumentSpec
 from models.emergency_input import IncidentReport
 from models.meeting import Meeting, MeetingMinutes, MeetingStatus
 from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
 from models.org_input import OrgFile
 from models.supervision_input import DecisionSpec
-from officeflow import clock, db, emergency, supervision
+from officeflow import clock, db, documents, emergency, supervision
 from officeflow import meeting as meetings
 from officeflow.inputs import InputError, validate_model
 from officeflow.org import load_org, parse_org_file
@@ -316,6 +317,61 @@ def test_decision_spec_fuzzed(org: Any) -> None:
     @given(inputs(base, specials))
     def check(data: Any) -> None:
         attempt(outcomes, fields, lambda: _record_decision(data))
+
+    check()
+    outcomes.check()
+
+
+def _example(name: str) -> dict[str, Any]:
+    return yaml.safe_load((Path(__file__).parent.parent / "examples" / name).read_text())
+
+
+def _register_document(data: Any) -> None:
+    """What `document-incoming` does (the register-incoming-document task)."""
+    spec = validate_model(IncomingDocumentSpec, data)
+    with db.session_scope() as s:
+        documents.register_incoming(s, spec)
+
+
+def _draft_document(data: Any) -> None:
+    """What `document-outgoing` does (the record-draft task)."""
+    spec = validate_model(OutgoingDocumentSpec, data)
+    with db.session_scope() as s:
+        documents.draft(s, spec)
+
+
+def test_document_specs_fuzzed(org: Any) -> None:
+    clock.set_now(T0)
+    incoming = _example("incoming_document.yaml")
+    outgoing = _example("outgoing_document.yaml")
+    numbers = st.sampled_from(["X政发〔2026〕12号", "X政发[2026]12号", "〔2026〕1号", "", "号"])
+    urgencies = st.sampled_from(["特急", "加急", "平件", "urgent", "十万火急", "", "normal "])
+    specials_in = [
+        (("registered_by",), people),
+        (("received_on",), near_dates),
+        (("number",), numbers),
+        (("urgency",), urgencies),
+        (("files",), st.lists(st.sampled_from(["/no/such.pdf", "", "/etc/hostname"]), max_size=2)),
+    ]
+    specials_out = [
+        (("author",), people),
+        (("department",), departments),
+        (("series",), st.sampled_from(["X府办发", "X府办发〔2026〕", "x", "", "某政发"])),
+        (("urgency",), urgencies),
+        (("copy_to",), st.lists(st.sampled_from(["市委办公室", "", " "]), max_size=3)),
+    ]
+    _fuzz_spec(incoming, specials_in, _register_document, IncomingDocumentSpec)
+    _fuzz_spec(outgoing, specials_out, _draft_document, OutgoingDocumentSpec)
+
+
+def _fuzz_spec(base: dict[str, Any], specials: Any, service: Any, model: Any) -> None:
+    outcomes = Outcomes()
+    fields = fields_of(model)
+
+    @FUZZ
+    @given(inputs(base, specials))
+    def check(data: Any) -> None:
+        attempt(outcomes, fields, lambda: service(data))
 
     check()
     outcomes.check()

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
+from flows.documents import document_incoming, document_outgoing
 from flows.emergency import (
     emergency_response,
     emergency_sweep,
@@ -20,6 +21,7 @@ from flows.emergency import (
 )
 from flows.meeting import meeting_preparation, meeting_sweep
 from flows.supervision import decision_implementation, supervision_bulletin, supervision_sweep
+from models.documents_input import IncomingDocumentSpec, OutgoingDocumentSpec
 from models.emergency import EscalationRung
 from models.emergency_input import IncidentReport
 from models.ledger import Delivery, DeliveryStatus
@@ -101,6 +103,13 @@ def test_no_secret_leaks_from_any_process(
         ).incident_id
         meeting = meeting_preparation(MeetingSpec.model_validate(example("meeting.yaml")))
         assert meeting.newly_recorded
+        incoming = document_incoming(
+            IncomingDocumentSpec.model_validate(example("incoming_document.yaml"))
+        )
+        assert incoming.notices_sent > 0
+        assert document_outgoing(
+            OutgoingDocumentSpec.model_validate(example("outgoing_document.yaml"))
+        ).notices_sent
 
         # Nobody acknowledges: the emergency sweep escalates and reminds of the reporting clock.
         clock.set_now("2026-09-21T12:30:00+08:00")

@@ -21,6 +21,7 @@ GROUPS: dict[str, str] = {
     "assignment": "officeflow.cli.assignment:app",
     "incident": "officeflow.cli.incident:app",
     "meeting": "officeflow.cli.meeting:app",
+    "doc": "officeflow.cli.doc:app",
     "outbox": "officeflow.cli.outbox:outbox",
     "deployments": "officeflow.cli.deployments:app",
     "up": "officeflow.cli.stack:up",

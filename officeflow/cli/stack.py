@@ -24,6 +24,8 @@ DEMO_RUNS: tuple[tuple[str, str], ...] = (
     ("decision-implementation", "examples/decision.yaml"),
     ("emergency-response", "examples/incident.yaml"),
     ("meeting-preparation", "examples/meeting.yaml"),
+    ("document-incoming", "examples/incoming_document.yaml"),
+    ("document-outgoing", "examples/outgoing_document.yaml"),
 )
 
 
@@ -98,8 +100,9 @@ def _print_ready(info: StackInfo, stack: LocalStack) -> None:
 def demo(
     timeout: float = typer.Option(180, help="Seconds to wait for each run"),
 ) -> None:
-    """Run one decision, one incident and one meeting through the deployments of the stack that
-    `officeflow up` started, wait for each run and print what happened and the new mail."""
+    """Run one decision, one incident, one meeting and two documents (incoming, outgoing) through
+    the deployments of the stack that `officeflow up` started, wait for each run and print what
+    happened and the new mail."""
     home = get_settings().home
     info = StackInfo.read(home)
     api_url = os.environ.get("PREFECT_API_URL") or (info.api_url if info else None)
