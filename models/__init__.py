@@ -1,6 +1,7 @@
 """Pydantic inputs and outputs, and the SQLAlchemy tables of the ledger."""
 
 # Each process's tables register on the metadata when their module is imported.
+import models.duty
 import models.emergency
 import models.meeting
 import models.supervision  # noqa: F401
