@@ -15,6 +15,7 @@ from officeflow.cli import (
     decision,
     deliveries,
     deployments,
+    duty,
     incident,
     meeting,
     notify,
@@ -31,7 +32,7 @@ from rules.templates import TemplateRefused
 app = typer.Typer(
     name="officeflow",
     help=(
-        "Run the general office's work (督查督办, 突发事件, 办会) as Prefect workflows over a "
+        "Run the general office's work (督查督办, 突发事件, 办会, 值班) as Prefect workflows over a "
         "SQL ledger.\n\nSettings come from OFFICEFLOW_* environment variables or a .env file; "
         "see README.md."
     ),
@@ -48,6 +49,7 @@ app.add_typer(decision.app, name="decision")
 app.add_typer(assignment.app, name="assignment")
 app.add_typer(incident.app, name="incident")
 app.add_typer(meeting.app, name="meeting")
+app.add_typer(duty.app, name="duty")
 app.command("outbox")(outbox.outbox)
 app.add_typer(deployments.app, name="deployments")
 app.command("up")(stack.up)
