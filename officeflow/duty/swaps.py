@@ -72,9 +72,7 @@ def request_swap(
         raise input_error("shift", f"shift {shift.id} is no longer in force")
     if shift.starts_at <= now:
         raise input_error("shift", f"shift {shift.id} has already begun")
-    if _holder(shift, role) == with_person or (
-        shift.officer_id == with_person or shift.leader_id == with_person
-    ):
+    if with_person in (shift.officer_id, shift.leader_id):
         raise input_error("with_person", f"{with_person!r} is already on shift {shift.id}")
     their = None
     if their_shift_id is not None:
