@@ -33,8 +33,8 @@ app = typer.Typer(
     name="officeflow",
     help=(
         "Run the general office's work (督查督办, 突发事件, 办会, 值班) as Prefect workflows "
-        "over a SQL ledger.\n\nSettings come from OFFICEFLOW_* environment variables or a .env file; "
-        "see README.md."
+        "over a SQL ledger.\n\nSettings come from OFFICEFLOW_* environment variables or a .env "
+        "file; see README.md."
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
