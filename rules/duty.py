@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from models.duty_input import RosterSpec, ShiftSpec
@@ -16,7 +17,7 @@ ONE_DAY = dt.timedelta(days=1)
 class RosterProblem(ValueError):
     """A roster that cannot be published: ``loc`` names the field."""
 
-    def __init__(self, loc: str, message: str) -> None:
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
         super().__init__(f"{loc}: {message}")
         self.loc = loc
         self.message = message
@@ -30,8 +31,8 @@ class PlannedShift:
     ends_at: dt.datetime
     officer: str
     leader: str
-    officer_field: str  # where the roster named the officer, for errors
-    leader_field: str
+    officer_field: tuple[str | int, ...]  # where the roster named the officer, for errors
+    leader_field: tuple[str | int, ...]
     eve_remind_at: dt.datetime
     soon_remind_at: dt.datetime
 
@@ -48,13 +49,13 @@ def check_cycle(shifts: Sequence[ShiftSpec]) -> None:
         following = shifts[(i + 1) % len(shifts)]
         if shift.end != following.start:
             raise RosterProblem(
-                f"shifts[{i}].end",
+                ("shifts", i, "end"),
                 f"shift {shift.name!r} ends at {shift.end} but {following.name!r} starts at "
                 f"{following.start}: the shifts must cover the whole day, in order",
             )
     minutes = sum(_length(s) for s in shifts)
     if minutes != 24 * 60:
-        raise RosterProblem("shifts", f"the shifts cover {minutes / 60:g} hours, not 24")
+        raise RosterProblem(("shifts",), f"the shifts cover {minutes / 60:g} hours, not 24")
 
 
 def _length(shift: ShiftSpec) -> int:
@@ -107,14 +108,18 @@ def expand(spec: RosterSpec, zone: str) -> list[PlannedShift]:
     range uncovered (RosterProblem naming the field)."""
     check_cycle(spec.shifts)
     days = days_of(spec.start, spec.end)
-    assigned: dict[tuple[dt.date, str], tuple[str, str, str, str]] = {}
+    assigned: dict[tuple[dt.date, str], tuple[Any, ...]] = {}
     if spec.pattern == "explicit":
         assigned = _explicit(spec, set(days))
     else:
         if not spec.officers:
-            raise RosterProblem("officers", f"a {spec.pattern} rotation needs at least one officer")
+            raise RosterProblem(
+                ("officers",), f"a {spec.pattern} rotation needs at least one officer"
+            )
         if not spec.leaders:
-            raise RosterProblem("leaders", f"a {spec.pattern} rotation needs at least one leader")
+            raise RosterProblem(
+                ("leaders",), f"a {spec.pattern} rotation needs at least one leader"
+            )
         n = len(spec.shifts)
         for d, day in enumerate(days):
             turn = d if spec.pattern == "daily" else d // 7
@@ -124,15 +129,15 @@ def expand(spec: RosterSpec, zone: str) -> list[PlannedShift]:
                 assigned[(day, shift.name)] = (
                     spec.officers[o],
                     spec.leaders[lead],
-                    f"officers[{o}]",
-                    f"leaders[{lead}]",
+                    ("officers", o),
+                    ("leaders", lead),
                 )
     out = []
     for day in days:
         for shift in spec.shifts:
             if (day, shift.name) not in assigned:
                 raise RosterProblem(
-                    "slots", f"{day.isoformat()} {shift.name} has no duty officer and leader"
+                    ("slots",), f"{day.isoformat()} {shift.name} has no duty officer and leader"
                 )
             officer, leader, officer_field, leader_field = assigned[(day, shift.name)]
             starts_at, ends_at = shift_span(day, shift, zone)
@@ -156,30 +161,30 @@ def expand(spec: RosterSpec, zone: str) -> list[PlannedShift]:
     return out
 
 
-def _explicit(spec: RosterSpec, days: set[dt.date]) -> dict[tuple[dt.date, str], tuple[str, ...]]:
+def _explicit(spec: RosterSpec, days: set[dt.date]) -> dict[tuple[dt.date, str], tuple[Any, ...]]:
     names = [s.name for s in spec.shifts]
-    out: dict[tuple[dt.date, str], tuple[str, ...]] = {}
+    out: dict[tuple[dt.date, str], tuple[Any, ...]] = {}
     if not spec.slots:
-        raise RosterProblem("slots", "an explicit roster lists every shift in slots")
+        raise RosterProblem(("slots",), "an explicit roster lists every shift in slots")
     for i, slot in enumerate(spec.slots):
         name = slot.shift
         if name is None:
             if len(names) > 1:
-                raise RosterProblem(f"slots[{i}].shift", f"name the shift: one of {names}")
+                raise RosterProblem(("slots", i, "shift"), f"name the shift: one of {names}")
             name = names[0]
         if name not in names:
-            raise RosterProblem(f"slots[{i}].shift", f"no shift {name!r}; shifts are {names}")
+            raise RosterProblem(("slots", i, "shift"), f"no shift {name!r}; shifts are {names}")
         if slot.date not in days:
-            raise RosterProblem(f"slots[{i}].date", f"{slot.date} is outside the roster's range")
+            raise RosterProblem(("slots", i, "date"), f"{slot.date} is outside the roster's range")
         if (slot.date, name) in out:
-            raise RosterProblem(f"slots[{i}]", f"{slot.date} {name} is listed twice")
+            raise RosterProblem(("slots", i), f"{slot.date} {name} is listed twice")
         out[(slot.date, name)] = (
             slot.officer,
             slot.leader,
-            f"slots[{i}].officer",
-            f"slots[{i}].leader",
+            ("slots", i, "officer"),
+            ("slots", i, "leader"),
         )
-    return out  # type: ignore[return-value]
+    return out
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def test_daily_rotation_takes_shifts_in_turn_and_leaders_day_by_day() -> None:
     night = shifts[1]
     assert night.starts_at == dt.datetime(2026, 10, 1, 17, 30, tzinfo=SH)
     assert night.ends_at == dt.datetime(2026, 10, 2, 8, 30, tzinfo=SH)
-    assert (night.officer_field, night.leader_field) == ("officers[1]", "leaders[0]")
+    assert (night.officer_field, night.leader_field) == (("officers", 1), ("leaders", 0))
 
 
 def test_weekly_rotation_changes_each_seven_days() -> None:
@@ -70,13 +70,13 @@ def test_explicit_roster_must_cover_every_shift() -> None:
     ]
     one_day = spec(pattern="explicit", end="2026-10-01", shifts=TWO_SHIFTS, slots=slots)
     assert [s.officer_field for s in expand(one_day, ZONE)] == [
-        "slots[0].officer",
-        "slots[1].officer",
+        ("slots", 0, "officer"),
+        ("slots", 1, "officer"),
     ]
     with pytest.raises(RosterProblem) as err:
         expand(spec(pattern="explicit", end="2026-10-02", shifts=TWO_SHIFTS, slots=slots), ZONE)
     assert (err.value.loc, err.value.message) == (
-        "slots",
+        ("slots",),
         "2026-10-02 day has no duty officer and leader",
     )
 
@@ -84,11 +84,11 @@ def test_explicit_roster_must_cover_every_shift() -> None:
 @pytest.mark.parametrize(
     ("changes", "loc", "fragment"),
     [
-        ({"officers": []}, "officers", "at least one officer"),
-        ({"leaders": []}, "leaders", "at least one leader"),
+        ({"officers": []}, ("officers",), "at least one officer"),
+        ({"leaders": []}, ("leaders",), "at least one leader"),
         (
             {"shifts": [{"name": "day", "start": "08:30", "end": "17:30"}]},
-            "shifts[0].end",
+            ("shifts", 0, "end"),
             "must cover the whole day",
         ),
         (
@@ -96,7 +96,7 @@ def test_explicit_roster_must_cover_every_shift() -> None:
                 "pattern": "explicit",
                 "slots": [{"date": "2026-10-09", "officer": "a", "leader": "x"}],
             },
-            "slots[0].date",
+            ("slots", 0, "date"),
             "outside the roster's range",
         ),
         (
@@ -105,12 +105,14 @@ def test_explicit_roster_must_cover_every_shift() -> None:
                 "shifts": TWO_SHIFTS,
                 "slots": [{"date": "2026-10-01", "officer": "a", "leader": "x"}],
             },
-            "slots[0].shift",
+            ("slots", 0, "shift"),
             "name the shift",
         ),
     ],
 )
-def test_bad_rosters_name_the_field(changes: dict[str, Any], loc: str, fragment: str) -> None:
+def test_bad_rosters_name_the_field(
+    changes: dict[str, Any], loc: tuple[Any, ...], fragment: str
+) -> None:
     with pytest.raises(RosterProblem) as err:
         expand(spec(**changes), ZONE)
     assert err.value.loc == loc and fragment in err.value.message

@@ -26,7 +26,7 @@ def check_roster(session: Session, spec: RosterSpec, *, actor: str) -> list[Plan
         planned = expand(spec, get_settings().timezone)
     except RosterProblem as exc:
         raise input_error(exc.loc, exc.message) from None
-    checked: set[str] = set()
+    checked: set[tuple[object, str]] = set()
     for shift in planned:
         for field, person in (
             (shift.officer_field, shift.officer),
@@ -35,7 +35,7 @@ def check_roster(session: Session, spec: RosterSpec, *, actor: str) -> list[Plan
             if (field, person) in checked:
                 continue
             require_person(session, field, person)
-            checked.add((field, person))  # type: ignore[arg-type]
+            checked.add((field, person))
         if shift.officer == shift.leader:
             raise input_error(
                 shift.leader_field,
