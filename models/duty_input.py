@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from models.common import ID_PATTERN, OfficeDate, StrictInput
 from models.duty import RosterKind
@@ -58,16 +58,24 @@ class RosterSpec(StrictInput):
     evening_reminder: str = Field("18:00", pattern=HHMM, description="Reminder the day before")
     remind_before_minutes: int = Field(60, ge=0, le=720, description="Reminder before a shift")
 
-    @model_validator(mode="after")
-    def _shape(self) -> RosterSpec:
-        if self.end < self.start:
-            raise ValueError("end must not be before start")
-        if (self.end - self.start).days >= MAX_ROSTER_DAYS:
-            raise ValueError(f"a roster covers at most {MAX_ROSTER_DAYS} days")
-        names = [s.name for s in self.shifts]
+    @field_validator("end")
+    @classmethod
+    def _range(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if start is not None:
+            if end < start:
+                raise ValueError("end must not be before start")
+            if (end - start).days >= MAX_ROSTER_DAYS:
+                raise ValueError(f"a roster covers at most {MAX_ROSTER_DAYS} days")
+        return end
+
+    @field_validator("shifts")
+    @classmethod
+    def _distinct(cls, shifts: list[ShiftSpec]) -> list[ShiftSpec]:
+        names = [s.name for s in shifts]
         if len(set(names)) != len(names):
             raise ValueError("shift names must be distinct")
-        return self
+        return shifts
 
     def fingerprint(self) -> str:
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
