@@ -8,7 +8,13 @@ import datetime as dt
 from prefect import flow
 
 from models.common import OfficeDate, SweepResult
-from models.duty_input import HandoverResult, RosterResult, RosterSpec, SwapResult
+from models.duty_input import (
+    BoardResult,
+    HandoverResult,
+    RosterResult,
+    RosterSpec,
+    SwapResult,
+)
 from tasks.delivery import deliver_notices
 from tasks.duty import (
     plan_duty_sweep,
@@ -68,7 +74,7 @@ def duty_sweep(now: dt.datetime | None = None) -> SweepResult:
 
 
 @flow(name="duty-board")
-def duty_board(week_containing: OfficeDate | None = None) -> list[str]:
+def duty_board(week_containing: OfficeDate | None = None) -> BoardResult:
     """当前值班: publish who is on duty now and the roster of a week (this one by default)."""
     return publish_duty_board(week_of=week_containing)
 

@@ -134,6 +134,14 @@ class OnDuty(BaseModel):
     roster: str = ""
 
 
+class BoardResult(BaseModel):
+    """The duty board: who is on duty now, and the artifacts published."""
+
+    officer_id: str | None = None
+    leader_id: str | None = None
+    artifacts: list[str] = Field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class DutyLogView:
     """One duty log entry (值班日志), as the information digest reads it."""

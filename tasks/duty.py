@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.logging import get_run_logger
 
 from models.common import SweepResult
-from models.duty_input import HandoverResult, RosterResult, RosterSpec, SwapResult
+from models.duty_input import BoardResult, HandoverResult, RosterResult, RosterSpec, SwapResult
 from officeflow import clock, db, duty
 
 
@@ -68,13 +68,18 @@ def plan_duty_sweep(now: dt.datetime | None) -> SweepResult:
 
 
 @task(name="publish-duty-board")
-def publish_duty_board(at: dt.datetime | None = None, week_of: dt.date | None = None) -> list[str]:
+def publish_duty_board(
+    at: dt.datetime | None = None, week_of: dt.date | None = None
+) -> BoardResult:
     """Two Markdown artifacts: who is on duty at ``at`` (now) and the roster of the week."""
     at = at or clock.now()
     day = week_of or clock.to_local(at).date()
     with db.read_scope() as session:
+        who = duty.on_duty(session, at)
         now_md = duty.now_markdown(session, at)
         week_md = duty.week_markdown(session, day)
     create_markdown_artifact(key="duty-now", markdown=now_md, description="当前值班 on duty now")
     create_markdown_artifact(key="duty-week", markdown=week_md, description="值班表 of the week")
-    return ["duty-now", "duty-week"]
+    return BoardResult(
+        officer_id=who.officer_id, leader_id=who.leader_id, artifacts=["duty-now", "duty-week"]
+    )

@@ -92,6 +92,12 @@ def test_holiday_roster_takes_precedence_and_feeds_the_emergency_audiences(
     with db.session_scope() as s:
         assert duty.on_duty(s, at("2026-10-05T02:00")).officer_id == "duty"  # regular again
         assert duty.on_duty(s, at("2026-10-03T02:00")).officer_id == "duty2"
+    with db.session_scope() as s:  # the first version again: in force again
+        back = duty.publish_roster(s, national_day_roster(), actor="director")
+        assert back.roster_id == again.roster_id and not back.newly_published
+        assert s.get_one(DutyRoster, changed.roster_id).status is RosterStatus.SUPERSEDED
+    with db.session_scope() as s:
+        assert duty.on_duty(s, at("2026-10-05T02:00")).officer_id == "duty2"
 
 
 def _shift(s: Any, day: str, name: str) -> DutyShift:

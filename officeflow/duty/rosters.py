@@ -50,6 +50,8 @@ def publish_roster(session: Session, spec: RosterSpec, *, actor: str) -> RosterR
     planned = check_roster(session, spec, actor=actor)
     fingerprint = spec.fingerprint()
     found = session.scalar(select(DutyRoster).where(DutyRoster.fingerprint == fingerprint))
+    if found is not None and found.status is RosterStatus.SUPERSEDED:
+        _reinstate(session, found, actor)
     if found is not None:
         count = len(
             list(session.scalars(select(DutyShift.id).where(DutyShift.roster_id == found.id)))
@@ -130,6 +132,26 @@ def publish_roster(session: Session, spec: RosterSpec, *, actor: str) -> RosterR
         shifts=len(planned),
         newly_published=True,
         superseded=older,
+    )
+
+
+def _reinstate(session: Session, roster: DutyRoster, actor: str) -> None:
+    """A superseded roster published again is in force again; the roster of the same name that
+    replaced it is superseded in turn."""
+    session.execute(
+        update(DutyRoster)
+        .where(DutyRoster.name == roster.name, DutyRoster.status == RosterStatus.PUBLISHED)
+        .values(status=RosterStatus.SUPERSEDED)
+    )
+    roster.status = RosterStatus.PUBLISHED
+    session.flush()
+    refresh_in_force(session)
+    events.record(
+        session,
+        action="duty.roster_reinstated",
+        object_type=OBJECT,
+        object_id=f"roster:{roster.id}",
+        actor=actor,
     )
 
 
