@@ -166,6 +166,28 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         tags=("documents", "scheduled"),
         concurrency_limit=1,
     ),
+    Deployment(
+        name="duty-roster",
+        entrypoint="flows/duty.py:duty_roster",
+        description=(
+            "值班: publish a duty roster (daily, weekly or explicit rotation; holiday rosters such "
+            "as 春节 and 国庆 take precedence on their dates) after checking every shift is "
+            "covered by known people."
+        ),
+        tags=("duty",),
+    ),
+    Deployment(
+        name="duty-sweep",
+        entrypoint="flows/duty.py:duty_sweep",
+        description=(
+            "值班 sweep: every 15 minutes, remind whoever holds each shift the evening before "
+            "and an hour before it starts, and refresh the on-duty-now and week artifacts. "
+            "Duty does not wait for working days."
+        ),
+        schedules=(Cron("*/15 * * * *"),),
+        tags=("duty", "scheduled"),
+        concurrency_limit=1,
+    ),
 )
 
 
@@ -230,6 +252,30 @@ _ACTIONS: tuple[tuple[str, str, str, str], ...] = (
         "flows/documents.py:document_confirm_receipt",
         "documents",
         "签收: a recipient department confirms receipt.",
+    ),
+    (
+        "duty-swap-request",
+        "flows/duty.py:duty_swap_request",
+        "duty",
+        "换班申请: a person on a shift asks that someone take it; the office decides.",
+    ),
+    (
+        "duty-swap-decide",
+        "flows/duty.py:duty_swap_decide",
+        "duty",
+        "换班审批: the general office approves (the shift changes hands) or refuses.",
+    ),
+    (
+        "duty-handover",
+        "flows/duty.py:duty_handover",
+        "duty",
+        "交接班: the outgoing officer signs and hands over the open items; the incoming signs.",
+    ),
+    (
+        "duty-board",
+        "flows/duty.py:duty_board",
+        "duty",
+        "当前值班: publish who is on duty now and the roster of a week as artifacts.",
     ),
     (
         "assignment-report-progress",

@@ -2,6 +2,7 @@
 
 # Each process's tables register on the metadata when their module is imported.
 import models.documents
+import models.duty
 import models.emergency
 import models.meeting
 import models.supervision  # noqa: F401

@@ -55,7 +55,8 @@ FollowUpEvery = Annotated[Duration | None, AfterValidator(_bounded_follow_up)]
 class Audience(enum.StrEnum):
     """Who is notified, by role."""
 
-    DUTY_OFFICER = "duty_officer"  # 值班员 of the general office
+    DUTY_OFFICER = "duty_officer"  # 值班员 of the general office (the one on duty, if rostered)
+    LEADER_ON_DUTY = "leader_on_duty"  # 带班领导 on duty (the office director if not rostered)
     OFFICE_DIRECTOR = "office_director"  # 办公室主任
     LEADER_IN_CHARGE = "leader_in_charge"  # 分管领导 of the affected departments
     AFFECTED_DEPARTMENTS = "affected_departments"  # heads of the affected departments

@@ -28,12 +28,13 @@ from pydantic import ValidationError
 from sqlalchemy import MetaData, text
 
 from models.documents_input import IncomingDocumentSpec, OutgoingDocumentSpec
+from models.duty_input import RosterSpec
 from models.emergency_input import IncidentReport
 from models.meeting import Meeting, MeetingMinutes, MeetingStatus
 from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
 from models.org_input import OrgFile
 from models.supervision_input import DecisionSpec
-from officeflow import clock, db, documents, emergency, supervision
+from officeflow import clock, db, documents, duty, emergency, supervision
 from officeflow import meeting as meetings
 from officeflow.inputs import InputError, validate_model
 from officeflow.org import load_org, parse_org_file
@@ -104,6 +105,9 @@ SERVICE_NAMES = {
     "topic",
     "org",
     "response plan",
+    "shift",
+    "their_shift",
+    "swap",
 }
 
 
@@ -558,6 +562,48 @@ def test_minutes_spec_fuzzed(meeting: int) -> None:
 # --- the action flows' plain parameters: Prefect's own check, then the service ---------------
 
 
+def roster_base() -> dict[str, Any]:
+    path = Path(__file__).parent.parent / "examples/duty_roster_national_day.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _publish_roster(data: Any) -> None:
+    """What `duty-roster` does first (the publish-roster task)."""
+    spec = validate_model(RosterSpec, data)
+    with db.session_scope() as s:
+        duty.publish_roster(s, spec, actor="sun.li")
+
+
+def test_roster_spec_fuzzed(org: Any) -> None:
+    clock.set_now(T0)
+    base = roster_base()
+    specials = [
+        (("slots", 3, "officer"), people),
+        (("slots", 5, "leader"), people),
+        (("slots", 2, "shift"), st.sampled_from(["day", "night", "evening", "", None])),
+        (("slots", 4, "date"), near_dates),
+        (("start",), near_dates),
+        (("end",), near_dates),
+        (("shifts", 0, "end"), st.sampled_from(["17:30", "18:00", "24:00", "8:30", "08:30"])),
+        (("pattern",), st.sampled_from(["daily", "weekly", "explicit", "monthly"])),
+        (("officers",), st.lists(people, max_size=3)),
+        (("leaders",), st.lists(people, max_size=3)),
+        (("kind",), st.sampled_from(["regular", "holiday", "festival"])),
+        (("slots",), st.lists(st.just(base["slots"][0]), max_size=3)),
+        (("remind_before_minutes",), st.integers(-5, 5000)),
+    ]
+    outcomes = Outcomes()
+    fields = fields_of(RosterSpec)
+
+    @FUZZ
+    @given(inputs(base, specials))
+    def check(data: Any) -> None:
+        attempt(outcomes, fields, lambda: _publish_roster(data))
+
+    check()
+    outcomes.check()
+
+
 @pytest.fixture
 def office(org: Any) -> dict[str, int]:
     """A decision with two assignments (one awaiting verification, one with an extension
@@ -589,15 +635,22 @@ def office(org: Any) -> dict[str, int]:
             validate_model(MeetingSpec, meeting_base()),
             actor="fuzz",
         ).meeting_id
+    with db.session_scope() as s:  # the 国庆 roster: shift 1 is xu.lei's, shift 2 he.fang's
+        duty.publish_roster(s, validate_model(RosterSpec, roster_base()), actor="sun.li")
+        swap_id = duty.request_swap(
+            s, shift_id=2, with_person="huang.jing", requested_by="he.fang"
+        ).swap_id
     return {
         "request": request_id,
         "incident": recorded.incident_id,
         "meeting": meeting_id,
+        "swap": swap_id,
     }
 
 
 def _action_flows(ids: dict[str, int]) -> dict[str, tuple[Any, dict[str, Any], Callable[..., Any]]]:
     """flow → (a valid parameter set, the service call its first task makes)."""
+    from flows import duty as df
     from flows import emergency as ef
     from flows import meeting as mf
     from flows import supervision as sf
@@ -724,6 +777,16 @@ def _action_flows(ids: dict[str, int]) -> dict[str, tuple[Any, dict[str, Any], C
             {"meeting_id": ids["meeting"], "reason": "冲突", "actor": "sun.li"},
             in_session(meetings.cancel),
         ),
+        "duty-swap-request": (
+            df.duty_swap_request,
+            {"shift_id": 1, "with_person": "liu.yang", "requested_by": "xu.lei", "reason": "家事"},
+            action(duty.request_swap),
+        ),
+        "duty-swap-decide": (
+            df.duty_swap_decide,
+            {"swap_id": ids["swap"], "approve": False, "decided_by": "sun.li", "comment": "无人"},
+            action(duty.decide_swap),
+        ),
     }
 
 
@@ -740,6 +803,8 @@ ACTION_FLOWS = [
     "emergency-response",
     "meeting-reschedule",
     "meeting-cancel",
+    "duty-swap-request",
+    "duty-swap-decide",
 ]
 
 

@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import select
 
 from flows.documents import document_incoming, document_outgoing
+from flows.duty import duty_roster, duty_sweep
 from flows.emergency import (
     emergency_response,
     emergency_sweep,
@@ -22,6 +23,7 @@ from flows.emergency import (
 from flows.meeting import meeting_preparation, meeting_sweep
 from flows.supervision import decision_implementation, supervision_bulletin, supervision_sweep
 from models.documents_input import IncomingDocumentSpec, OutgoingDocumentSpec
+from models.duty_input import RosterSpec
 from models.emergency import EscalationRung
 from models.emergency_input import IncidentReport
 from models.ledger import Delivery, DeliveryStatus
@@ -110,6 +112,8 @@ def test_no_secret_leaks_from_any_process(
         assert document_outgoing(
             OutgoingDocumentSpec.model_validate(example("outgoing_document.yaml"))
         ).notices_sent
+        roster = duty_roster(RosterSpec.model_validate(example("duty_roster.yaml")), "sun.li")
+        assert roster.newly_published and roster.shifts > 0
 
         # Nobody acknowledges: the emergency sweep escalates and reminds of the reporting clock.
         clock.set_now("2026-09-21T12:30:00+08:00")
@@ -137,6 +141,8 @@ def test_no_secret_leaks_from_any_process(
         clock.set_now("2026-09-29T18:30:00+08:00")
         steps = meeting_sweep()
         assert steps.steps_done, steps
+        reminded = duty_sweep()  # the evening reminders of tomorrow's duty shifts
+        assert reminded.tally("reminder")["eve"] > 0 and reminded.sent > 0
         mails = len(smtp.messages)
     assert mails > 20  # authenticated SMTP really delivered
     assert webhook_server.posts  # the reachable webhook really received posts
@@ -171,6 +177,7 @@ def test_no_secret_leaks_from_any_process(
     ledger = haystacks["ledger"]
     assert "dingtalk" in ledger and "failed" in ledger  # the dump holds the failed rows
     assert f"incident-{incident_id}" in haystacks["prefect artifacts"]
+    assert "duty-week" in haystacks["prefect artifacts"]
     assert "关于做好国庆假期安全生产工作的批示" in haystacks["prefect flow run parameters"]
     secrets = [*SECRETS.values(), HOOK_TOKEN]
     for where, text in haystacks.items():

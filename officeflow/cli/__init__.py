@@ -21,6 +21,7 @@ GROUPS: dict[str, str] = {
     "assignment": "officeflow.cli.assignment:app",
     "incident": "officeflow.cli.incident:app",
     "meeting": "officeflow.cli.meeting:app",
+    "duty": "officeflow.cli.duty:app",
     "doc": "officeflow.cli.doc:app",
     "outbox": "officeflow.cli.outbox:outbox",
     "deployments": "officeflow.cli.deployments:app",
@@ -29,9 +30,9 @@ GROUPS: dict[str, str] = {
 }
 
 HELP = (
-    "Run the general office's work (督查督办, 突发事件, 办会) as Prefect workflows over a "
-    "SQL ledger.\n\nSettings come from OFFICEFLOW_* environment variables or a .env file; "
-    "see README.md."
+    "Run the general office's work (督查督办, 突发事件, 办会, 值班, 信息报送, 办文) as Prefect "
+    "workflows over a SQL ledger.\n\nSettings come from OFFICEFLOW_* environment variables or "
+    "a .env file; see README.md."
 )
 
 

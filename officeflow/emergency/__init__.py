@@ -20,7 +20,12 @@ from __future__ import annotations
 
 from models.emergency_input import AckResult
 from officeflow.emergency.actions import Closed, Filed, acknowledge, close_incident, file_report
-from officeflow.emergency.audience import duty_officers, notified_people, resolve
+from officeflow.emergency.audience import (
+    duty_officers,
+    leader_on_duty,
+    notified_people,
+    resolve,
+)
 from officeflow.emergency.checks import (
     Assessment,
     assess,
@@ -49,6 +54,7 @@ __all__ = [
     "close_incident",
     "create_review_assignment",
     "duty_officers",
+    "leader_on_duty",
     "file_report",
     "get_incident",
     "load_grading_matrix",

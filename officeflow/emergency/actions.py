@@ -222,7 +222,7 @@ def close_incident(
     final = final_deadline(clock_of(incident), now)
     if final is not None:
         session.add(report_row(incident_id, final))
-        recipients = duty_officers(session) + department_heads(session, incident.department_id)
+        recipients = duty_officers(session, now) + department_heads(session, incident.department_id)
         keys.append(plan_final_request(session, incident, recipients, final.due_at))
     calendar = get_calendar()
     review_due = calendar.deadline(calendar.local_date(now), REVIEW_WORKDAYS)

@@ -118,7 +118,7 @@ def record_incident(
         EscalationRung(
             incident_id=incident.id,
             rung=spec.rung,
-            recipients=resolve(session, spec, incident.affected_departments),
+            recipients=resolve(session, spec, incident.affected_departments, now),
             notice_key=rung_key(incident.id, spec.rung),
             due_at=now if spec.rung == 0 else None,
             fired_at=now if spec.rung == 0 else None,

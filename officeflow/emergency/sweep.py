@@ -115,7 +115,7 @@ def remind_of_reports(session: Session, now: dt.datetime) -> list[str]:
             continue
         report = session.get_one(SituationReport, report_id)
         incident = session.get_one(Incident, report.incident_id)
-        officers = officers if officers is not None else duty_officers(session)
+        officers = officers if officers is not None else duty_officers(session, now)
         keys.append(plan_report_reminder(session, incident, report, officers, now))
     return keys
 

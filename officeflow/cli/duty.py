@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from officeflow import clock, db, duty
+from officeflow.cli.common import actor_option, cell, check_first, console, parse_date, plain
+from officeflow.delivery import send_pending
+from officeflow.inputs import input_error, load_yaml_model
+
+app = typer.Typer(
+    help=(
+        "值班: publish duty rosters, who is on duty now and in a week, swaps (换班), the duty "
+        "log (值班日志), handover (交接班) and the reminder sweep."
+    ),
+    no_args_is_help=True,
+)
+swap_app = typer.Typer(help="换班: ask for a swap; the general office approves or refuses.")
+log_app = typer.Typer(help="值班日志: record calls and events; close open items; read the log.")
+app.add_typer(swap_app, name="swap")
+app.add_typer(log_app, name="log")
+
+
+def _send(keys: list[str]) -> None:
+    if keys:
+        report = send_pending(keys)
+        console.print(
+            f"notices sent: {report.sent}" + (f", failed: {report.failed}" if report.failed else "")
+        )
+
+
+@app.command()
+def load(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Roster YAML"),
+    actor: str = actor_option("A member of the general office who publishes the roster"),
+) -> None:
+    """Publish a roster (runs the `duty-roster` flow): every shift of its range must be covered
+    by known, active people; a holiday roster takes precedence on its dates."""
+    from models.duty_input import RosterSpec
+
+    spec, _ = load_yaml_model(file, RosterSpec)
+    check_first(lambda session: duty.check_roster(session, spec, actor=actor), str(file))
+    from flows.duty import duty_roster
+
+    result = duty_roster(spec, actor)
+    state = "published" if result.newly_published else "already published"
+    console.print(
+        f"roster {result.roster_id} ({plain(result.name)}, {result.kind}): {result.shifts} "
+        f"shifts {state}"
+        + (f"; superseded {', '.join(map(str, result.superseded))}" if result.superseded else ""),
+        highlight=False,
+    )
+
+
+@app.command()
+def now(at: str = typer.Option("", "--at", help="An instant (ISO; default now)")) -> None:
+    """Who is on duty now (or --at an instant): the duty officer and the leader on duty."""
+    instant = clock.parse_instant(at) if at else clock.now()
+    with db.read_scope() as session:
+        who = duty.on_duty(session, instant)
+        if who.shift_id is None:
+            console.print(
+                f"{clock.format_local(instant)}: no roster covers this moment; emergencies "
+                "alert every duty officer"
+            )
+            return
+        console.print(
+            f"{clock.format_local(instant)}: 值班员 {plain(who.officer_id)}, 带班领导 "
+            f"{plain(who.leader_id)} (shift {who.shift_id} {plain(who.shift)}, "
+            f"{clock.format_local(who.starts_at)} – {clock.format_local(who.ends_at)}; "
+            f"{plain(who.roster)})",
+            highlight=False,
+        )
+
+
+@app.command()
+def week(
+    date: str = typer.Argument("", help="A day of the week to show (ISO date; default today)"),
+) -> None:
+    """The roster of a week (Monday to Sunday), shift by shift, swaps applied."""
+    day = parse_date(date, "DATE") if date else clock.to_local(clock.now()).date()
+    with db.read_scope() as session:
+        rows = duty.week_rows(session, day)
+    t = Table(title=f"值班表, week of {duty.week_start(day).isoformat()}")
+    columns = ("shift", "day", "name", "from", "to", "officer", "leader", "swapped", "roster")
+    for col in columns:
+        t.add_column(col)
+    for r in rows:
+        t.add_row(*(cell(r[c]) for c in columns))
+    console.print(t)
+    if not rows:
+        console.print("no shifts in force this week")
+
+
+@swap_app.command("request")
+def swap_request(
+    shift_id: int = typer.Argument(..., help="Your shift's id (see `duty week`)"),
+    with_person: str = typer.Option(..., "--with", help="Who takes the shift"),
+    their_shift: int | None = typer.Option(None, "--their-shift", help="Theirs you take"),
+    reason: str = typer.Option("", "--reason"),
+    actor: str = actor_option("The person on the shift (officer or leader)"),
+) -> None:
+    """换班申请: ask that someone take your shift (optionally taking one of theirs)."""
+    with db.session_scope() as session:
+        result = duty.request_swap(
+            session,
+            shift_id=shift_id,
+            with_person=with_person,
+            requested_by=actor,
+            their_shift_id=their_shift,
+            reason=reason,
+        )
+    console.print(f"swap {result.swap_id} of shift {shift_id} requested; the office decides")
+    _send(result.notice_keys)
+
+
+@swap_app.command("approve")
+def swap_approve(
+    swap_id: int = typer.Argument(...),
+    comment: str = typer.Option("", "--comment"),
+    actor: str = actor_option("A member of the general office"),
+) -> None:
+    """Approve a swap: the shift changes hands."""
+    _decide(swap_id, True, actor, comment)
+
+
+@swap_app.command("refuse")
+def swap_refuse(
+    swap_id: int = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="Why (the requester reads it)"),
+    actor: str = actor_option("A member of the general office"),
+) -> None:
+    """Refuse a swap with a reason: the roster stands."""
+    _decide(swap_id, False, actor, reason)
+
+
+def _decide(swap_id: int, approve: bool, actor: str, comment: str) -> None:
+    with db.session_scope() as session:
+        result = duty.decide_swap(
+            session, swap_id=swap_id, approve=approve, decided_by=actor, comment=comment
+        )
+    console.print(
+        f"swap {swap_id}: {result.status}; shift {result.shift_id} officer "
+        f"{plain(result.officer_id)}, leader {plain(result.leader_id)}",
+        highlight=False,
+    )
+    _send(result.notice_keys)
+
+
+@log_app.command("add")
+def log_add(
+    text: str = typer.Option(..., "--text", help="What happened / who called"),
+    kind: str = typer.Option("call", "--kind", help="call, event, instruction or other"),
+    open_item: bool = typer.Option(False, "--open", help="Needs follow-up: handed over"),
+    actor: str = actor_option("The officer on duty"),
+) -> None:
+    """Record a call or event in the duty log (值班日志)."""
+    with db.session_scope() as session:
+        entry = duty.add_entry(session, officer=actor, kind=kind, text=text, open_item=open_item)
+        entry_id, open_ = entry.id, entry.open
+    console.print(f"log entry {entry_id} recorded" + (" (open)" if open_ else ""))
+
+
+@log_app.command("close")
+def log_close(
+    entry_id: int = typer.Argument(...),
+    actor: str = actor_option("Who closes the item"),
+) -> None:
+    """Close an open item of the duty log."""
+    with db.session_scope() as session:
+        duty.close_entry(session, entry_id=entry_id, closed_by=actor)
+    console.print(f"log entry {entry_id} closed")
+
+
+@log_app.command("show")
+def log_show(
+    start: str = typer.Option("", "--from", help="ISO instant (default: 24 hours ago)"),
+    end: str = typer.Option("", "--to", help="ISO instant (default: now)"),
+) -> None:
+    """The duty log between two instants."""
+    to = clock.parse_instant(end) if end else clock.now()
+    frm = clock.parse_instant(start) if start else to.subtract(hours=24)
+    if frm >= to:
+        raise input_error("from", "--from must be before --to")
+    with db.read_scope() as session:
+        entries = duty.log_entries(session, start=frm, end=to)
+    t = Table(title="值班日志")
+    for col in ("at", "officer", "kind", "open", "text"):
+        t.add_column(col)
+    for e in entries:
+        t.add_row(
+            clock.format_local(e.at), cell(e.officer_id), e.kind, "open" if e.open else "",
+            cell(e.text),
+        )  # fmt: skip
+    console.print(t)
+
+
+@app.command()
+def handover(
+    note: str = typer.Option("", "--note", help="A word for the next officer"),
+    actor: str = actor_option("The outgoing officer (hands over) or the incoming (takes over)"),
+) -> None:
+    """交接班: the outgoing officer signs handing over (the next officer receives the open
+    items); the incoming officer runs the same command to sign taking over."""
+    with db.session_scope() as session:
+        result = duty.handover(session, person=actor, note=note)
+    if result.step == "handed_over":
+        console.print(
+            f"handover {result.handover_id}: {plain(result.outgoing_id)} handed over to "
+            f"{plain(result.incoming_id)} with {len(result.open_items)} open item(s)",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"handover {result.handover_id}: {plain(result.incoming_id)} took over from "
+            f"{plain(result.outgoing_id)}",
+            highlight=False,
+        )
+    _send(result.notice_keys)
+
+
+@app.command()
+def sweep() -> None:
+    """Send every due shift reminder once (runs the `duty-sweep` flow, which its deployment
+    runs every 15 minutes)."""
+    from flows.duty import duty_sweep
+
+    result = duty_sweep()
+    tally = result.tally("reminder")
+    console.print(
+        f"{tally.get('eve', 0)} evening reminders, {tally.get('soon', 0)} hour-before "
+        f"reminders; sent {result.sent}, failed {result.failed}"
+    )
+    if result.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,36 @@
+"""值班 (duty): rosters, who is on duty, swaps, the duty log and handover, reminders.
+
+Modules: `common` (object name, people checks, the shift in force at an instant), `rosters`
+(check and publish a roster; holiday rosters win on their days), `swaps` (换班 request and the
+office's decision), `log` (值班日志, 交接班, `log_entries` for the information digest),
+`notices` (message context), `sweep` (the reminders, set-based), `views` (now, a week)."""
+
+from officeflow.duty.common import any_roster, get_shift, on_duty, shift_at
+from officeflow.duty.log import add_entry, close_entry, handover, log_entries, open_items
+from officeflow.duty.rosters import check_roster, publish_roster, refresh_in_force
+from officeflow.duty.swaps import decide_swap, request_swap
+from officeflow.duty.sweep import plan_sweep, run_sweep
+from officeflow.duty.views import now_markdown, week_markdown, week_rows, week_start
+
+__all__ = [
+    "add_entry",
+    "any_roster",
+    "check_roster",
+    "close_entry",
+    "decide_swap",
+    "get_shift",
+    "handover",
+    "log_entries",
+    "now_markdown",
+    "on_duty",
+    "open_items",
+    "plan_sweep",
+    "publish_roster",
+    "refresh_in_force",
+    "request_swap",
+    "run_sweep",
+    "shift_at",
+    "week_markdown",
+    "week_rows",
+    "week_start",
+]
