@@ -2,6 +2,7 @@
 
 # Each process's tables register on the metadata when their module is imported.
 import models.emergency
+import models.information
 import models.meeting
 import models.supervision  # noqa: F401
 from models.base import Base

@@ -38,6 +38,9 @@ class Notice(Base):
     # An iCalendar invitation (METHOD:REQUEST or CANCEL) sent with the notice: by email as a
     # real iTIP invitation, on chat channels the text alone.
     invite: Mapped[str | None] = mapped_column(Text)
+    # Files sent with the notice by email (paths relative to the officeflow home, e.g. a
+    # 每日要情 .docx or a chart); chat channels get the text alone.
+    attachments: Mapped[list[str] | None]
     created_at: Mapped[dt.datetime]
 
     __table_args__ = (Index(None, "object_type", "object_id"),)
