@@ -7,13 +7,16 @@ display: use `masked` (Apprise's ``url(privacy=True)``) for that.
 from __future__ import annotations
 
 import logging
+import mimetypes
 import re
 import smtplib
 import ssl
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import apprise
@@ -215,15 +218,17 @@ def send(
     *,
     key: str = "",
     invite: str | None = None,
+    attachments: Sequence[Path] = (),
 ) -> Outcome:
     """One attempt on one channel. Never raises; a False from Apprise is a failure.
 
-    An email with an ``invite`` is built here, not by Apprise: Apprise cannot set the
-    ``text/calendar; method=REQUEST`` part that makes mail clients offer Accept/Decline."""
+    An email with an ``invite`` or ``attachments`` is built here, not by Apprise: Apprise cannot
+    set the ``text/calendar; method=REQUEST`` part that makes mail clients offer Accept/Decline.
+    Chat channels get the text alone."""
     if channel is Channel.EMAIL and plain_auth_refused(settings):
         return Outcome(False, PLAIN_AUTH_REFUSED)
-    if invite and channel is Channel.EMAIL:
-        return send_invitation_email(settings, address, subject, body, invite)
+    if (invite or attachments) and channel is Channel.EMAIL:
+        return send_invitation_email(settings, address, subject, body, invite, attachments)
     url = apprise_url(settings, channel, address, key=key)
     # service_timeout=0: Apprise then sends a single URL inline, in this thread. With its
     # default (60 s) every send goes through Apprise's process-wide pool of min(32, CPUs + 4)
@@ -257,13 +262,18 @@ def itip_method(invite: str) -> str:
 
 
 def invitation_message(
-    settings: Settings, address: str, subject: str, body: str, invite: str
+    settings: Settings,
+    address: str,
+    subject: str,
+    body: str,
+    invite: str | None,
+    attachments: Sequence[Path] = (),
 ) -> EmailMessage:
     """text/plain, with a ``text/calendar; method=…`` alternative (what clients act on) and
-    the same calendar as an ``invite.ics`` attachment (for clients that only show files)."""
+    the same calendar as an ``invite.ics`` attachment (for clients that only show files);
+    then each file of ``attachments`` (a .docx issue, a chart)."""
     from officeflow import clock
 
-    method = itip_method(invite)
     msg = EmailMessage()
     msg["From"] = formataddr((settings.smtp_from_name, settings.smtp_from))
     msg["To"] = address
@@ -271,24 +281,36 @@ def invitation_message(
     msg["Date"] = format_datetime(clock.now())
     msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
     msg.set_content(body)
-    msg.add_alternative(invite, subtype="calendar", params={"method": method})
-    msg.add_attachment(
-        invite.encode("utf-8"),
-        maintype="application",
-        subtype="ics",
-        filename="invite.ics",
-    )
+    if invite:
+        msg.add_alternative(invite, subtype="calendar", params={"method": itip_method(invite)})
+        msg.add_attachment(
+            invite.encode("utf-8"),
+            maintype="application",
+            subtype="ics",
+            filename="invite.ics",
+        )
+    for path in attachments:
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        maintype, _, subtype = kind.partition("/")
+        msg.add_attachment(
+            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
+        )
     return msg
 
 
 def send_invitation_email(
-    settings: Settings, address: str, subject: str, body: str, invite: str
+    settings: Settings,
+    address: str,
+    subject: str,
+    body: str,
+    invite: str | None,
+    attachments: Sequence[Path] = (),
 ) -> Outcome:
     """One attempt with the SMTP settings Apprise would use. Never raises; errors are scrubbed."""
     if plain_auth_refused(settings):
         return Outcome(False, PLAIN_AUTH_REFUSED)
     try:
-        msg = invitation_message(settings, address, subject, body, invite)
+        msg = invitation_message(settings, address, subject, body, invite, attachments)
         with smtplib.SMTP(
             settings.smtp_host or "localhost",
             settings.smtp_port,

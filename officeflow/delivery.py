@@ -86,11 +86,13 @@ def plan_notice(
     channels_wanted: Sequence[Channel] | None = None,
     settings: Settings | None = None,
     invite: str | None = None,
+    attachments: Sequence[str] | None = None,
 ) -> PlanResult:
     """Reserve the notice and its deliveries. Re-planning the same key adds only what is missing.
 
     ``invite`` is an iCalendar text (METHOD:REQUEST or CANCEL): email deliveries carry it as a
-    real invitation, chat deliveries send the text alone."""
+    real invitation, chat deliveries send the text alone. ``attachments`` are files (paths
+    relative to the officeflow home) that email deliveries carry, read when sent."""
     context = dict(context or {})
     session.execute(
         insert_ignore(session, Notice).values(
@@ -100,6 +102,7 @@ def plan_notice(
             object_id=str(object_id),
             context=_jsonable(context),
             invite=invite,
+            attachments=list(attachments) if attachments else None,
             created_at=clock.now(),
         )
     )
@@ -303,11 +306,15 @@ def _deliver_one(
                 Delivery.notice_id,
             )
         ).first()
-        invite = (
-            conn.scalar(select(Notice.invite).where(Notice.id == row.notice_id))
+        extras = (
+            conn.execute(
+                select(Notice.invite, Notice.attachments).where(Notice.id == row.notice_id)
+            ).first()
             if row is not None
             else None
         )
+    invite = extras.invite if extras is not None else None
+    attachments = [settings.home / p for p in (extras.attachments or ())] if extras else []
     if row is None:
         return DeliveryReport(claimed_elsewhere=1)
 
@@ -324,6 +331,7 @@ def _deliver_one(
             row.body,
             key=row.notice_key,
             invite=invite,
+            attachments=attachments,
         )
         if outcome.ok:
             break

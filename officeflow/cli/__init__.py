@@ -16,6 +16,7 @@ from officeflow.cli import (
     deliveries,
     deployments,
     incident,
+    info,
     meeting,
     notify,
     org,
@@ -48,6 +49,7 @@ app.add_typer(decision.app, name="decision")
 app.add_typer(assignment.app, name="assignment")
 app.add_typer(incident.app, name="incident")
 app.add_typer(meeting.app, name="meeting")
+app.add_typer(info.app, name="info")
 app.command("outbox")(outbox.outbox)
 app.add_typer(deployments.app, name="deployments")
 app.command("up")(stack.up)

@@ -12,7 +12,6 @@ from alembic import op
 
 import models.base
 
-
 revision = "0006_information"
 down_revision = "0002_supervision"
 branch_labels = None
