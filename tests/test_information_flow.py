@@ -54,9 +54,7 @@ def attachments(message: Any) -> list[str]:
     return [p.get_filename() for p in message.message.iter_attachments()]
 
 
-def test_items_to_the_leaders_digest(
-    prefect_api: None, org: Any, mail_office: MailCatcher
-) -> None:
+def test_items_to_the_leaders_digest(prefect_api: None, org: Any, mail_office: MailCatcher) -> None:
     clock.set_now("2026-11-20T10:00:00+08:00")  # a Friday
     finance = information_submission(item("全市一般公共预算收入同比增长", "finance", "zheng.hui"))
     urgent = information_submission(
@@ -78,7 +76,9 @@ def test_items_to_the_leaders_digest(
     assert all("【紧急信息】某小区发生燃气泄漏" in m.subject for m in mail_office.messages)
     assert "东城区幸福小区" in mail_office.messages[0].text()
     # The same submission again finds the item and sends nothing.
-    again = information_submission(item("中小学课后服务全覆盖", "education", "tian.mei", "practice"))
+    again = information_submission(
+        item("中小学课后服务全覆盖", "education", "tian.mei", "practice")
+    )
     assert (again.item_id, again.created) == (education.item_id, False)
     mail_office.clear()
 
@@ -102,7 +102,10 @@ def test_items_to_the_leaders_digest(
             .where(InfoRevision.item_id == finance.item_id)
             .order_by(InfoRevision.revision)
         ).all()
-        assert revisions == ["全市一般公共预算收入同比增长", "前十月全市一般公共预算收入同比增长5.2%"]
+        assert revisions == [
+            "全市一般公共预算收入同比增长",
+            "前十月全市一般公共预算收入同比增长5.2%",
+        ]
     (told,) = mail_office.to(addr("tian.mei"))
     assert "信息未采用" in told.subject and "已在上周编发，内容重复" in told.text()
     assert Counter(m.rcpt_tos[0] for m in mail_office.messages) == {

@@ -117,7 +117,7 @@ def score_rows(
 ) -> list[ScoreRow]:
     """The month's rows, highest points first; departments with nothing to count are left out."""
     weights = weights or load_weights()
-    names = dict(session.execute(select(Department.id, Department.name)).tuples())
+    names = {d: n for d, n in session.execute(select(Department.id, Department.name))}
     rows = [
         ScoreRow(
             department=dept,
@@ -148,9 +148,12 @@ def render_chart(
     month: str, rows: list[ScoreRow], by_month: dict[str, dict[str, float]], path: Path
 ) -> Path:
     """Two panels: the month's points per department (bars), the trend by month (lines)."""
+    import logging
+
     import matplotlib
 
     matplotlib.use("Agg")
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     from matplotlib import font_manager
     from matplotlib import pyplot as plt
 
