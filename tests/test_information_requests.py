@@ -125,7 +125,7 @@ def test_issue_numbers_never_repeat_under_concurrency(org: Any) -> None:
             barrier.wait()
             with db.session_scope() as s:
                 information.open_issue(s, Publication.SPECIAL)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=open_one) for _ in range(8)]
