@@ -18,13 +18,14 @@ from flows.information import information_digest, information_submission
 from models.information import InfoIssue, InfoItem, InfoRevision, IssueStatus, ItemStatus
 from models.information_input import CommentSpec, InfoItemSpec, ItemEdit
 from models.ledger import Notice
+from models.org import Channel, ContactPoint
 from models.supervision import Assignment, Decision, DecisionSource
 from officeflow import clock, db, information
 from officeflow.delivery import send_pending
 from officeflow.inputs import InputError
 from officeflow.mailcatcher import MailCatcher
 from officeflow.settings import get_settings
-from tests.conftest import both_backends
+from tests.conftest import WebhookServer, both_backends
 
 backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
@@ -54,7 +55,18 @@ def attachments(message: Any) -> list[str]:
     return [p.get_filename() for p in message.message.iter_attachments()]
 
 
-def test_items_to_the_leaders_digest(prefect_api: None, org: Any, mail_office: MailCatcher) -> None:
+def test_items_to_the_leaders_digest(
+    prefect_api: None,
+    org: Any,
+    mail_office: MailCatcher,
+    office_env: Any,
+    webhook_server: WebhookServer,
+) -> None:
+    # The leaders also have a chat channel (the generic webhook standing in for it).
+    office_env.set(webhook_url=webhook_server.url)
+    with db.session_scope() as s:
+        for leader in LEADERS:
+            s.add(ContactPoint(person_id=leader, channel=Channel.WEBHOOK, address=leader))
     clock.set_now("2026-11-20T10:00:00+08:00")  # a Friday
     finance = information_submission(item("全市一般公共预算收入同比增长", "finance", "zheng.hui"))
     urgent = information_submission(
@@ -125,7 +137,7 @@ def test_items_to_the_leaders_digest(prefect_api: None, org: Any, mail_office: M
     digest = information_digest()
     assert not digest.skipped
     assert (digest.number, digest.items) == (1, [urgent.item_id, finance.item_id])  # 紧急 first
-    assert digest.sent == len(LEADERS)
+    assert digest.sent == 2 * len(LEADERS)  # email and chat
     path = get_settings().home / digest.document
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest.sha256
     doc = Document(str(path))
@@ -154,6 +166,11 @@ def test_items_to_the_leaders_digest(prefect_api: None, org: Any, mail_office: M
         assert m.subject.startswith("【每日要情 第1期】")
         assert attachments(m) == [path.name]
         assert "/runs/flow-run/" in m.text()
+    # By chat: the summary with the link to the Prefect run that published the issue.
+    chats = [b for b in webhook_server.bodies() if "每日要情 第1期" in b["title"]]
+    assert len(chats) == len(LEADERS)
+    for body in chats:
+        assert "某小区发生燃气泄漏" in body["message"] and "/runs/flow-run/" in body["message"]
     with db.session_scope() as s:
         issue = s.get(InfoIssue, digest.issue_id)
         assert issue.status is IssueStatus.PUBLISHED and issue.document_sha256 == digest.sha256

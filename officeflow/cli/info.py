@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from models.information import InfoKind, ItemStatus, Publication
+from models.information import ItemStatus, Publication
 from models.information_input import (
     CommentAssignment,
     CommentSpec,
@@ -308,6 +308,3 @@ def list_(
             cell(r["issue"]),
         )
     console.print(table)
-
-
-__all__ = ["app", "InfoKind"]

@@ -4,6 +4,8 @@ recorded through the supervision service like meeting minutes are."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.orm import Session
 
 from models.information import InfoComment, ItemStatus
@@ -12,12 +14,14 @@ from models.supervision import DecisionSource
 from models.supervision_input import AssignmentSpec, DecisionSpec
 from officeflow import clock, events, supervision
 from officeflow.information.common import OBJECT, get_item, leader, notify_item
-from officeflow.inputs import InputError, Problem, input_error
+from officeflow.inputs import input_error
 from officeflow.org import department_heads
 from officeflow.workdays import get_calendar
 
 
-def comment_decision(item_id: int, title: str, spec: CommentSpec, leader_id: str, issued_on):  # type: ignore[no-untyped-def]
+def comment_decision(
+    item_id: int, title: str, spec: CommentSpec, leader_id: str, issued_on: dt.date
+) -> DecisionSpec:
     """The decision a 批示's assignments become, each traceable to the item."""
     ref = f"info:{item_id}"
     return DecisionSpec(
@@ -53,12 +57,8 @@ def comment_item(session: Session, *, item_id: int, spec: CommentSpec, actor: st
         decision_spec = comment_decision(
             item.id, item.title, spec, actor, get_calendar().local_date(now)
         )
-        try:
-            supervision.check_decision(session, decision_spec)
-        except InputError as exc:
-            raise InputError(
-                [Problem(tuple(p for p in pr.loc), pr.message) for pr in exc.problems]
-            ) from exc
+        # Problems name the comment's own fields (assignments.0.lead_department).
+        supervision.check_decision(session, decision_spec)
     comment = InfoComment(item_id=item.id, leader_id=actor, text=spec.text, at=now)
     session.add(comment)
     session.flush()

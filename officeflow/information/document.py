@@ -9,6 +9,7 @@ import hashlib
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -44,16 +45,24 @@ def _run(
     fonts.set(qn("w:eastAsia"), font)
 
 
-def _paragraph(document, text: str, font: str = BODY_FONT, size: Pt = BODY_SIZE, **kw) -> Paragraph:  # type: ignore[no-untyped-def]
-    align = kw.pop("align", None)
-    indent = kw.pop("indent", True)
+def _paragraph(
+    document: DocumentObject,
+    text: str,
+    font: str = BODY_FONT,
+    size: Pt = BODY_SIZE,
+    *,
+    align: WD_ALIGN_PARAGRAPH | None = None,
+    bold: bool = False,
+    color: RGBColor | None = None,
+) -> Paragraph:
+    """One paragraph at a fixed 28 pt line pitch; body text indented by two characters."""
     p = document.add_paragraph()
     if align is not None:
         p.alignment = align
-    elif indent:
-        p.paragraph_format.first_line_indent = Pt(32)  # two characters
+    else:
+        p.paragraph_format.first_line_indent = Pt(32)
     p.paragraph_format.line_spacing = Pt(28)
-    _run(p, text, font, size, **kw)
+    _run(p, text, font, size, bold=bold, color=color)
     return p
 
 
