@@ -159,6 +159,9 @@ def test_items_to_the_leaders_digest(
     assert body_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
     title_run = next(p for p in doc.paragraphs if p.text.endswith("某小区发生燃气泄漏")).runs[0]
     assert title_run.font.size.pt == 22
+    masthead = doc.paragraphs[0].runs[0]
+    assert (doc.paragraphs[0].text, masthead.font.size.pt) == ("每日要情", 22)
+    assert masthead._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"  # 小标宋
 
     # Each leader got the issue once, by email, with the .docx attached and the run's link.
     assert sorted(m.rcpt_tos[0] for m in mail_office.messages) == [addr(p) for p in LEADERS]

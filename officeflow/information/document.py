@@ -1,7 +1,8 @@
 """The issue as an official-style .docx (python-docx): A4, the GB/T 9704 margins (top 37 mm,
-bottom 35 mm, left 28 mm, right 26 mm), the masthead in 小标宋 22 pt, the text in 仿宋_GB2312
-16 pt. The East Asian font is named in each run's ``w:rFonts/@w:eastAsia`` so Word uses it for
-Chinese characters (``run.font.name`` alone sets only the Latin font)."""
+bottom 35 mm, left 28 mm, right 26 mm), the masthead (red) and the items' titles in 小标宋
+22 pt, the text in 仿宋_GB2312 16 pt. The East Asian font is named in each run's
+``w:rFonts/@w:eastAsia`` so Word uses it for Chinese characters (``run.font.name`` alone sets
+only the Latin font)."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def render_docx(digest: Digest, path: Path) -> str:
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
 
     center = WD_ALIGN_PARAGRAPH.CENTER
-    _paragraph(document, digest.masthead, TITLE_FONT, Pt(36), align=center, color=RED)
+    _paragraph(document, digest.masthead, TITLE_FONT, TITLE_SIZE, align=center, color=RED)
     _paragraph(document, digest.number_line, BODY_FONT, BODY_SIZE, align=center)
     _paragraph(
         document, f"{digest.office}　　　　{digest.date_line}", BODY_FONT, BODY_SIZE, align=center
