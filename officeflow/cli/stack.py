@@ -24,6 +24,7 @@ DEMO_RUNS: tuple[tuple[str, str], ...] = (
     ("decision-implementation", "examples/decision.yaml"),
     ("emergency-response", "examples/incident.yaml"),
     ("meeting-preparation", "examples/meeting.yaml"),
+    ("information-submission", "examples/info_item.yaml"),
 )
 
 
