@@ -26,6 +26,7 @@ from officeflow.inputs import InputError
 from officeflow.mailcatcher import MailCatcher
 from officeflow.settings import get_settings
 from tests.conftest import WebhookServer, both_backends
+from tests.information_helpers import latest_artifacts
 
 backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
@@ -169,6 +170,11 @@ def test_items_to_the_leaders_digest(
         assert m.subject.startswith("【每日要情 第1期】")
         assert attachments(m) == [path.name]
         assert "/runs/flow-run/" in m.text()
+    # The Prefect artifact of the run holds the issue.
+    (artifact,) = latest_artifacts("info-daily-issue")
+    assert "# 每日要情 第1期" in artifact.data and "某小区发生燃气泄漏" in artifact.data
+    assert digest.sha256 in artifact.data
+
     # By chat: the summary with the link to the Prefect run that published the issue.
     chats = [b for b in webhook_server.bodies() if "每日要情 第1期" in b["title"]]
     assert len(chats) == len(LEADERS)

@@ -20,6 +20,7 @@ from officeflow.mailcatcher import MailCatcher
 from officeflow.settings import get_settings
 from officeflow.supervision import run_sweep
 from tests.conftest import both_backends
+from tests.information_helpers import latest_artifacts
 
 backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
@@ -112,6 +113,9 @@ def test_a_commissioned_report_turns_red_and_costs_points(
         names = [p.get_filename() for p in m.message.iter_attachments()]
         assert names == ["scores-2026-11.png"]
     assert information_scores().sent == 0  # once per month
+    (artifact,) = latest_artifacts("info-scores")
+    assert "信息考核通报 2026-11" in artifact.data
+    assert "![信息考核 2026-11](data:image/png;base64," in artifact.data  # the chart, embedded
 
 
 def test_issue_numbers_never_repeat_under_concurrency(org: Any) -> None:
