@@ -89,6 +89,15 @@ def points(counts: Mapping[str, int], weights: Mapping[str, float]) -> float:
     return round(sum(weights[name] * counts.get(name, 0) for name in DEFAULT_WEIGHTS), 2)
 
 
+def overdue(due_at: dt.datetime, closed_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """A commissioned report (约稿) counts against its department when it was answered after
+    its deadline, or is past it and still unanswered. (`officeflow.information.scores` counts
+    the same in SQL; a property test holds it to this rule.)"""
+    if closed_at is not None:
+        return closed_at > due_at
+    return due_at < now
+
+
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     """``2026-11`` → (2026-11-01, 2026-12-01): the first day and the first day after."""
     year, mon = (int(part) for part in month.split("-"))
