@@ -188,6 +188,47 @@ DEPLOYMENTS: tuple[Deployment, ...] = (
         tags=("duty", "scheduled"),
         concurrency_limit=1,
     ),
+    Deployment(
+        name="information-submission",
+        entrypoint="flows/information.py:information_submission",
+        description=(
+            "信息报送: a department submits an information item (动态, 问题, 建议, 经验, 紧急); "
+            "an urgent one alerts the duty officer at once."
+        ),
+        tags=("information",),
+    ),
+    Deployment(
+        name="information-request",
+        entrypoint="flows/information.py:information_request",
+        description=(
+            "约稿: ask departments for information on a topic by a deadline in working days; "
+            "each gets a supervised assignment (supervision-sweep reminders and red lights)."
+        ),
+        tags=("information",),
+    ),
+    Deployment(
+        name="information-digest",
+        entrypoint="flows/information.py:information_digest",
+        description=(
+            "每日要情: every working morning at 08:00, compile the adopted items and the duty log "
+            "into the day's issue (.docx), email it to the leaders, post the link by chat and "
+            "publish the artifact. Fires daily and skips days off itself (调休 included)."
+        ),
+        schedules=(Cron("0 8 * * *"),),
+        tags=("information", "scheduled"),
+        concurrency_limit=1,
+    ),
+    Deployment(
+        name="information-scores",
+        entrypoint="flows/information.py:information_scores",
+        description=(
+            "信息考核通报: on the 1st of each month, last month's points per department with a "
+            "chart of the points and the six-month trend, emailed to the leaders and the office."
+        ),
+        schedules=(Cron("0 9 1 * *"),),
+        tags=("information", "scheduled"),
+        concurrency_limit=1,
+    ),
 )
 
 

@@ -4,6 +4,7 @@
 import models.documents
 import models.duty
 import models.emergency
+import models.information
 import models.meeting
 import models.supervision  # noqa: F401
 from models.base import Base

@@ -66,26 +66,6 @@ class StepStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class StoredFile(Base):
-    """A file kept under the officeflow home folder by its SHA-256 (`officeflow.files`), owned
-    by one office object."""
-
-    __tablename__ = "stored_files"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    size: Mapped[int]
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(120))
-    object_type: Mapped[str] = mapped_column(String(40))
-    object_id: Mapped[str] = mapped_column(String(64))
-    purpose: Mapped[str] = mapped_column(String(40), default="attachment")
-    created_at: Mapped[dt.datetime]
-    created_by: Mapped[str] = mapped_column(String(64))
-
-    __table_args__ = (Index(None, "object_type", "object_id"),)
-
-
 class Document(Base):
     __tablename__ = "documents"
 

@@ -91,3 +91,24 @@ class Event(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (Index(None, "object_type", "object_id", "at"),)
+
+
+class StoredFile(Base):
+    """A file kept under the officeflow home folder by its SHA-256 (`officeflow.files`), owned
+    by one office object: a registered or issued document's .docx, a 每日要情 issue, a chart.
+    Any process may keep files here; a notice may carry one as an email attachment."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(40), default="attachment")
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index(None, "object_type", "object_id"),)

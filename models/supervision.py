@@ -20,6 +20,7 @@ class DecisionSource(enum.StrEnum):
     LEADER_INSTRUCTION = "leader_instruction"  # 领导批示
     MEETING_MINUTES = "meeting_minutes"  # 会议纪要
     DOCUMENT = "document"  # 文件
+    INFORMATION = "information"  # 信息报送: a 批示 on an item, or a 约稿
     OTHER = "other"
 
 

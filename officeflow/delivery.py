@@ -382,7 +382,7 @@ def _deliver_one(
 
 
 def _attachment(engine: Engine, file_id: int) -> channels.Attachment:
-    from models.documents import StoredFile
+    from models.ledger import StoredFile
     from officeflow import files
 
     with Session(engine) as session:

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.documents import StoredFile
+from models.ledger import StoredFile
 from officeflow import clock
 from officeflow.inputs import input_error
 from officeflow.settings import Settings, get_settings

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     grading_matrix: Path | None = Field(
         None, description="Emergency grading matrix YAML; the shipped one when unset."
     )
+    info_weights: Path | None = Field(
+        None,
+        description="YAML mapping of the 信息考核 score weights (submitted, adopted, commented, "
+        "overdue); the defaults of rules/information.py for names it leaves out.",
+    )
     incident_future_tolerance_s: float = Field(
         300, ge=0, description="How far in the future an incident's occurrence may lie."
     )

@@ -8,9 +8,9 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from models.documents import Document, DocumentStep, StoredFile
+from models.documents import Document, DocumentStep
 from models.documents_input import IncomingDocumentSpec, OutgoingDocumentSpec
-from models.ledger import Event, Notice
+from models.ledger import Event, Notice, StoredFile
 from officeflow import clock, db, documents
 from officeflow.inputs import InputError
 from tests.conftest import both_backends

@@ -9,7 +9,7 @@ from typing import Any
 from docx import Document as Docx
 from sqlalchemy import func, select
 
-from models.documents import Document, DocumentRevision, StoredFile
+from models.documents import Document, DocumentRevision
 from models.documents_input import (
     CommentSpec,
     IncomingDocumentSpec,
@@ -17,6 +17,7 @@ from models.documents_input import (
     RouteSpec,
     TaskSpec,
 )
+from models.ledger import StoredFile
 from models.supervision import Assignment, Decision, DecisionSource
 from officeflow import clock, db, documents, supervision
 from officeflow.delivery import send_pending

@@ -121,7 +121,7 @@ def test_a_registered_docx_is_kept_with_its_checksum_and_searchable(
 
     from docx import Document as Docx
 
-    from models.documents import StoredFile
+    from models.ledger import StoredFile
     from officeflow import files
 
     path = tmp_path / "来文.docx"

@@ -30,11 +30,12 @@ from sqlalchemy import MetaData, text
 from models.documents_input import IncomingDocumentSpec, OutgoingDocumentSpec
 from models.duty_input import RosterSpec
 from models.emergency_input import IncidentReport
+from models.information_input import InfoItemSpec, RequestSpec
 from models.meeting import Meeting, MeetingMinutes, MeetingStatus
 from models.meeting_input import AgendaApproval, MeetingSpec, MinutesSpec, TopicSubmission
 from models.org_input import OrgFile
 from models.supervision_input import DecisionSpec
-from officeflow import clock, db, documents, duty, emergency, supervision
+from officeflow import clock, db, documents, duty, emergency, information, supervision
 from officeflow import meeting as meetings
 from officeflow.inputs import InputError, validate_model
 from officeflow.org import load_org, parse_org_file
@@ -554,6 +555,80 @@ def test_minutes_spec_fuzzed(meeting: int) -> None:
     @given(inputs(base, specials))
     def check(data: Any) -> None:
         attempt(outcomes, fields, lambda: record(data), after_accept=reopen)
+
+    check()
+    outcomes.check()
+
+
+def info_item_base() -> dict[str, Any]:
+    data = yaml.safe_load((Path(__file__).parent.parent / "examples/info_item.yaml").read_text())
+    return {**data, "submitted_by": "zheng.hui", "people": ["王某"]}
+
+
+def test_info_item_spec_fuzzed(org: Any) -> None:
+    """What `information-submission` does (the record-info-item task)."""
+    clock.set_now(T0)
+    with db.session_scope() as s:  # a 约稿 to answer, so request_id can be right or wrong
+        request_id = information.record_request(
+            s,
+            RequestSpec(
+                topic="约稿", departments=["finance"], due_in_workdays=3, requested_by="liu.yang"
+            ),
+        ).request_id
+    base = info_item_base()
+    specials = [
+        (("department",), departments),
+        (("submitted_by",), people),
+        (("kind",), st.sampled_from(["news", "urgent", "紧急", "gossip", ""])),
+        (("request_id",), st.sampled_from([request_id, request_id + 1, 0, -1, 2**63, None])),
+        (("people",), st.lists(_text, max_size=60)),
+        (("places",), st.lists(st.text(max_size=120), max_size=3)),
+    ]
+    outcomes = Outcomes()
+    fields = fields_of(InfoItemSpec)
+
+    def submit(data: Any) -> None:
+        spec = validate_model(InfoItemSpec, data)
+        with db.session_scope() as s:
+            information.submit_item(s, spec)
+
+    @FUZZ
+    @given(inputs(base, specials))
+    def check(data: Any) -> None:
+        attempt(outcomes, fields, lambda: submit(data))
+
+    check()
+    outcomes.check()
+
+
+def test_info_request_spec_fuzzed(org: Any) -> None:
+    """What `information-request` does (the record-info-request task)."""
+    clock.set_now(T0)
+    base = {
+        "topic": "冬季安全生产形势",
+        "detail": "请报送本单位情况",
+        "departments": ["finance", "health"],
+        "due_in_workdays": 3,
+        "requested_by": "liu.yang",
+    }
+    specials = [
+        (("requested_by",), people),
+        (("departments",), st.lists(departments, max_size=4)),
+        (("departments", 0), departments),
+        (("due_in_workdays",), st.integers(-5, 300)),
+    ]
+    outcomes = Outcomes()
+    fields = fields_of(RequestSpec)
+
+    def request(data: Any) -> None:
+        spec = validate_model(RequestSpec, data)
+        with db.session_scope() as s:
+            information.record_request(s, spec)
+
+    @FUZZ
+    @given(inputs(base, specials))
+    def check(data: Any) -> None:
+        attempt(outcomes, fields, lambda: request(data))
 
     check()
     outcomes.check()

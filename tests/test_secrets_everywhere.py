@@ -20,17 +20,20 @@ from flows.emergency import (
     incident_acknowledge,
     incident_close,
 )
+from flows.information import information_digest, information_scores, information_submission
 from flows.meeting import meeting_preparation, meeting_sweep
 from flows.supervision import decision_implementation, supervision_bulletin, supervision_sweep
 from models.documents_input import IncomingDocumentSpec, OutgoingDocumentSpec
 from models.duty_input import RosterSpec
 from models.emergency import EscalationRung
 from models.emergency_input import IncidentReport
+from models.information_input import InfoItemSpec
 from models.ledger import Delivery, DeliveryStatus
 from models.meeting_input import MeetingSpec
 from models.org import Channel, ContactPoint, Person
 from models.supervision_input import DecisionSpec
-from officeflow import clock, db
+from officeflow import clock, db, information
+from officeflow.delivery import send_pending
 from officeflow.mailcatcher import MailCatcher
 from tests.chat_hosts import service_of
 from tests.test_secrets import ledger_dump
@@ -143,6 +146,21 @@ def test_no_secret_leaks_from_any_process(
         assert steps.steps_done, steps
         reminded = duty_sweep()  # the evening reminders of tomorrow's duty shifts
         assert reminded.tally("reminder")["eve"] > 0 and reminded.sent > 0
+
+        # 信息报送: an urgent item, adopted, then the next morning's 每日要情 (.docx attached)
+        # and the month's scores (chart attached).
+        urgent = information_submission(
+            InfoItemSpec.model_validate(
+                {**example("info_item.yaml"), "kind": "urgent", "submitted_by": "zheng.hui"}
+            )
+        )
+        assert urgent.notices_sent > 0
+        with db.session_scope() as s:
+            adopted = information.adopt_item(s, item_id=urgent.item_id, actor="liu.yang")
+        send_pending(adopted.notice_keys)
+        clock.set_now("2026-09-30T08:30:00+08:00")
+        assert information_digest().sent > 0
+        assert information_scores(month="2026-09").sent > 0
         mails = len(smtp.messages)
     assert mails > 20  # authenticated SMTP really delivered
     assert webhook_server.posts  # the reachable webhook really received posts

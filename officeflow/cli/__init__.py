@@ -22,6 +22,7 @@ GROUPS: dict[str, str] = {
     "incident": "officeflow.cli.incident:app",
     "meeting": "officeflow.cli.meeting:app",
     "duty": "officeflow.cli.duty:app",
+    "info": "officeflow.cli.info:app",
     "doc": "officeflow.cli.doc:app",
     "outbox": "officeflow.cli.outbox:outbox",
     "deployments": "officeflow.cli.deployments:app",

@@ -26,6 +26,7 @@ DEMO_RUNS: tuple[tuple[str, str], ...] = (
     ("meeting-preparation", "examples/meeting.yaml"),
     ("document-incoming", "examples/incoming_document.yaml"),
     ("document-outgoing", "examples/outgoing_document.yaml"),
+    ("information-submission", "examples/info_item.yaml"),
 )
 
 

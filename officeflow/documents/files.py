@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from models.documents import Document, StoredFile
+from models.documents import Document
+from models.ledger import StoredFile
 from officeflow import files
 from officeflow.documents.common import OBJECT
 from officeflow.files import FileContent
