@@ -5,9 +5,8 @@ the ladder then adds the office director, and the reporting reminder goes to the
 duty. Exact message counts per person at every step.
 
 The shipped response plan also alerts the affected departments' heads at once for grade III;
-this test uses a copy of the shipped plan whose grade III alerts the duty officer alone first
-(rung 0); its ladder, as shipped, adds the office director and the leader on duty at the first
-missed acknowledgement (docs/duty.md explains)."""
+this test uses a plan whose grade III alerts the duty officer first (rung 0) and adds the
+office director at the first missed acknowledgement (docs/duty.md explains)."""
 
 from __future__ import annotations
 
@@ -36,7 +35,8 @@ backend = both_backends
 
 def _plan(tmp_path: Path) -> Path:
     plan = yaml.safe_load((_CONFIG / "response_plan.yaml").read_text(encoding="utf-8"))
-    plan["grades"]["III"]["notify"] = ["duty_officer"]  # the shipped ladder is kept
+    plan["grades"]["III"]["notify"] = ["duty_officer"]
+    plan["grades"]["III"]["ladder"] = [{"add": ["office_director"]}, {"add": ["leader_in_charge"]}]
     path = tmp_path / "plan.yaml"
     path.write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
     return path
@@ -122,16 +122,13 @@ def test_national_day_week(
         "[General Office] Grade III emergency: Gas explosion"
     )
 
-    # No acknowledgement within 15 minutes: the ladder adds the office director and the leader
-    # on duty of that night (boss).
+    # No acknowledgement within 15 minutes: the ladder adds the office director.
     clock.set_now("2026-10-03T02:14:00+08:00")
     assert emergency_sweep().sent == 0
     clock.set_now("2026-10-03T02:15:00+08:00")
     escalated = emergency_sweep()
-    assert (escalated.counts["escalations"], escalated.sent) == (1, 6)
-    assert _counts(mail_office, webhook_server) - before == Counter(
-        {"duty3": 2, "director": 1, "boss": 1}
-    )
+    assert (escalated.counts["escalations"], escalated.sent) == (1, 4)
+    assert _counts(mail_office, webhook_server) - before == Counter({"duty3": 2, "director": 1})
 
     # The director acknowledges; the next rung never goes out. At 03:45 (15 minutes before the
     # written report is due) the officer on duty, duty3, is reminded.
@@ -140,9 +137,7 @@ def test_national_day_week(
     clock.set_now("2026-10-03T03:46:00+08:00")
     reminded = emergency_sweep()
     assert (reminded.counts["reminders"], reminded.sent) == (1, 2)
-    assert _counts(mail_office, webhook_server) == before + Counter(
-        {"duty3": 3, "director": 1, "boss": 1}
-    )
+    assert _counts(mail_office, webhook_server) == before + Counter({"duty3": 3, "director": 1})
     final = _counts(mail_office, webhook_server)
     assert (final["duty"], final["duty2"], final["p0-0"], final["mayor"]) == (0, 1, 0, 0)
-    assert final == Counter({"duty3": 6, "director": 2, "duty2": 1, "boss": 2})
+    assert final == Counter({"duty3": 6, "director": 2, "duty2": 1, "boss": 1})
