@@ -315,14 +315,17 @@ def _deliver_one(
     if row is None:
         return DeliveryReport(claimed_elsewhere=1)
     invite = extra.invite if extra is not None else None
-    attachment = (
-        _attachment(engine, extra.attachment_id)
-        if extra is not None and extra.attachment_id is not None and row.channel == Channel.EMAIL
-        else None
-    )
+    attachment, missing = None, None
+    if extra is not None and extra.attachment_id is not None and row.channel == Channel.EMAIL:
+        try:
+            attachment = _attachment(engine, extra.attachment_id)
+        except (OSError, ValueError) as exc:  # lost or altered on disk: a failed delivery
+            missing = f"email: attachment unavailable: {type(exc).__name__}: {exc}"
 
-    attempts, outcome = row.attempts, channels.Outcome(False, "not tried")
-    for i in range(settings.delivery_attempts):
+    attempts, outcome = row.attempts, channels.Outcome(False, missing or "not tried")
+    if missing:
+        attempts += 1  # never a mail without its file; retried like any failure
+    for i in range(0 if missing else settings.delivery_attempts):
         attempts += 1
         if row.channel == Channel.EMAIL:
             ratelimit.take_slot(limit)  # waits for the `smtp` rate limit, when there is one

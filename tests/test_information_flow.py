@@ -21,7 +21,7 @@ from models.information_input import CommentSpec, InfoItemSpec, ItemEdit
 from models.ledger import Notice
 from models.org import Channel, ContactPoint
 from models.supervision import Assignment, Decision, DecisionSource
-from officeflow import clock, db, information
+from officeflow import clock, db, duty, information
 from officeflow.delivery import send_pending
 from officeflow.inputs import InputError
 from officeflow.mailcatcher import MailCatcher
@@ -134,6 +134,13 @@ def test_items_to_the_leaders_digest(
     assert information_digest().reason == "not a working day"
     assert mail_office.messages == []
 
+    # Sunday night the duty officer logs a call (值班日志); it goes into Monday's issue.
+    clock.set_now("2026-11-22T22:10:00+08:00")
+    with db.session_scope() as s:
+        duty.add_entry(
+            s, officer="he.fang", kind="call", text="接群众来电反映道路积水", open_item=True
+        )
+
     # Monday morning: 每日要情 第1期 with both adopted items.
     clock.set_now("2026-11-23T08:30:00+08:00")
     digest = information_digest()
@@ -148,6 +155,7 @@ def test_items_to_the_leaders_digest(
     assert "前十月全市一般公共预算收入同比增长5.2%" in text and "某小区发生燃气泄漏" in text
     assert "中小学课后服务全覆盖" not in text  # rejected
     assert "值班情况" in text
+    assert "何芳：接群众来电反映道路积水（未办结）" in text  # the duty log, with the officer's name
     # The urgent item comes first (紧急信息 before 工作动态).
     assert text.index("某小区发生燃气泄漏") < text.index("前十月全市一般公共预算收入")
     section = doc.sections[0]

@@ -38,13 +38,18 @@ from rules.information import (
 
 
 def duty_log_lines(session: Session, start: dt.datetime, end: dt.datetime) -> list[DutyLine]:
-    """The duty log (值班日志) between ``start`` and ``end`` for the issue's 值班情况 section.
+    """The duty log (值班日志) from ``start`` to ``end``, for the issue's 值班情况 section: each
+    entry of `officeflow.duty.log_entries` with the officer's name."""
+    from models.org import Person
+    from officeflow.duty import log_entries
 
-    Empty until the duty process is merged: the lead wires this one function to
-    ``officeflow.duty.log_entries(session, start=start, end=end)``, mapping each
-    ``DutyLogView`` (at, officer_id, kind, text, open) to ``DutyLine(at, officer name, text,
-    open)``."""
-    return []
+    entries = log_entries(session, start=start, end=end)
+    ids = {e.officer_id for e in entries}
+    names = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
+    return [
+        DutyLine(at=e.at, officer=names.get(e.officer_id, e.officer_id), text=e.text, open=e.open)
+        for e in entries
+    ]
 
 
 def issue_items(session: Session, issue: InfoIssue) -> list[InfoItem]:

@@ -1,8 +1,7 @@
-"""The issue as an official-style .docx (python-docx): A4, the GB/T 9704 margins (top 37 mm,
-bottom 35 mm, left 28 mm, right 26 mm), the masthead (red) and the items' titles in 小标宋
-22 pt, the text in 仿宋_GB2312 16 pt. The East Asian font is named in each run's
-``w:rFonts/@w:eastAsia`` so Word uses it for Chinese characters (``run.font.name`` alone sets
-only the Latin font)."""
+"""The issue as an official-style .docx: the GB/T 9704 page of `officeflow.layout` (A4, margins
+37/35/28/26 mm, the 22 × 28 grid, page numbers `— 1 —`), the masthead in red and the items'
+titles in 小标宋 22 pt, the text in 仿宋_GB2312 16 pt, each font named for East Asian text
+(``w:eastAsia``) so Word uses it."""
 
 from __future__ import annotations
 
@@ -12,88 +11,60 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 
+from officeflow.layout import (
+    BODY_PT,
+    FANGSONG,
+    HEITI,
+    RED,
+    XIAOBIAOSONG,
+    add_page_numbers,
+    set_run_font,
+    setup_official_page,
+)
 from rules.information import Digest, entry_text
 
-TITLE_FONT = "方正小标宋简体"  # 小标宋
-BODY_FONT = "仿宋_GB2312"
-HEADING_FONT = "黑体"
-TITLE_SIZE = Pt(22)  # 二号
-BODY_SIZE = Pt(16)  # 三号
-RED = RGBColor(0xC0, 0x00, 0x00)
-
-
-def _run(
-    paragraph: Paragraph,
-    text: str,
-    font: str,
-    size: Pt,
-    *,
-    bold: bool = False,
-    color: RGBColor | None = None,
-) -> None:
-    run = paragraph.add_run(text)
-    run.font.name = font
-    run.font.size = size
-    run.font.bold = bold
-    if color is not None:
-        run.font.color.rgb = color
-    r_pr = run._element.get_or_add_rPr()
-    fonts = r_pr.get_or_add_rFonts()
-    fonts.set(qn("w:eastAsia"), font)
+TITLE_PT = 22  # 二号
 
 
 def _paragraph(
     document: DocumentObject,
     text: str,
-    font: str = BODY_FONT,
-    size: Pt = BODY_SIZE,
+    font: str = FANGSONG,
+    size_pt: float = BODY_PT,
     *,
-    align: WD_ALIGN_PARAGRAPH | None = None,
-    bold: bool = False,
-    color: RGBColor | None = None,
+    center: bool = False,
+    color: str | None = None,
 ) -> Paragraph:
-    """One paragraph at a fixed 28 pt line pitch; body text indented by two characters."""
+    """One paragraph; body text indented by two characters, headings and titles centred."""
     p = document.add_paragraph()
-    if align is not None:
-        p.alignment = align
+    if center:
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     else:
-        p.paragraph_format.first_line_indent = Pt(32)
-    p.paragraph_format.line_spacing = Pt(28)
-    _run(p, text, font, size, bold=bold, color=color)
+        p.paragraph_format.first_line_indent = Pt(2 * BODY_PT)
+    set_run_font(p.add_run(text), east_asian=font, size_pt=size_pt, color=color)
     return p
 
 
 def render_docx(digest: Digest, path: Path) -> str:
     """Write the issue to ``path``; returns its SHA-256."""
     document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    setup_official_page(document)
+    add_page_numbers(document)
 
-    normal = document.styles["Normal"]
-    normal.font.name = BODY_FONT
-    normal.font.size = BODY_SIZE
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-
-    center = WD_ALIGN_PARAGRAPH.CENTER
-    _paragraph(document, digest.masthead, TITLE_FONT, TITLE_SIZE, align=center, color=RED)
-    _paragraph(document, digest.number_line, BODY_FONT, BODY_SIZE, align=center)
-    _paragraph(
-        document, f"{digest.office}　　　　{digest.date_line}", BODY_FONT, BODY_SIZE, align=center
-    )
+    _paragraph(document, digest.masthead, XIAOBIAOSONG, TITLE_PT, center=True, color=RED)
+    _paragraph(document, digest.number_line, center=True)
+    _paragraph(document, f"{digest.office}　　　　{digest.date_line}", center=True)
     n = 0
     for part in digest.sections:
-        _paragraph(document, part.heading, HEADING_FONT, BODY_SIZE)
+        _paragraph(document, part.heading, HEITI)
         for entry in part.entries:
             n += 1
-            _paragraph(document, f"{n}. {entry.title}", TITLE_FONT, TITLE_SIZE, align=center)
+            _paragraph(document, f"{n}. {entry.title}", XIAOBIAOSONG, TITLE_PT, center=True)
             _paragraph(document, entry_text(entry))
-    _paragraph(document, digest.duty_heading, HEADING_FONT, BODY_SIZE)
+    _paragraph(document, digest.duty_heading, HEITI)
     for line in digest.duty_lines:
         _paragraph(document, line)
 
