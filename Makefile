@@ -30,7 +30,7 @@ lint: env
 system-deps:
 	bash scripts/system-deps.sh
 
-# Everything but the scale test (about 12 minutes on 2 cores).
+# Everything but the scale test (about 35 minutes on 2 cores).
 test: env lint system-deps
 	$(VENV)/bin/pytest -m "not scale" $(PYTEST_ARGS)
 
