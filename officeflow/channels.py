@@ -219,16 +219,19 @@ def send(
 ) -> Outcome:
     """One attempt on one channel. Never raises; a False from Apprise is a failure.
 
-    An email with an ``invite`` is built here, not by Apprise: Apprise cannot set the
-    ``text/calendar; method=REQUEST`` part that makes mail clients offer Accept/Decline."""
+    An email with an ``invite`` or an ``attachment`` is built here, not by Apprise: Apprise
+    cannot set the ``text/calendar; method=REQUEST`` part that makes mail clients offer
+    Accept/Decline. Chat channels get the text alone."""
     if channel is Channel.EMAIL and plain_auth_refused(settings):
         return Outcome(False, PLAIN_AUTH_REFUSED)
-    if invite and channel is Channel.EMAIL:
-        return send_invitation_email(settings, address, subject, body, invite)
-    if attachment is not None and channel is Channel.EMAIL:
-        return send_built_email(
-            settings, attachment_message(settings, address, subject, body, attachment)
-        )
+    if channel is Channel.EMAIL and (invite or attachment is not None):
+        try:
+            msg = email_message(
+                settings, address, subject, body, invite=invite, attachment=attachment
+            )
+        except Exception as exc:  # e.g. an address the email package refuses
+            return Outcome(False, scrub(f"email: {type(exc).__name__}: {exc}", settings)[:2000])
+        return send_built_email(settings, msg)
     url = apprise_url(settings, channel, address, key=key)
     # service_timeout=0: Apprise then sends a single URL inline, in this thread. With its
     # default (60 s) every send goes through Apprise's process-wide pool of min(32, CPUs + 4)
@@ -257,33 +260,11 @@ def send(
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file an email carries (an issued document's .docx)."""
+    """A file an email carries (an issued document's .docx, a 每日要情 issue, a chart)."""
 
     filename: str
     data: bytes
     content_type: str = "application/octet-stream"
-
-
-def attachment_message(
-    settings: Settings, address: str, subject: str, body: str, attachment: Attachment
-) -> EmailMessage:
-    from officeflow import clock
-
-    msg = EmailMessage()
-    msg["From"] = formataddr((settings.smtp_from_name, settings.smtp_from))
-    msg["To"] = address
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(clock.now())
-    msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
-    msg.set_content(body)
-    maintype, _, subtype = attachment.content_type.partition("/")
-    msg.add_attachment(
-        attachment.data,
-        maintype=maintype or "application",
-        subtype=subtype or "octet-stream",
-        filename=attachment.filename,
-    )
-    return msg
 
 
 def send_built_email(settings: Settings, msg: EmailMessage) -> Outcome:
@@ -312,14 +293,20 @@ def itip_method(invite: str) -> str:
     return match.group(1) if match else "REQUEST"
 
 
-def invitation_message(
-    settings: Settings, address: str, subject: str, body: str, invite: str
+def email_message(
+    settings: Settings,
+    address: str,
+    subject: str,
+    body: str,
+    *,
+    invite: str | None = None,
+    attachment: Attachment | None = None,
 ) -> EmailMessage:
-    """text/plain, with a ``text/calendar; method=…`` alternative (what clients act on) and
-    the same calendar as an ``invite.ics`` attachment (for clients that only show files)."""
+    """text/plain; with an ``invite``, a ``text/calendar; method=…`` alternative (what clients
+    act on) and the same calendar as an ``invite.ics`` attachment (for clients that only show
+    files); with an ``attachment``, that file (an issued document, a 每日要情 issue, a chart)."""
     from officeflow import clock
 
-    method = itip_method(invite)
     msg = EmailMessage()
     msg["From"] = formataddr((settings.smtp_from_name, settings.smtp_from))
     msg["To"] = address
@@ -327,34 +314,17 @@ def invitation_message(
     msg["Date"] = format_datetime(clock.now())
     msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
     msg.set_content(body)
-    msg.add_alternative(invite, subtype="calendar", params={"method": method})
-    msg.add_attachment(
-        invite.encode("utf-8"),
-        maintype="application",
-        subtype="ics",
-        filename="invite.ics",
-    )
+    if invite:
+        msg.add_alternative(invite, subtype="calendar", params={"method": itip_method(invite)})
+        msg.add_attachment(
+            invite.encode("utf-8"), maintype="application", subtype="ics", filename="invite.ics"
+        )
+    if attachment is not None:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        msg.add_attachment(
+            attachment.data,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
     return msg
-
-
-def send_invitation_email(
-    settings: Settings, address: str, subject: str, body: str, invite: str
-) -> Outcome:
-    """One attempt with the SMTP settings Apprise would use. Never raises; errors are scrubbed."""
-    if plain_auth_refused(settings):
-        return Outcome(False, PLAIN_AUTH_REFUSED)
-    try:
-        msg = invitation_message(settings, address, subject, body, invite)
-        with smtplib.SMTP(
-            settings.smtp_host or "localhost",
-            settings.smtp_port,
-            timeout=settings.delivery_timeout_s,
-        ) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp_user:
-                smtp.login(settings.smtp_user, _secret(settings.smtp_password))
-            smtp.send_message(msg)
-    except Exception as exc:  # every SMTP or socket error is a failed attempt
-        return Outcome(False, scrub(f"email: {type(exc).__name__}: {exc}", settings)[:2000])
-    return Outcome(True)
