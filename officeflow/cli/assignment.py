@@ -12,9 +12,9 @@ from officeflow.cli.common import (
     fail,
     parse_date,
     plain,
+    send_notices,
     warn,
 )
-from officeflow.delivery import send_pending
 
 app = typer.Typer(
     help=(
@@ -23,14 +23,6 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-
-
-def _send(keys: list[str]) -> None:
-    if keys:
-        report = send_pending(keys)
-        console.print(
-            f"notices sent: {report.sent}" + (f", failed: {report.failed}" if report.failed else "")
-        )
 
 
 @app.command()
@@ -60,7 +52,7 @@ def complete(
             session, assignment_id=assignment_id, evidence=evidence, requested_by=requested_by
         )
     console.print(f"assignment {assignment_id}: completion requested")
-    _send([key])
+    send_notices([key])
 
 
 @app.command()
@@ -76,7 +68,7 @@ def verify(
             session, assignment_id=assignment_id, accept=accept, comment=comment, verifier=verifier
         )
     console.print(f"assignment {assignment_id}: {'closed (销号)' if accept else 'sent back'}")
-    _send([key])
+    send_notices([key])
 
 
 @app.command("request-extension")
@@ -97,7 +89,7 @@ def request_extension(
         )
         request_id = request.id
     console.print(f"extension request {request_id} recorded; the issuing leader is asked")
-    _send([key])
+    send_notices([key])
 
 
 @app.command("decide-extension")
@@ -119,7 +111,7 @@ def decide_extension(
         )
         waiting = request.waiting_run_id
     console.print(f"extension request {request_id}: {'approved' if approve else 'refused'}")
-    _send([key] if key else [])
+    send_notices([key] if key else [])
     if waiting:
         _resume(waiting, approve=approve, decided_by=decided_by, comment=comment)
 

@@ -65,6 +65,18 @@ def _actor_id(value: str | None) -> str | None:
     return value
 
 
+def send_notices(keys: list[str]) -> None:
+    """Send the notices an action planned (after its transaction committed) and say how many
+    went out; the one way a command that records an action tells people."""
+    from officeflow.delivery import send_pending
+
+    if keys:
+        report = send_pending(keys)
+        console.print(
+            f"notices sent: {report.sent}" + (f", failed: {report.failed}" if report.failed else "")
+        )
+
+
 def check_first(action: Callable[[Any], T], source: str | None = None) -> T:
     """Run a service against the ledger and roll everything back, so that bad input is refused
     with the same error text the flow would give, before a flow run exists and before anything

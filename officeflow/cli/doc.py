@@ -7,22 +7,20 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from officeflow.cli.common import actor_option, cell, check_first, console, parse_date, plain
+from officeflow.cli.common import (
+    actor_option,
+    cell,
+    check_first,
+    console,
+    parse_date,
+    plain,
+    send_notices,
+)
 
 app = typer.Typer(
     help="Official documents (办文): 收文 registration and route, 发文 drafting to issue, search.",
     no_args_is_help=True,
 )
-
-
-def _send(keys: list[str]) -> None:
-    from officeflow.delivery import send_pending
-
-    if keys:
-        report = send_pending(keys)
-        console.print(
-            f"notices sent: {report.sent}" + (f", failed: {report.failed}" if report.failed else "")
-        )
 
 
 def _act(fn_name: str, **kwargs: object) -> None:
@@ -36,7 +34,7 @@ def _act(fn_name: str, **kwargs: object) -> None:
         + (f", number {plain(result.number)}" if result.number else "")
         + (f", decision {result.decision_id}" if result.decision_id else "")
     )
-    _send(result.notice_keys)
+    send_notices(result.notice_keys)
 
 
 @app.command()

@@ -6,8 +6,15 @@ import typer
 from rich.table import Table
 
 from officeflow import clock, db, duty
-from officeflow.cli.common import actor_option, cell, check_first, console, parse_date, plain
-from officeflow.delivery import send_pending
+from officeflow.cli.common import (
+    actor_option,
+    cell,
+    check_first,
+    console,
+    parse_date,
+    plain,
+    send_notices,
+)
 from officeflow.inputs import input_error, load_yaml_model
 
 app = typer.Typer(
@@ -21,14 +28,6 @@ swap_app = typer.Typer(help="换班: ask for a swap; the general office approves
 log_app = typer.Typer(help="值班日志: record calls and events; close open items; read the log.")
 app.add_typer(swap_app, name="swap")
 app.add_typer(log_app, name="log")
-
-
-def _send(keys: list[str]) -> None:
-    if keys:
-        report = send_pending(keys)
-        console.print(
-            f"notices sent: {report.sent}" + (f", failed: {report.failed}" if report.failed else "")
-        )
 
 
 @app.command()
@@ -113,7 +112,7 @@ def swap_request(
             reason=reason,
         )
     console.print(f"swap {result.swap_id} of shift {shift_id} requested; the office decides")
-    _send(result.notice_keys)
+    send_notices(result.notice_keys)
 
 
 @swap_app.command("approve")
@@ -146,7 +145,7 @@ def _decide(swap_id: int, approve: bool, actor: str, comment: str) -> None:
         f"{plain(result.officer_id)}, leader {plain(result.leader_id)}",
         highlight=False,
     )
-    _send(result.notice_keys)
+    send_notices(result.notice_keys)
 
 
 @log_app.command("add")
@@ -218,7 +217,7 @@ def handover(
             f"{plain(result.outgoing_id)}",
             highlight=False,
         )
-    _send(result.notice_keys)
+    send_notices(result.notice_keys)
 
 
 @app.command()

@@ -18,8 +18,7 @@ from models.information_input import (
     RequestSpec,
 )
 from officeflow import db, information
-from officeflow.cli.common import actor_option, cell, check_first, console, plain
-from officeflow.delivery import send_pending
+from officeflow.cli.common import actor_option, cell, check_first, console, plain, send_notices
 from officeflow.inputs import input_error, read_yaml, validate_model
 from rules.information import KIND_LABELS
 
@@ -37,14 +36,6 @@ _BY_LABEL = {label: kind.value for kind, label in KIND_LABELS.items()}
 def _kind(value: str | None) -> str | None:
     """A kind typed as news/problem/… or as 动态/问题/…."""
     return _BY_LABEL.get(value, value) if value else value
-
-
-def _send(keys: list[str]) -> None:
-    if keys:
-        report = send_pending(keys)
-        console.print(
-            f"notices sent: {report.sent}" + (f", failed: {report.failed}" if report.failed else "")
-        )
 
 
 @app.command()
@@ -136,7 +127,7 @@ def adopt(
             session, item_id=item_id, actor=actor, publication=publication, issue_number=issue
         )
     console.print(f"item {item_id}: adopted into {plain(result.issue)}")
-    _send(result.notice_keys)
+    send_notices(result.notice_keys)
 
 
 @app.command()
@@ -149,7 +140,7 @@ def reject(
     with db.session_scope() as session:
         result = information.reject_item(session, item_id=item_id, reason=reason, actor=actor)
     console.print(f"item {item_id}: {result.status}")
-    _send(result.notice_keys)
+    send_notices(result.notice_keys)
 
 
 def _assignment(text: str, i: int) -> CommentAssignment:
@@ -187,7 +178,7 @@ def comment(
         result = information.comment_item(session, item_id=item_id, spec=spec, actor=actor)
     extra = f"; decision {result.decision_id}" if result.decision_id else ""
     console.print(f"item {item_id}: comment recorded{extra}")
-    _send(result.notice_keys)
+    send_notices(result.notice_keys)
 
 
 @app.command("request")
