@@ -53,8 +53,10 @@ def browser_page(failure_shot: Path | None = None, timeout_ms: float = 15_000) -
 
 
 def open_custom_run(page: Any, ui_url: str, deployment: str) -> None:
-    """Deployments list → the deployment → Run → Custom run."""
+    """Deployments list → search for the deployment (the list is paginated: with every process
+    registered, `emergency-response` is not on the first page) → Run → Custom run."""
     page.goto(ui_url + "/v2/deployments")
+    page.get_by_placeholder(re.compile(r"^Search deployments")).first.fill(deployment)
     page.get_by_role("link", name=deployment, exact=True).first.click()
     page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Custom run").click()
