@@ -89,6 +89,10 @@ class Event(Base):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The door the action came through (`officeflow.actors`): web, cli, prefect-ui or system;
+    # for the CLI, the operating-system user who ran the command.
+    via: Mapped[str] = mapped_column(String(16), default="system", server_default="system")
+    operator: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index(None, "object_type", "object_id", "at"),)
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from models.ledger import Delivery, DeliveryStatus, Notice
 from models.org import Channel, ContactPoint, Person
-from officeflow import channels, clock, events, ratelimit
+from officeflow import channels, clock, events, links, ratelimit
 from officeflow.db import get_engine, insert_ignore
 from officeflow.org import office_name
 from officeflow.settings import Settings, get_settings
@@ -307,7 +307,9 @@ def _deliver_one(
         ).first()
         extra = (
             conn.execute(
-                select(Notice.invite, Notice.attachment_id).where(Notice.id == row.notice_id)
+                select(
+                    Notice.invite, Notice.attachment_id, Notice.object_type, Notice.object_id
+                ).where(Notice.id == row.notice_id)
             ).first()
             if row is not None
             else None
@@ -322,6 +324,16 @@ def _deliver_one(
         except (OSError, ValueError) as exc:  # lost or altered on disk: a failed delivery
             missing = f"email: attachment unavailable: {type(exc).__name__}: {exc}"
 
+    # Each recipient's own signed action links, minted now: never stored in the ledger.
+    target = links.LinkTarget(
+        row.person_id,
+        row.notice_key,
+        extra.object_type if extra is not None else "",
+        extra.object_id if extra is not None else "",
+    )
+    subject = links.expand(row.subject, target, settings)
+    body = links.expand(row.body, target, settings)
+
     attempts, outcome = row.attempts, channels.Outcome(False, missing or "not tried")
     if missing:
         attempts += 1  # never a mail without its file; retried like any failure
@@ -333,8 +345,8 @@ def _deliver_one(
             settings,
             Channel(row.channel),
             row.address,
-            row.subject,
-            row.body,
+            subject,
+            body,
             key=row.notice_key,
             invite=invite,
             attachment=attachment,

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from models.ledger import Event
-from officeflow import clock
+from officeflow import actors, clock
 from officeflow.inputs import check_actor_id, check_text, input_error
 
 SYSTEM = "system"
@@ -29,6 +29,7 @@ def record(
     if problem:
         raise input_error("actor", problem)
     check_text(**{str(k): v for k, v in (data or {}).items()})
+    door = actors.current()
     session.execute(
         insert(Event).values(
             at=at or clock.now(),
@@ -37,6 +38,8 @@ def record(
             object_type=object_type,
             object_id=str(object_id),
             data=data or {},
+            via=door.via,
+            operator=door.operator,
         )
     )
 

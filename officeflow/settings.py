@@ -110,6 +110,17 @@ class Settings(BaseSettings):
         2, ge=1, le=60, description="Working days each step of a 加急 document gets."
     )
 
+    # The office's web pages (issue 11): the base of every link in a notice, and the key that
+    # signs action links, sign-in links and session cookies (a secret like the others).
+    public_url: str | None = Field(
+        None,
+        description="Public base URL of the office's web pages, e.g. https://office.example.org; "
+        "defaults to the embedded web server's own address.",
+    )
+    web_secret_key: SecretStr | None = Field(
+        None, description="Key that signs action links and sign-in cookies."
+    )
+
     # Transports. Credentials live here (or in the environment), never in the ledger.
     smtp_host: str | None = None
     smtp_port: int = 25

@@ -49,6 +49,16 @@ def _format_time(value: Any, tz: str = "Asia/Shanghai", fmt: str = MINUTE) -> st
     return str(value)
 
 
+LINK_MARKER = "[[officeflow-link:{action}]]"
+
+
+def action_link(action: str) -> str:
+    """What ``{{ action_link("acknowledge") }}`` leaves in a rendered body: a marker, not a URL.
+    The body is stored in the ledger, and a signed token must never be; the sender replaces the
+    marker with the recipient's own signed link just before sending (`officeflow.links`)."""
+    return LINK_MARKER.format(action=action)
+
+
 @lru_cache(maxsize=16)
 def environment(override_dir: str | None = None) -> jinja2.Environment:
     paths = [override_dir] if override_dir else []
@@ -62,6 +72,7 @@ def environment(override_dir: str | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["localtime"] = _format_time
+    env.globals["action_link"] = action_link
     return env
 
 
