@@ -1,27 +1,27 @@
-"""Pydantic inputs and outputs, and the SQLAlchemy tables of the ledger."""
+"""Pydantic inputs and outputs, and the SQLAlchemy tables of the ledger.
 
-# Each process's tables register on the metadata when their module is imported.
-import models.documents
-import models.duty
-import models.emergency
-import models.information
-import models.meeting
-import models.supervision  # noqa: F401
-from models.base import Base
-from models.ledger import Delivery, DeliveryStatus, Event, Notice
-from models.org import Channel, ContactPoint, Department, Organisation, Person, PersonRole, Role
+Importing ``models`` (or any ``models.<module>``) loads no table: a command imports the tables it
+uses, and each table module imports the modules whose tables its foreign keys name, so the ORM can
+order its writes. `load_all()` registers every table on the metadata, for the migrations.
+"""
 
-__all__ = [
-    "Base",
-    "Channel",
-    "ContactPoint",
-    "Delivery",
-    "DeliveryStatus",
-    "Department",
-    "Event",
-    "Notice",
-    "Organisation",
-    "Person",
-    "PersonRole",
-    "Role",
-]
+from __future__ import annotations
+
+from importlib import import_module
+
+TABLE_MODULES = (
+    "models.org",
+    "models.ledger",
+    "models.supervision",
+    "models.emergency",
+    "models.meeting",
+    "models.duty",
+    "models.information",
+    "models.documents",
+)
+
+
+def load_all() -> None:
+    """Import every table module: `models.base.Base.metadata` then holds the whole ledger."""
+    for name in TABLE_MODULES:
+        import_module(name)

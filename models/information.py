@@ -9,6 +9,7 @@ import enum
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+import models.supervision  # noqa: F401  (the decisions table its foreign keys name)
 from models.base import Base
 from models.org import _values
 

@@ -20,9 +20,11 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from officeflow.mailcatcher import MailCatcher, free_port
+if TYPE_CHECKING:  # aiosmtpd loads only for `officeflow up`, not for every command
+    from officeflow.mailcatcher import MailCatcher
+
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXAMPLE_ORG = PROJECT_DIR / "examples" / "org.yaml"
@@ -42,6 +44,8 @@ def port_is_free(host: str, port: int) -> bool:
 
 def pick_port(host: str, preferred: int) -> int:
     """``preferred`` when nothing listens there, else a free port."""
+    from officeflow.mailcatcher import free_port
+
     return preferred if preferred and port_is_free(host, preferred) else free_port(host)
 
 
@@ -166,6 +170,8 @@ class LocalStack:
         try:
             self._start_server()
             self._prepare_ledger()
+            from officeflow.mailcatcher import MailCatcher
+
             self.catcher = MailCatcher(
                 host=self.host, port=pick_port(self.host, self.smtp_port), outbox=self.outbox
             ).start()

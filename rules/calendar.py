@@ -7,15 +7,17 @@ closures and for State Council notices newer than the installed package.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
-import holidays
 import pendulum
 import yaml
-from holidays.countries.china import ChinaStaticHolidays
 from pydantic import Field, ValidationError
 
 from models.common import StrictInput
@@ -59,8 +61,92 @@ def format_instant(value: dt.datetime, timezone: str, fmt: str = MINUTE) -> str:
     return pendulum.instance(value).in_timezone(timezone).format(fmt)
 
 
-# The newest year the installed package carries the State Council's arrangement for.
-LAST_OFFICIAL_YEAR = max(ChinaStaticHolidays.special_public_holidays)
+@cache
+def last_official_year() -> int:
+    """The newest year the installed ``holidays`` package carries the State Council's
+    arrangement for."""
+    return int(_cached_calendar()["last_official_year"])
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LAST_OFFICIAL_YEAR":
+        return last_official_year()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# The official calendar (holidays and make-up workdays) comes from the ``holidays`` package, which
+# takes about a second to import because it loads every country. Each year it gives is kept in a
+# small JSON file named by the package's version, so a command reads a file instead: the answers
+# are the package's own, and a new package version starts a new file.
+CACHE_YEARS = range(2000, 2061)
+
+
+def _cache_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "officeflow" / f"cn-calendar-holidays-{version('holidays')}.json"
+
+
+def _compute_calendar() -> dict[str, Any]:
+    import holidays
+    from holidays.countries.china import ChinaStaticHolidays
+
+    cn = holidays.country_holidays("CN", language="zh_CN", years=CACHE_YEARS)
+    weekend_workdays = sorted(d.isoformat() for d in cn.weekend_workdays)
+    return {
+        "last_official_year": max(ChinaStaticHolidays.special_public_holidays),
+        "holidays": {d.isoformat(): name for d, name in sorted(cn.items())},
+        "weekend_workdays": weekend_workdays,
+    }
+
+
+@cache
+def _cached_calendar() -> dict[str, Any]:
+    path = _cache_file()
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    data = _compute_calendar()
+    try:  # best effort: a read-only home only makes every command a second slower
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
+    return data
+
+
+class OfficialCalendar:
+    """China's official days off and make-up workdays, as the ``holidays`` package gives them
+    (outside `CACHE_YEARS`, asked of the package itself)."""
+
+    def __init__(self) -> None:
+        data = _cached_calendar()
+        self._names = {dt.date.fromisoformat(k): v for k, v in data["holidays"].items()}
+        self._weekend_workdays = frozenset(
+            dt.date.fromisoformat(d) for d in data["weekend_workdays"]
+        )
+        self._package: Any = None
+
+    def _outside(self) -> Any:
+        if self._package is None:
+            import holidays
+
+            self._package = holidays.country_holidays("CN", language="zh_CN")
+        return self._package
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day.year not in CACHE_YEARS:
+            return bool(self._outside().is_working_day(day))
+        if day.weekday() >= 5:
+            return day in self._weekend_workdays
+        return day not in self._names
+
+    def get(self, day: dt.date) -> str | None:
+        if day.year not in CACHE_YEARS:
+            return self._outside().get(day)
+        return self._names.get(day)
 
 
 @dataclass(frozen=True)
@@ -71,8 +157,8 @@ class WorkCalendar:
     overrides: CalendarOverrides = field(default_factory=CalendarOverrides)
 
     @cached_property
-    def _official(self) -> holidays.HolidayBase:
-        return holidays.country_holidays("CN", language="zh_CN")
+    def _official(self) -> OfficialCalendar:
+        return OfficialCalendar()
 
     @cached_property
     def _days_off(self) -> frozenset[dt.date]:
@@ -84,7 +170,7 @@ class WorkCalendar:
 
     def is_official_year(self, year: int) -> bool:
         """Whether the year's holiday arrangement is published, not a rule-based guess."""
-        return year <= LAST_OFFICIAL_YEAR or year in self.overrides.official_years
+        return year <= last_official_year() or year in self.overrides.official_years
 
     def unofficial_years(self, dates: Iterable[dt.date]) -> list[int]:
         return sorted({d.year for d in dates if not self.is_official_year(d.year)})

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,34 @@ def test_cli_warns_on_a_guessed_year_and_rejects_bad_dates() -> None:
     assert bad.returncode == 2
     assert "must be an ISO date" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_the_cached_official_calendar_is_the_packages_own(tmp_path, monkeypatch) -> None:
+    """Commands read China's official days from a JSON file (importing ``holidays`` costs about a
+    second); every day of every cached year must answer as the package does, and a damaged
+    cache file is rebuilt."""
+    import holidays
+
+    from rules import calendar
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calendar._cached_calendar.cache_clear()
+    try:
+        calendar._cache_file().parent.mkdir(parents=True)
+        calendar._cache_file().write_text("{not json", encoding="utf-8")
+        ours = calendar.OfficialCalendar()
+        assert json.loads(calendar._cache_file().read_text(encoding="utf-8"))["holidays"]
+        package = holidays.country_holidays("CN", language="zh_CN")
+        day, differ = dt.date(2000, 1, 1), []
+        while day <= dt.date(2061, 12, 31):
+            if (ours.is_working_day(day), ours.get(day)) != (
+                package.is_working_day(day),
+                package.get(day),
+            ):
+                differ.append(day)
+            day += dt.timedelta(days=1)
+        assert differ == []
+        assert ours.is_working_day(dt.date(2026, 9, 20))  # a make-up Sunday (调休)
+        assert ours.get(dt.date(2026, 10, 1)) == package.get(dt.date(2026, 10, 1))
+    finally:
+        calendar._cached_calendar.cache_clear()

@@ -14,30 +14,39 @@ modules:
 - `views`: a document's state and page (CLI, Prefect artifact)
 """
 
-from officeflow.documents.common import get_document
-from officeflow.documents.incoming import (
-    check_incoming,
-    comment,
-    distribute,
-    file_document,
-    propose,
-    register_incoming,
-)
-from officeflow.documents.numbering import allocate
-from officeflow.documents.outgoing import (
-    DOCUMENT_TYPES,
-    check_outgoing,
-    confirm_receipt,
-    cosign,
-    draft,
-    issue,
-    redraft,
-    review,
-    sign_off,
-)
-from officeflow.documents.search import search
-from officeflow.documents.sweep import run_sweep
-from officeflow.documents.views import document_markdown, document_state
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from officeflow._lazy import exports
+
+if TYPE_CHECKING:
+    from officeflow.documents.common import get_document
+    from officeflow.documents.incoming import (
+        check_incoming,
+        comment,
+        distribute,
+        file_document,
+        propose,
+        register_incoming,
+    )
+    from officeflow.documents.numbering import allocate
+    from officeflow.documents.outgoing import (
+        DOCUMENT_TYPES,
+        check_outgoing,
+        confirm_receipt,
+        cosign,
+        draft,
+        issue,
+        redraft,
+        review,
+        sign_off,
+    )
+    from officeflow.documents.search import search
+    from officeflow.documents.sweep import run_sweep
+    from officeflow.documents.views import document_markdown, document_state
+
+__getattr__, __dir__ = exports(__name__, __file__)
 
 __all__ = [
     "DOCUMENT_TYPES",

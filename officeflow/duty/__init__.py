@@ -5,12 +5,21 @@ Modules: `common` (object name, people checks, the shift in force at an instant)
 office's decision), `log` (值班日志, 交接班, `log_entries` for the information digest),
 `notices` (message context), `sweep` (the reminders, set-based), `views` (now, a week)."""
 
-from officeflow.duty.common import any_roster, get_shift, on_duty, shift_at
-from officeflow.duty.log import add_entry, close_entry, handover, log_entries, open_items
-from officeflow.duty.rosters import check_roster, publish_roster, refresh_in_force
-from officeflow.duty.swaps import decide_swap, request_swap
-from officeflow.duty.sweep import plan_sweep, run_sweep
-from officeflow.duty.views import now_markdown, week_markdown, week_rows, week_start
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from officeflow._lazy import exports
+
+if TYPE_CHECKING:
+    from officeflow.duty.common import any_roster, get_shift, on_duty, shift_at
+    from officeflow.duty.log import add_entry, close_entry, handover, log_entries, open_items
+    from officeflow.duty.rosters import check_roster, publish_roster, refresh_in_force
+    from officeflow.duty.swaps import decide_swap, request_swap
+    from officeflow.duty.sweep import plan_sweep, run_sweep
+    from officeflow.duty.views import now_markdown, week_markdown, week_rows, week_start
+
+__getattr__, __dir__ = exports(__name__, __file__)
 
 __all__ = [
     "add_entry",

@@ -18,26 +18,33 @@ incident), `sweep` (what falls due), `actions` (acknowledge, file a report, clos
 
 from __future__ import annotations
 
-from models.emergency_input import AckResult
-from officeflow.emergency.actions import Closed, Filed, acknowledge, close_incident, file_report
-from officeflow.emergency.audience import (
-    duty_officers,
-    leader_on_duty,
-    notified_people,
-    resolve,
-)
-from officeflow.emergency.checks import (
-    Assessment,
-    assess,
-    check_close,
-    check_references,
-    get_incident,
-)
-from officeflow.emergency.config import OBJECT, load_grading_matrix, load_response_plan
-from officeflow.emergency.recording import Recorded, record_incident
-from officeflow.emergency.review import REVIEW_WORKDAYS, create_review_assignment
-from officeflow.emergency.sweep import plan_sweep, run_sweep, unsent_incident_keys
-from officeflow.emergency.views import reports_of, rungs_of, timeline_markdown
+from typing import TYPE_CHECKING
+
+from officeflow._lazy import exports
+
+if TYPE_CHECKING:
+    from models.emergency_input import AckResult
+    from officeflow.emergency.actions import Closed, Filed, acknowledge, close_incident, file_report
+    from officeflow.emergency.audience import (
+        duty_officers,
+        leader_on_duty,
+        notified_people,
+        resolve,
+    )
+    from officeflow.emergency.checks import (
+        Assessment,
+        assess,
+        check_close,
+        check_references,
+        get_incident,
+    )
+    from officeflow.emergency.config import OBJECT, load_grading_matrix, load_response_plan
+    from officeflow.emergency.recording import Recorded, record_incident
+    from officeflow.emergency.review import REVIEW_WORKDAYS, create_review_assignment
+    from officeflow.emergency.sweep import plan_sweep, run_sweep, unsent_incident_keys
+    from officeflow.emergency.views import reports_of, rungs_of, timeline_markdown
+
+__getattr__, __dir__ = exports(__name__, __file__)
 
 __all__ = [
     "OBJECT",

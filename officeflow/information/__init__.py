@@ -16,27 +16,42 @@ Every function takes an explicit session and never commits. The modules:
 - `views`: read views for the CLI
 """
 
-from officeflow.information.comments import comment_decision, comment_item
-from officeflow.information.common import get_item, get_request
-from officeflow.information.digest import (
-    compile_digest,
-    duty_log_lines,
-    issue_items,
-    publish_issue,
-)
-from officeflow.information.document import render_docx
-from officeflow.information.issues import current_issue, open_issue
-from officeflow.information.items import adopt_item, check_item, edit_item, reject_item, submit_item
-from officeflow.information.requests import check_request, record_request
-from officeflow.information.scores import (
-    load_weights,
-    month_counts,
-    plan_scores,
-    render_chart,
-    score_rows,
-    scores_markdown,
-)
-from officeflow.information.views import item_view, items_table
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from officeflow._lazy import exports
+
+if TYPE_CHECKING:
+    from officeflow.information.comments import comment_decision, comment_item
+    from officeflow.information.common import get_item, get_request
+    from officeflow.information.digest import (
+        compile_digest,
+        duty_log_lines,
+        issue_items,
+        publish_issue,
+    )
+    from officeflow.information.document import render_docx
+    from officeflow.information.issues import current_issue, open_issue
+    from officeflow.information.items import (
+        adopt_item,
+        check_item,
+        edit_item,
+        reject_item,
+        submit_item,
+    )
+    from officeflow.information.requests import check_request, record_request
+    from officeflow.information.scores import (
+        load_weights,
+        month_counts,
+        plan_scores,
+        render_chart,
+        score_rows,
+        scores_markdown,
+    )
+    from officeflow.information.views import item_view, items_table
+
+__getattr__, __dir__ = exports(__name__, __file__)
 
 __all__ = [
     "adopt_item",

@@ -13,31 +13,38 @@ Modules: `common` (lookups), `registration`, `agenda` (topics, approval, materia
 
 from __future__ import annotations
 
-from officeflow.meeting.agenda import approve_agenda, mark_materials, submit_topic
-from officeflow.meeting.changes import cancel, reschedule
-from officeflow.meeting.common import (
-    OBJECT,
-    attendee_ids,
-    department_ids,
-    get_meeting,
-    late_materials,
-    scheduled_meeting,
-    steps,
-    topics,
-)
-from officeflow.meeting.minutes import link_decision, minutes_decision, record_minutes
-from officeflow.meeting.notices import KIND_NAMES, invite_text, meeting_context
-from officeflow.meeting.registration import (
-    MeetingRecord,
-    MeetingTimes,
-    check_meeting,
-    create_meeting,
-    meeting_times,
-    registered_meeting,
-)
-from officeflow.meeting.steps import STEP_HANDLERS, run_step
-from officeflow.meeting.sweep import plan_sweep, run_sweep
-from officeflow.meeting.views import agenda_markdown, list_meetings, meeting_view
+from typing import TYPE_CHECKING
+
+from officeflow._lazy import exports
+
+if TYPE_CHECKING:
+    from officeflow.meeting.agenda import approve_agenda, mark_materials, submit_topic
+    from officeflow.meeting.changes import cancel, reschedule
+    from officeflow.meeting.common import (
+        OBJECT,
+        attendee_ids,
+        department_ids,
+        get_meeting,
+        late_materials,
+        scheduled_meeting,
+        steps,
+        topics,
+    )
+    from officeflow.meeting.minutes import link_decision, minutes_decision, record_minutes
+    from officeflow.meeting.notices import KIND_NAMES, invite_text, meeting_context
+    from officeflow.meeting.registration import (
+        MeetingRecord,
+        MeetingTimes,
+        check_meeting,
+        create_meeting,
+        meeting_times,
+        registered_meeting,
+    )
+    from officeflow.meeting.steps import STEP_HANDLERS, run_step
+    from officeflow.meeting.sweep import plan_sweep, run_sweep
+    from officeflow.meeting.views import agenda_markdown, list_meetings, meeting_view
+
+__getattr__, __dir__ = exports(__name__, __file__)
 
 __all__ = [
     "KIND_NAMES",

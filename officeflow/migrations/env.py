@@ -5,9 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import models  # noqa: F401  (registers every table on the metadata)
+import models
 from models.base import Base
 
+models.load_all()  # every table on the metadata
 config = context.config
 target_metadata = Base.metadata
 

@@ -11,39 +11,48 @@ shared by the Prefect tasks, the CLI and the tests. The modules:
 - `views`: lookups and read views (the 交办单, tables, deadline history)
 """
 
-from models.supervision_input import DecisionRecord
-from officeflow.supervision.actions import (
-    decide_extension,
-    report_progress,
-    request_completion,
-    request_extension,
-    verify_completion,
-)
-from officeflow.supervision.bulletin import (
-    BulletinRow,
-    bulletin_markdown,
-    bulletin_rows,
-    check_recipients,
-    plan_bulletin,
-    week_markdown,
-    week_of,
-)
-from officeflow.supervision.decisions import (
-    check_decision,
-    owner_of,
-    plan_issue_notices,
-    record_decision,
-)
-from officeflow.supervision.notices import assignment_context, supervising_office_staff
-from officeflow.supervision.sweep import run_sweep, sweep_time
-from officeflow.supervision.views import (
-    assignment_sheet,
-    deadline_history,
-    decision_state,
-    get_assignment,
-    get_decision,
-    open_assignments_table,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from officeflow._lazy import exports
+
+if TYPE_CHECKING:
+    from models.supervision_input import DecisionRecord
+    from officeflow.supervision.actions import (
+        decide_extension,
+        report_progress,
+        request_completion,
+        request_extension,
+        verify_completion,
+    )
+    from officeflow.supervision.bulletin import (
+        BulletinRow,
+        bulletin_markdown,
+        bulletin_rows,
+        check_recipients,
+        plan_bulletin,
+        week_markdown,
+        week_of,
+    )
+    from officeflow.supervision.decisions import (
+        check_decision,
+        owner_of,
+        plan_issue_notices,
+        record_decision,
+    )
+    from officeflow.supervision.notices import assignment_context, supervising_office_staff
+    from officeflow.supervision.sweep import run_sweep, sweep_time
+    from officeflow.supervision.views import (
+        assignment_sheet,
+        deadline_history,
+        decision_state,
+        get_assignment,
+        get_decision,
+        open_assignments_table,
+    )
+
+__getattr__, __dir__ = exports(__name__, __file__)
 
 __all__ = [
     "BulletinRow",
