@@ -13,9 +13,9 @@ OFFICEFLOW = Path(sys.executable).parent / "officeflow"
 def run_cli(
     *args: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items()}
+    # A wide terminal, whatever the runner's own (pytest-xdist workers report 80 columns).
+    full_env = {**os.environ, "COLUMNS": "200"}
     full_env.update(env or {})
-    full_env.setdefault("COLUMNS", "200")
     return subprocess.run(
         [str(OFFICEFLOW), *args],
         capture_output=True,
