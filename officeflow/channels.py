@@ -354,7 +354,7 @@ def with_mentions(channel: Channel, address: str, body: str) -> str:
         return f"{body}\n\n{' '.join(f'@{a}' for a in _mentions(address))}"
     if channel is Channel.FEISHU:
         tags = "".join(f'<at user_id="{a}"></at>' for a in _mentions(address))
-        return f"{tags}\n{body}"
+        return f"{body}\n\n{tags}"
     return body
 
 
