@@ -39,6 +39,8 @@ ROBOTS = frozenset(ROBOT_OF_DM.values())
 # Notices that concern a group of people alike (a bulletin, the month's scores): one robot post
 # per group, not one per person.
 BROADCAST_TEMPLATES = frozenset({"supervision_bulletin", "info_scores"})
+# `officeflow notify test`: a test message on every channel the person has, robots included.
+CHECK_TEMPLATES = frozenset({"test"})
 # A broadcast robot row names everyone it @-mentions in its address, comma-separated
 # (contact_points.address / deliveries.address hold 320 characters; more people: more posts).
 MENTIONS_MAX = 320
@@ -110,17 +112,21 @@ def configured_channels(settings: Settings) -> set[Channel]:
     return {channel for channel, value in present.items() if value}
 
 
-def choose_reach(reach: list[tuple[Channel, str]], *, broadcast: bool) -> list[tuple[Channel, str]]:
-    """Of one person's usable (channel, address) pairs, those a notice goes to.
+def choose_reach(reach: list[tuple[Channel, str]], template: str) -> list[tuple[Channel, str]]:
+    """Of one person's usable (channel, address) pairs, those a notice of ``template`` goes to.
 
     On each platform with both: a personal notice goes by direct message and skips the group
     robot (which would tell the whole group about one person); a broadcast goes through the
-    robot (one post per group, `group_broadcast`) and skips the direct message."""
+    robot (one post per group, see `mention_groups`) and skips the direct message. A channel
+    check (`officeflow notify test`) goes to every channel."""
+    if template in CHECK_TEMPLATES:
+        return reach
+    broadcast = template in BROADCAST_TEMPLATES
     channels_ = {channel for channel, _ in reach}
     drop = set()
     for dm, robot in ROBOT_OF_DM.items():
         if dm in channels_ and robot in channels_:
-            drop.add(robot if not broadcast else dm)
+            drop.add(dm if broadcast else robot)
     return [(channel, address) for channel, address in reach if channel not in drop]
 
 

@@ -195,7 +195,7 @@ def reserve_deliveries(
             person = people.get(person_id)
             if person is None:
                 raise ValueError(f"unknown recipient {person_id!r}")
-            reach = channels.choose_reach(by_person.get(person_id, []), broadcast=broadcast)
+            reach = channels.choose_reach(by_person.get(person_id, []), notice.template)
             if not reach:
                 unreachable.setdefault(notice.key, []).append(person_id)
             for channel, address in sorted(reach):

@@ -347,3 +347,23 @@ def test_direct_message_channels_need_their_app_credentials(office_env: Any) -> 
     shown = masked(url)
     assert "s3cretValue" not in shown and "user-1" in shown and "oapi.dingtalk.com" in shown
     assert "s3cretValue" in settings.secret_values()
+
+
+def test_a_channel_check_reaches_every_channel_robots_included(
+    ledger: Any, tmp_path: Path, platforms: PlatformEmulator, chat_hosts: Any
+) -> None:
+    office_org(tmp_path)
+    with db.session_scope() as s:
+        plan_notice(
+            s,
+            key="test:p0-0",
+            template="test",
+            object_type="person",
+            object_id="p0-0",
+            recipients=["p0-0"],
+        )
+    assert send_pending(["test:p0-0"]).sent == 6
+    assert sorted(d.channel.value for d in rows()) == sorted(
+        ["dingtalk", "wecom", "feishu", "dingtalk_dm", "wecom_dm", "feishu_dm"]
+    )
+    assert len(chat_hosts.posts) == 3 and len(platforms.sends) == 3
