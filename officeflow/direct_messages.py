@@ -87,7 +87,7 @@ class VendorError(Exception):
 class _AppMessage(NotifyBase):  # type: ignore[misc]
     """Shared shape: credentials in the URL's user and password, one user id in the path."""
 
-    # NotifyBase is not thread-safe across instances only through `throttle`: none is needed.
+    # No client-side pacing: each send is its own instance in its own thread.
     request_rate_per_sec = 0
     title_maxlen = 250
     body_maxlen = 5000
