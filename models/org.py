@@ -25,6 +25,10 @@ class Channel(enum.StrEnum):
     FEISHU = "feishu"
     SLACK = "slack"
     WEBHOOK = "webhook"
+    # Direct messages through the platform's app (officeflow.direct_messages), one person each.
+    DINGTALK_DM = "dingtalk_dm"
+    WECOM_DM = "wecom_dm"
+    FEISHU_DM = "feishu_dm"
 
 
 def _values(e: type[enum.Enum]) -> list[str]:

@@ -13,10 +13,24 @@ class ChatIds(StrictInput):
 
     # Lengths match the ledger's columns (contact_points.address is 320 characters).
     dingtalk: str | None = Field(
-        None, max_length=320, description="Mobile number or DingTalk user id"
+        None, max_length=320, description="Mobile number the DingTalk group robot @-mentions"
     )
-    wecom: str | None = Field(None, max_length=320)
-    feishu: str | None = Field(None, max_length=320)
+    wecom: str | None = Field(
+        None, max_length=320, description="userid the WeCom group robot @-mentions"
+    )
+    feishu: str | None = Field(
+        None, max_length=320, description="open_id the Feishu group robot @-mentions"
+    )
+    # Direct messages (工作通知 / 应用消息 / 单聊), sent through the platform's app.
+    dingtalk_dm: str | None = Field(
+        None, max_length=64, pattern=r"^[^\s,|]+$", description="DingTalk userid (工作通知)"
+    )
+    wecom_dm: str | None = Field(
+        None, max_length=64, pattern=r"^[^\s,|]+$", description="WeCom userid (应用消息)"
+    )
+    feishu_dm: str | None = Field(
+        None, max_length=64, pattern=r"^[^\s,|]+$", description="Feishu open_id (ou_…)"
+    )
     slack: str | None = Field(None, max_length=320, description="Slack member id or @name")
     webhook: str | None = Field(
         None, max_length=320, description="Id sent as `recipient` to the JSON webhook"

@@ -17,9 +17,31 @@ from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import quote, urlencode
 
 from models.org import Channel
+from officeflow import direct_messages
 from officeflow.settings import Settings
 
 log = logging.getLogger("officeflow.channels")
+
+direct_messages.register()  # dingtalkdm://, wecomdm://, feishudm:// (Apprise custom plugins)
+direct_messages.register_robots()  # wecombotat:// (the WeCom robot with @-mentions)
+
+# A group robot and the direct message on the same platform. A personal notice goes by direct
+# message when the person has that id, else through the robot; a broadcast goes through the
+# robot once per group, @-mentioning everyone it concerns (see `choose_reach`).
+ROBOT_OF_DM = {
+    Channel.DINGTALK_DM: Channel.DINGTALK,
+    Channel.WECOM_DM: Channel.WECOM,
+    Channel.FEISHU_DM: Channel.FEISHU,
+}
+ROBOTS = frozenset(ROBOT_OF_DM.values())
+# Notices that concern a group of people alike (a bulletin, the month's scores): one robot post
+# per group, not one per person.
+BROADCAST_TEMPLATES = frozenset({"supervision_bulletin", "info_scores"})
+# `officeflow notify test`: a test message on every channel the person has, robots included.
+CHECK_TEMPLATES = frozenset({"test"})
+# A broadcast robot row names everyone it @-mentions in its address, comma-separated
+# (contact_points.address / deliveries.address hold 320 characters; more people: more posts).
+MENTIONS_MAX = 320
 
 
 class _LazySSLContext:
@@ -77,8 +99,50 @@ def configured_channels(settings: Settings) -> set[Channel]:
         Channel.FEISHU: settings.feishu_token,
         Channel.SLACK: settings.slack_webhook,
         Channel.WEBHOOK: settings.webhook_url,
+        Channel.DINGTALK_DM: settings.dingtalk_app_key
+        and settings.dingtalk_app_secret
+        and settings.dingtalk_agent_id,
+        Channel.WECOM_DM: settings.wecom_corp_id
+        and settings.wecom_corp_secret
+        and settings.wecom_agent_id,
+        Channel.FEISHU_DM: settings.feishu_app_id and settings.feishu_app_secret,
     }
     return {channel for channel, value in present.items() if value}
+
+
+def choose_reach(reach: list[tuple[Channel, str]], template: str) -> list[tuple[Channel, str]]:
+    """Of one person's usable (channel, address) pairs, those a notice of ``template`` goes to.
+
+    On each platform with both: a personal notice goes by direct message and skips the group
+    robot (which would tell the whole group about one person); a broadcast goes through the
+    robot (one post per group, see `mention_groups`) and skips the direct message. A channel
+    check (`officeflow notify test`) goes to every channel."""
+    if template in CHECK_TEMPLATES:
+        return reach
+    broadcast = template in BROADCAST_TEMPLATES
+    channels_ = {channel for channel, _ in reach}
+    drop = set()
+    for dm, robot in ROBOT_OF_DM.items():
+        if dm in channels_ and robot in channels_:
+            drop.add(dm if broadcast else robot)
+    return [(channel, address) for channel, address in reach if channel not in drop]
+
+
+def mention_groups(members: list[tuple[str, str]]) -> list[tuple[list[str], str]]:
+    """(person_id, address) pairs → ([person_id, …], "a1,a2,…") groups whose address lists
+    are at most `MENTIONS_MAX` characters: one robot post per group (one, for most offices)."""
+    groups: list[tuple[list[str], list[str]]] = []
+    for person_id, address in members:
+        if groups and len(",".join([*groups[-1][1], address])) <= MENTIONS_MAX:
+            groups[-1][0].append(person_id)
+            groups[-1][1].append(address)
+        else:
+            groups.append(([person_id], [address]))
+    return [(ids, ",".join(addresses)) for ids, addresses in groups]
+
+
+def _mentions(address: str) -> list[str]:
+    return [a.strip() for a in address.split(",") if a.strip()]
 
 
 def _secret(value: object) -> str:
@@ -124,9 +188,38 @@ def apprise_url(settings: Settings, channel: Channel, address: str, *, key: str 
         secret = _secret(settings.dingtalk_secret)
         prefix = f"{quote(secret, safe='')}@" if secret else ""
         token = quote(_secret(settings.dingtalk_token), safe="")
-        return f"dingtalk://{prefix}{token}/{quote(address, safe='')}/"
+        targets = "/".join(quote(a, safe="") for a in _mentions(address))
+        return f"dingtalk://{prefix}{token}/{targets}/"
     if channel is Channel.WECOM:
-        return f"wecombot://{quote(_secret(settings.wecom_key), safe='')}"
+        targets = "/".join(quote(a, safe="") for a in _mentions(address))
+        return f"wecombotat://{quote(_secret(settings.wecom_key), safe='')}/{targets}/"
+    if channel is Channel.DINGTALK_DM:
+        return direct_messages.dm_url(
+            "dingtalkdm",
+            settings.dingtalk_app_key or "",
+            _secret(settings.dingtalk_app_secret),
+            settings.dingtalk_agent_id or "",
+            address,
+            settings.dingtalk_api_base,
+        )
+    if channel is Channel.WECOM_DM:
+        return direct_messages.dm_url(
+            "wecomdm",
+            settings.wecom_corp_id or "",
+            _secret(settings.wecom_corp_secret),
+            settings.wecom_agent_id or "",
+            address,
+            settings.wecom_api_base,
+        )
+    if channel is Channel.FEISHU_DM:
+        return direct_messages.dm_url(
+            "feishudm",
+            settings.feishu_app_id or "",
+            _secret(settings.feishu_app_secret),
+            "open_id",
+            address,
+            settings.feishu_api_base,
+        )
     if channel is Channel.FEISHU:
         return f"feishu://{quote(_secret(settings.feishu_token), safe='')}"
     if channel is Channel.SLACK:
@@ -175,7 +268,7 @@ def scrub(text: str, settings: Settings) -> str:
     """Remove every configured secret from free text (errors from libraries may echo them)."""
     forms = {
         form
-        for secret in settings.secret_values()
+        for secret in [*settings.secret_values(), *direct_messages.live_tokens()]
         for form in (secret, quote(secret, safe=""), quote(secret, safe="/"))
         if form
     }
@@ -191,7 +284,7 @@ class SecretScrubber(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from officeflow.settings import get_settings
 
-        secrets = get_settings().secret_values()
+        secrets = get_settings().secret_values() or direct_messages.live_tokens()
         if not secrets:
             return True
         message = record.getMessage()
@@ -233,6 +326,7 @@ def send(
             return Outcome(False, scrub(f"email: {type(exc).__name__}: {exc}", settings)[:2000])
         return send_built_email(settings, msg)
     url = apprise_url(settings, channel, address, key=key)
+    body = with_mentions(channel, address, body)
     # service_timeout=0: Apprise then sends a single URL inline, in this thread. With its
     # default (60 s) every send goes through Apprise's process-wide pool of min(32, CPUs + 4)
     # threads, so 16 sender threads got at most 6 sends at once on 2 cores, and a few slow
@@ -258,6 +352,18 @@ def send(
         reasons.append(f"{service.url}: {'; '.join(lines[-3:]) or service.status.name}")
     detail = " | ".join(reasons) or f"{masked(url)}: notify returned False"
     return Outcome(False, scrub(f"{channel.value}: {detail}", settings)[:2000])
+
+
+def with_mentions(channel: Channel, address: str, body: str) -> str:
+    """The text a group robot posts: DingTalk shows an @-mention only when the text holds
+    ``@mobile`` (``atMobiles`` alone notifies without showing it); Feishu's robot mentions
+    ``<at user_id="ou_…"></at>`` in the text. WeCom's mentions travel in ``mentioned_list``."""
+    if channel is Channel.DINGTALK:
+        return f"{body}\n\n{' '.join(f'@{a}' for a in _mentions(address))}"
+    if channel is Channel.FEISHU:
+        tags = "".join(f'<at user_id="{a}"></at>' for a in _mentions(address))
+        return f"{body}\n\n{tags}"
+    return body
 
 
 @dataclass(frozen=True)

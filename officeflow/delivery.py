@@ -156,42 +156,57 @@ def reserve_deliveries(
     override = str(settings.templates_dir) if settings.templates_dir else None
     rows: list[dict[str, Any]] = []
     unreachable: dict[str, list[str]] = {}
+
+    def row(
+        notice: PlannedNotice, person: Person, channel: Channel, address: str, name: str
+    ) -> dict[str, Any]:
+        rendered = templates.render(
+            notice.template,
+            {
+                **notice.context,
+                "recipient": {"id": person.id, "name": name, "title": person.title},
+                "channel": channel.value,
+                "office": office,
+                "tz": settings.timezone,
+                "sent_at": now,
+            },
+            locale=settings.locale,
+            override_dir=override,
+        )
+        return {
+            "notice_id": notice.notice_id,
+            "notice_key": notice.key,
+            "person_id": person.id,
+            "channel": channel,
+            "address": address,
+            "subject": rendered.subject[:500],
+            "body": rendered.body,
+            "status": DeliveryStatus.PENDING,
+            "attempts": 0,
+            "created_at": now,
+        }
+
     for notice in notices:
+        # A broadcast (a bulletin) goes to each group robot once, @-mentioning everyone it
+        # concerns; a personal notice by direct message where the person has one.
+        broadcast = notice.template in channels.BROADCAST_TEMPLATES
+        groups: dict[Channel, list[tuple[str, str]]] = {}
         for person_id in dict.fromkeys(notice.recipients):
             person = people.get(person_id)
             if person is None:
                 raise ValueError(f"unknown recipient {person_id!r}")
-            reach = by_person.get(person_id, [])
+            reach = channels.choose_reach(by_person.get(person_id, []), notice.template)
             if not reach:
                 unreachable.setdefault(notice.key, []).append(person_id)
             for channel, address in sorted(reach):
-                rendered = templates.render(
-                    notice.template,
-                    {
-                        **notice.context,
-                        "recipient": {"id": person.id, "name": person.name, "title": person.title},
-                        "channel": channel.value,
-                        "office": office,
-                        "tz": settings.timezone,
-                        "sent_at": now,
-                    },
-                    locale=settings.locale,
-                    override_dir=override,
-                )
-                rows.append(
-                    {
-                        "notice_id": notice.notice_id,
-                        "notice_key": notice.key,
-                        "person_id": person_id,
-                        "channel": channel,
-                        "address": address,
-                        "subject": rendered.subject[:500],
-                        "body": rendered.body,
-                        "status": DeliveryStatus.PENDING,
-                        "attempts": 0,
-                        "created_at": now,
-                    }
-                )
+                if broadcast and channel in channels.ROBOTS:
+                    groups.setdefault(channel, []).append((person_id, address))
+                else:
+                    rows.append(row(notice, person, channel, address, person.name))
+        for channel, members in groups.items():
+            for ids, addresses in channels.mention_groups(members):
+                names = "、".join(people[p].name for p in ids)
+                rows.append(row(notice, people[ids[0]], channel, addresses, names))
     for chunk in _chunks(rows, 2000):
         session.connection().execute(insert_ignore(session, Delivery.__table__), chunk)
     for notice in notices:

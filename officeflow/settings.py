@@ -138,6 +138,20 @@ class Settings(BaseSettings):
     dingtalk_secret: SecretStr | None = None
     wecom_key: SecretStr | None = None
     feishu_token: SecretStr | None = None
+    # Direct messages (officeflow.direct_messages): each platform's internal app.
+    dingtalk_app_key: str | None = Field(None, description="DingTalk internal app's AppKey.")
+    dingtalk_app_secret: SecretStr | None = Field(None, description="DingTalk app's AppSecret.")
+    dingtalk_agent_id: str | None = Field(None, description="DingTalk app's AgentId (digits).")
+    dingtalk_api_base: str = Field("https://oapi.dingtalk.com", description="DingTalk API host.")
+    wecom_corp_id: str | None = Field(None, description="WeCom corpid (企业ID).")
+    wecom_corp_secret: SecretStr | None = Field(None, description="WeCom app's Secret.")
+    wecom_agent_id: str | None = Field(None, description="WeCom app's AgentId (digits).")
+    wecom_api_base: str = Field("https://qyapi.weixin.qq.com", description="WeCom API host.")
+    feishu_app_id: str | None = Field(None, description="Feishu self-built app's App ID.")
+    feishu_app_secret: SecretStr | None = Field(None, description="Feishu app's App Secret.")
+    feishu_api_base: str = Field(
+        "https://open.feishu.cn", description="Feishu API host (https://open.larksuite.com: Lark)."
+    )
     slack_webhook: SecretStr | None = Field(
         None, description="Slack incoming-webhook tokens as T…/B…/C…, or the hooks.slack.com URL."
     )
@@ -205,6 +219,9 @@ class Settings(BaseSettings):
                 self.dingtalk_secret,
                 self.wecom_key,
                 self.feishu_token,
+                self.dingtalk_app_secret,
+                self.wecom_corp_secret,
+                self.feishu_app_secret,
                 self.slack_webhook,
                 self.webhook_url,
             )
