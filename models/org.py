@@ -25,6 +25,7 @@ class Channel(enum.StrEnum):
     FEISHU = "feishu"
     SLACK = "slack"
     WEBHOOK = "webhook"
+    SMS = "sms"
 
 
 def _values(e: type[enum.Enum]) -> list[str]:
