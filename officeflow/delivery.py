@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.ledger import Delivery, DeliveryStatus, Notice
@@ -464,7 +464,9 @@ def _deliver_one(
         values |= {
             "last_error": outcome.error,
             "next_attempt_at": done + backoff(attempts, emergency=emergency),
-            "first_failed_at": func.coalesce(Delivery.first_failed_at, done),
+            "first_failed_at": func.coalesce(
+                Delivery.first_failed_at, literal(done, Delivery.__table__.c.first_failed_at.type)
+            ),
         }
     with Session(engine) as session, session.begin():
         marked = session.execute(

@@ -255,7 +255,8 @@ def alert_channel_down(
             channels_wanted=others,
             settings=settings,
             context={
-                "channel": channel.value,
+                # not "channel": that is the channel the notice itself goes out on
+                "down_channel": channel.value,
                 "since": since,
                 "failing": failing,
                 "error": error[:300],
