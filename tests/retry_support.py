@@ -59,11 +59,8 @@ class ReplyingCatcher(MailCatcher):
     def reply_for(self, address: str) -> str | None:
         with self._lock:
             script = self.replies.get(address)
-            answer: str | None
-            if isinstance(script, list):
-                answer = script.pop(0) if script else None
-            else:
-                answer = script
+            scripted = isinstance(script, list)
+            answer = (script.pop(0) if script else None) if scripted else script  # type: ignore[union-attr]
             self.rcpts.append((address, answer or "250 OK"))
             return answer
 
