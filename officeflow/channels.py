@@ -375,7 +375,7 @@ def email_message(
     msg = EmailMessage()
     msg["From"] = formataddr((settings.smtp_from_name, settings.smtp_from))
     msg["To"] = address
-    msg["Subject"] = subject
+    msg["Subject"] = " ".join(subject.split())  # one line, as Apprise sent it
     msg["Date"] = format_datetime(clock.now())
     msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
     if key:
