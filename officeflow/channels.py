@@ -6,6 +6,7 @@ display: use `masked` (Apprise's ``url(privacy=True)``) for that.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import re
 import smtplib
@@ -357,6 +358,11 @@ def itip_method(invite: str) -> str:
     return match.group(1) if match else "REQUEST"
 
 
+# Headers up to RFC 5322's 998 characters on one line: the default policy (78) folds a long
+# Subject right after "Subject:", which readers then show with a leading space.
+_POLICY = email.policy.default.clone(max_line_length=998)
+
+
 def email_message(
     settings: Settings,
     address: str,
@@ -372,7 +378,7 @@ def email_message(
     files); with an ``attachment``, that file (an issued document, a 每日要情 issue, a chart)."""
     from officeflow import clock
 
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_POLICY)
     msg["From"] = formataddr((settings.smtp_from_name, settings.smtp_from))
     msg["To"] = address
     msg["Subject"] = " ".join(subject.split())  # one line, as Apprise sent it
@@ -381,7 +387,8 @@ def email_message(
     if key:
         # Lets a mail server, a client rule or a test tell notices apart (and drop a repeat).
         msg["X-Officeflow-Notice"] = key
-    msg.set_content(body)
+    # Non-ASCII text as base64 (as Apprise sent it): no relay needs 8BITMIME for it.
+    msg.set_content(body, cte=None if body.isascii() else "base64")
     if invite:
         msg.add_alternative(invite, subtype="calendar", params={"method": itip_method(invite)})
         msg.add_attachment(

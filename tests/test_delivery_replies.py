@@ -273,3 +273,26 @@ def test_routine_notice_gives_up_after_the_horizon_and_a_down_channel_is_reporte
     clock.set_now(_at(3 * 3600))
     run_retry()
     assert _rows("demo:horizon")["p0-0"].attempts == attempts
+
+
+def test_send_notices_of_a_command_says_how_many_failed_and_why_and_exits_3(
+    ledger: Any, office_env: Any, relay: ReplyingCatcher, tmp_path: Path, capsys: Any
+) -> None:
+    import typer
+
+    from officeflow.cli.common import NOTICES_FAILED, send_notices
+
+    office_env.set(smtp_host=relay.host, smtp_port=relay.port, locale="en")
+    _load_org(tmp_path)
+    clock.set_now(T0)
+    _plan("demo:action", ["p0-0", "p0-1", "p1-0"])
+    with pytest.raises(typer.Exit) as exited:
+        send_notices(["demo:action"])
+    assert exited.value.exit_code == NOTICES_FAILED == 3
+    out = capsys.readouterr()
+    assert "notices sent: 1, failed: 2" in out.out
+    warning = " ".join(out.err.split())
+    assert "2 notice(s) did not go out (1 undeliverable); 1 will be retried by delivery-retry" in (
+        warning
+    )
+    assert "cause: email: " in warning and "officeflow deliveries problems" in warning
