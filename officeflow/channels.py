@@ -312,7 +312,7 @@ def send_built_email(settings: Settings, msg: EmailMessage) -> Outcome:
                 smtp.starttls(context=smtp_context(settings))
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, _secret(settings.smtp_password))
-            smtp.send_message(msg)
+            smtp.sendmail(settings.smtp_from, [str(msg["To"])], wire_bytes(msg))
     except Exception as exc:  # every SMTP or socket error is a failed attempt
         return smtp_failure(exc, settings)
     return Outcome(True)
@@ -358,9 +358,15 @@ def itip_method(invite: str) -> str:
     return match.group(1) if match else "REQUEST"
 
 
-# Headers up to RFC 5322's 998 characters on one line: the default policy (78) folds a long
-# Subject right after "Subject:", which readers then show with a leading space.
-_POLICY = email.policy.default.clone(max_line_length=998)
+# On the wire, headers up to RFC 5322's 998 characters on one line: the default policy (78)
+# folds a long Subject right after "Subject:", which readers then show with a leading space.
+# (Bodies are encoded when built, with the default policy: base64 lines stay at 76.)
+_WIRE = email.policy.SMTP.clone(max_line_length=998)
+
+
+def wire_bytes(msg: EmailMessage) -> bytes:
+    """The message as it is sent (CRLF, unfolded headers)."""
+    return msg.as_bytes(policy=_WIRE)
 
 
 def email_message(
@@ -378,7 +384,7 @@ def email_message(
     files); with an ``attachment``, that file (an issued document, a 每日要情 issue, a chart)."""
     from officeflow import clock
 
-    msg = EmailMessage(policy=_POLICY)
+    msg = EmailMessage()
     msg["From"] = formataddr((settings.smtp_from_name, settings.smtp_from))
     msg["To"] = address
     msg["Subject"] = " ".join(subject.split())  # one line, as Apprise sent it
