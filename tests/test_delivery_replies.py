@@ -296,3 +296,68 @@ def test_send_notices_of_a_command_says_how_many_failed_and_why_and_exits_3(
         warning
     )
     assert "cause: email: " in warning and "officeflow deliveries problems" in warning
+
+
+def test_an_emergency_notice_ignores_the_horizon_and_stops_once_acknowledged(
+    ledger: Any, office_env: Any, tmp_path: Path
+) -> None:
+    from decimal import Decimal
+
+    from models.emergency import Incident, IncidentStatus
+    from models.ledger import Notice
+    from rules.grading import Category, Grade
+
+    office_env.set(smtp_host="127.0.0.1", smtp_port=free_port(), retry_horizon_hours=0.1)
+    _load_org(tmp_path)
+    clock.set_now(T0)
+    with db.session_scope() as s:
+        incident = Incident(
+            title="Flood",
+            category=Category("accident"),
+            occurred_at=_at(-600),
+            location="Riverside",
+            reported_by="duty room",
+            description="Water over the embankment",
+            deaths=0,
+            serious_injuries=0,
+            direct_loss_cny=Decimal(0),
+            computed_grade=Grade.IV,
+            grade=Grade.IV,
+            department_id="dept-0",
+            affected_departments=["dept-0"],
+            status=IncidentStatus.OPEN,
+            response={},
+            recorded_at=_at(0),
+        )
+        s.add(incident)
+        s.flush()
+        incident_id = incident.id
+        plan_notice(
+            s,
+            key=f"incident:{incident_id}:initial",
+            template="notice",
+            object_type="incident",
+            object_id=incident_id,
+            recipients=["p0-0"],
+            context={"title": "Flood", "message": "Acknowledge please."},
+        )
+    key = f"incident:{incident_id}:initial"
+    assert send_pending([key]).failed == 1
+    # Far past the routine horizon (6 minutes): still retried, it is an emergency.
+    clock.set_now(_at(3600))
+    result = run_retry()
+    assert (result.failed, result.undeliverable, result.stopped) == (1, 0, 0)
+    assert _rows(key)["p0-0"].status is DeliveryStatus.FAILED
+    # Someone acknowledged: no more tries, recorded, not reported as a problem notice.
+    with db.session_scope() as s:
+        s.get_one(Incident, incident_id).acknowledged_at = _at(3601)
+    clock.set_now(_at(4000))
+    result = run_retry()
+    assert (result.sent, result.failed, result.stopped) == (0, 0, 1)
+    row = _rows(key)["p0-0"]
+    assert row.status is DeliveryStatus.UNDELIVERABLE
+    assert (row.last_error or "").startswith(f"not retried: incident {incident_id} acknowledged")
+    with db.session_scope() as s:
+        assert not s.scalars(select(Notice).where(Notice.key.like("undeliverable:%"))).all()
+        stopped = s.scalars(select(Event).where(Event.action == "delivery.stopped")).all()
+        assert [e.object_id for e in stopped] == [str(row.id)]
