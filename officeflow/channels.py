@@ -17,8 +17,6 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import quote, urlencode
 
-import apprise
-
 from models.org import Channel
 from officeflow.settings import Settings
 
@@ -187,6 +185,8 @@ def _webhook_base(url: str) -> str:
 
 def masked(url: str) -> str:
     """Apprise's privacy form of a URL: what may appear in logs, errors and the ledger."""
+    import apprise  # here, not at the top: commands that send nothing never load Apprise
+
     obj = apprise.Apprise.instantiate(url)
     return obj.url(privacy=True) if obj else "<unparseable url>"
 
@@ -262,6 +262,8 @@ def send(
     # threads, so 16 sender threads got at most 6 sends at once on 2 cores, and a few slow
     # or hung SMTP sessions stalled all the others. Each attempt stays bounded by the
     # plugins' socket timeouts (SMTP 15 s, HTTP 4 s connect / 4 s read).
+    import apprise
+
     asset = apprise.AppriseAsset(secure_logging=True, service_timeout=0)
     sender = apprise.Apprise(asset=asset)
     if not sender.add(url):
