@@ -63,6 +63,19 @@ class Deployment:
 
 DEPLOYMENTS: tuple[Deployment, ...] = (
     Deployment(
+        name="delivery-retry",
+        entrypoint="flows/delivery.py:delivery_retry",
+        description=(
+            "送达重试: every minute, resend failed notices with backoff and those a dead "
+            "sender left (lapsed leases); routine notices give up after the retry horizon, "
+            "emergencies keep trying until acknowledged; undeliverable notices and channels "
+            "that are down are reported to the duty officer."
+        ),
+        schedules=(Cron("* * * * *"),),
+        tags=("delivery", "scheduled"),
+        concurrency_limit=1,
+    ),
+    Deployment(
         name="decision-implementation",
         entrypoint="flows/supervision.py:decision_implementation",
         description=(

@@ -17,7 +17,9 @@ class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"  # reserved, not yet tried
     SENDING = "sending"  # claimed by a sender; if it stays here the sender died mid-send
     SENT = "sent"
-    FAILED = "failed"  # tried and failed; retried later with backoff
+    FAILED = "failed"  # tried and failed (transient); retried later with backoff
+    # Never retried: refused for good (an SMTP 5xx for the mailbox), or out of retry horizon.
+    UNDELIVERABLE = "undeliverable"
 
 
 class Notice(Base):
@@ -68,6 +70,10 @@ class Delivery(Base):
     next_attempt_at: Mapped[dt.datetime | None]
     claim_token: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[dt.datetime | None]
+    # The claim's lease: a sender extends it before each attempt; only a row in ``sending``
+    # whose lease has lapsed is taken over by the retry (the sender died).
+    lease_until: Mapped[dt.datetime | None]
+    first_failed_at: Mapped[dt.datetime | None]  # the first failure since the row was planned
     sent_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
 

@@ -29,6 +29,7 @@ class Channel(enum.StrEnum):
     DINGTALK_DM = "dingtalk_dm"
     WECOM_DM = "wecom_dm"
     FEISHU_DM = "feishu_dm"
+    SMS = "sms"
 
 
 def _values(e: type[enum.Enum]) -> list[str]:

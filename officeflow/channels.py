@@ -6,6 +6,7 @@ display: use `masked` (Apprise's ``url(privacy=True)``) for that.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import re
 import smtplib
@@ -88,7 +89,11 @@ _lazy_smtp_ssl()
 @dataclass(frozen=True)
 class Outcome:
     ok: bool
-    error: str | None = None  # masked
+    error: str | None = None  # masked; the cause first, so a cut keeps it
+    # True when retrying cannot help (an SMTP 5xx for the mailbox or the message): the row
+    # becomes `undeliverable` and is reported at once. Everything else (4xx, connection
+    # refused, timeouts, refused authentication) is transient and retried with backoff.
+    permanent: bool = False
 
 
 def configured_channels(settings: Settings) -> set[Channel]:
@@ -106,6 +111,7 @@ def configured_channels(settings: Settings) -> set[Channel]:
         and settings.wecom_corp_secret
         and settings.wecom_agent_id,
         Channel.FEISHU_DM: settings.feishu_app_id and settings.feishu_app_secret,
+        Channel.SMS: settings.sms_gateway if settings.sms_token else None,
     }
     return {channel for channel, value in present.items() if value}
 
@@ -231,7 +237,21 @@ def apprise_url(settings: Settings, channel: Channel, address: str, *, key: str 
         base = _webhook_base(_secret(settings.webhook_url))
         sep = "&" if "?" in base else "?"
         return f"{base}{sep}{urlencode({':recipient': address, ':notice': key})}"
+    if channel is Channel.SMS:
+        return sms_url(settings, address)
     raise ValueError(f"unknown channel {channel!r}")
+
+
+def sms_url(settings: Settings, address: str) -> str:
+    """Apprise's SMSEagle plugin (an SMS gateway the office runs, reached over its JSON-RPC
+    API at ``/jsonrpc/sms``): ``smseagle(s)://token@host[:port]/+8613800000000``."""
+    from urllib.parse import urlsplit
+
+    gateway = urlsplit(settings.sms_gateway or "")
+    scheme = "smseagles" if gateway.scheme == "https" else "smseagle"
+    phone = re.sub(r"[\s()-]", "", address)
+    token = quote(_secret(settings.sms_token), safe="")
+    return f"{scheme}://{token}@{gateway.netloc}/{quote(phone, safe='+')}?batch=no&status=no"
 
 
 def _webhook_base(url: str) -> str:
@@ -317,13 +337,17 @@ def send(
     Accept/Decline. Chat channels get the text alone."""
     if channel is Channel.EMAIL and plain_auth_refused(settings):
         return Outcome(False, PLAIN_AUTH_REFUSED)
-    if channel is Channel.EMAIL and (invite or attachment is not None):
+    if channel is Channel.EMAIL:
+        # Built and sent here, not by Apprise: Apprise logs an SMTP failure as "Connection
+        # error while submitting email" and keeps the server's reply (the cause, and whether it
+        # is permanent) at DEBUG only; it also cannot carry an invitation or a file.
         try:
             msg = email_message(
-                settings, address, subject, body, invite=invite, attachment=attachment
+                settings, address, subject, body, invite=invite, attachment=attachment, key=key
             )
         except Exception as exc:  # e.g. an address the email package refuses
-            return Outcome(False, scrub(f"email: {type(exc).__name__}: {exc}", settings)[:2000])
+            text = scrub(f"email: cannot build the message: {type(exc).__name__}: {exc}", settings)
+            return Outcome(False, text[:2000], permanent=True)
         return send_built_email(settings, msg)
     url = apprise_url(settings, channel, address, key=key)
     body = with_mentions(channel, address, body)
@@ -375,8 +399,15 @@ class Attachment:
     content_type: str = "application/octet-stream"
 
 
+def smtp_context(settings: Settings) -> ssl.SSLContext:
+    """The TLS context for STARTTLS: the system's authorities, or ``OFFICEFLOW_SMTP_CA_FILE``."""
+    cafile = str(settings.smtp_ca_file) if settings.smtp_ca_file else None
+    return ssl.create_default_context(cafile=cafile)
+
+
 def send_built_email(settings: Settings, msg: EmailMessage) -> Outcome:
-    """Send a message built here with the SMTP settings Apprise would use. Never raises."""
+    """Send a message built here over the SMTP settings. Never raises; the outcome says
+    whether the failure is permanent (`smtp_failure`)."""
     if plain_auth_refused(settings):
         return Outcome(False, PLAIN_AUTH_REFUSED)
     try:
@@ -386,19 +417,64 @@ def send_built_email(settings: Settings, msg: EmailMessage) -> Outcome:
             timeout=settings.delivery_timeout_s,
         ) as smtp:
             if settings.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=smtp_context(settings))
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, _secret(settings.smtp_password))
-            smtp.send_message(msg)
+            smtp.sendmail(settings.smtp_from, [str(msg["To"])], wire_bytes(msg))
     except Exception as exc:  # every SMTP or socket error is a failed attempt
-        return Outcome(False, scrub(f"email: {type(exc).__name__}: {exc}", settings)[:2000])
+        return smtp_failure(exc, settings)
     return Outcome(True)
+
+
+def _reply(message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+    return " ".join(text.split())
+
+
+def smtp_failure(exc: BaseException, settings: Settings) -> Outcome:
+    """What an SMTP exception means for the delivery, with its cause in the text.
+
+    Permanent (not retried): the server refused the recipient (RCPT) or the message (DATA)
+    with a 5xx reply, e.g. ``550 5.1.1 no such mailbox``. Transient: a 4xx reply, a refused
+    or dropped connection, a timeout, a TLS or authentication failure (the relay or its
+    settings, not the message: retried, and a channel that keeps failing is reported)."""
+    where = f"{settings.smtp_host or 'localhost'}:{settings.smtp_port}"
+    permanent = False
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = exc.recipients.items()
+        detail = "; ".join(f"{addr}: {code} {_reply(msg)}" for addr, (code, msg) in replies)
+        text = f"email: {where} refused the recipient: {detail}"
+        permanent = bool(exc.recipients) and all(
+            500 <= code < 600 for code, _ in exc.recipients.values()
+        )
+    elif isinstance(exc, smtplib.SMTPDataError):
+        text = f"email: {where} refused the message: {exc.smtp_code} {_reply(exc.smtp_error)}"
+        permanent = 500 <= exc.smtp_code < 600
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        text = (
+            f"email: {where} answered {exc.smtp_code} {_reply(exc.smtp_error)} "
+            f"({type(exc).__name__})"
+        )
+    else:
+        text = f"email: {where}: {type(exc).__name__}: {exc}"
+    return Outcome(False, scrub(text, settings)[:2000], permanent=permanent)
 
 
 def itip_method(invite: str) -> str:
     """The METHOD line of an iCalendar text (REQUEST when absent)."""
     match = re.search(r"^METHOD:([A-Z-]+)\s*$", invite, re.MULTILINE)
     return match.group(1) if match else "REQUEST"
+
+
+# On the wire, headers up to RFC 5322's 998 characters on one line: the default policy (78)
+# folds a long Subject right after "Subject:", which readers then show with a leading space.
+# (Bodies are encoded when built, with the default policy: base64 lines stay at 76.)
+_WIRE = email.policy.SMTP.clone(max_line_length=998)
+
+
+def wire_bytes(msg: EmailMessage) -> bytes:
+    """The message as it is sent (CRLF, unfolded headers)."""
+    return msg.as_bytes(policy=_WIRE)
 
 
 def email_message(
@@ -409,6 +485,7 @@ def email_message(
     *,
     invite: str | None = None,
     attachment: Attachment | None = None,
+    key: str = "",
 ) -> EmailMessage:
     """text/plain; with an ``invite``, a ``text/calendar; method=…`` alternative (what clients
     act on) and the same calendar as an ``invite.ics`` attachment (for clients that only show
@@ -418,10 +495,14 @@ def email_message(
     msg = EmailMessage()
     msg["From"] = formataddr((settings.smtp_from_name, settings.smtp_from))
     msg["To"] = address
-    msg["Subject"] = subject
+    msg["Subject"] = " ".join(subject.split())  # one line, as Apprise sent it
     msg["Date"] = format_datetime(clock.now())
     msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
-    msg.set_content(body)
+    if key:
+        # Lets a mail server, a client rule or a test tell notices apart (and drop a repeat).
+        msg["X-Officeflow-Notice"] = key
+    # Non-ASCII text as base64 (as Apprise sent it): no relay needs 8BITMIME for it.
+    msg.set_content(body, cte=None if body.isascii() else "base64")
     if invite:
         msg.add_alternative(invite, subtype="calendar", params={"method": itip_method(invite)})
         msg.add_attachment(

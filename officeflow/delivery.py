@@ -3,13 +3,19 @@
 1. plan: a `Notice` row named by its business key, and one `Delivery` row per recipient and
    channel, inserted with ``ON CONFLICT DO NOTHING`` on (notice_key, person_id, channel).
 2. send: each sender thread claims one row at a time with a conditional UPDATE (pending →
-   sending), so two workers never send the same row; then sends, then marks it sent or failed.
-3. failed rows are retried later with backoff, by `retry_failed` or the next sweep.
+   sending) that also sets a lease (``lease_until``, `delivery_lease_s`); it renews the lease
+   before an attempt when a quarter of it has passed, sends, then marks the row sent, failed
+   (transient: retried with backoff) or undeliverable (permanent: an SMTP 5xx for the
+   mailbox; reported at once, never retried). An emergency notice that fails on one channel is
+   reserved on the person's next channel of the plan's fallback order and sent at once.
+3. the scheduled `delivery-retry` flow (`officeflow.retry`) resends due failed rows and rows
+   whose lease lapsed (their sender died), gives routine notices up after the retry horizon,
+   and tells the duty officer when a channel has been failing for too long.
 
 The only window left is a crash between a successful send and its mark: such a row stays
-``sending``. `retry_failed(stale_after=...)` treats rows stuck in ``sending`` as not sent and
-sends them again; that is the one case that can repeat a message, and it is bounded by the
-number of sender threads in flight when the process died.
+``sending`` until its lease lapses, and the retry sends it again. That is the one case that
+can repeat a message, bounded by the number of sender threads in flight when the process died
+(measured in docs/reliability.md). A live sender is never doubled: its lease does not lapse.
 """
 
 from __future__ import annotations
@@ -17,12 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.ledger import Delivery, DeliveryStatus, Notice
@@ -34,6 +41,18 @@ from officeflow.settings import Settings, get_settings
 from rules import templates
 
 RETRY_CAP = dt.timedelta(hours=1)
+EMERGENCY_RETRY_CAP = dt.timedelta(minutes=5)
+EMERGENCY = "incident"  # the object type of emergency notices (officeflow.emergency.config)
+# The fallback order when the incident's plan names none: every channel, most personal first.
+DEFAULT_FALLBACK = (
+    Channel.EMAIL,
+    Channel.SMS,
+    Channel.DINGTALK,
+    Channel.WECOM,
+    Channel.FEISHU,
+    Channel.SLACK,
+    Channel.WEBHOOK,
+)
 
 
 @dataclass
@@ -43,6 +62,9 @@ class DeliveryReport:
     claimed_elsewhere: int = 0
     errors: list[str] = field(default_factory=list)
     remaining: int = 0  # due rows left for a later run (over ``limit``)
+    undeliverable: int = 0  # of ``failed``: refused for good, not retried
+    undeliverable_ids: list[int] = field(default_factory=list)
+    fallbacks: int = 0  # emergency rows reserved on a next channel after a failure
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(
@@ -51,7 +73,16 @@ class DeliveryReport:
             self.claimed_elsewhere + other.claimed_elsewhere,
             self.errors + other.errors,
             self.remaining + other.remaining,
+            self.undeliverable + other.undeliverable,
+            self.undeliverable_ids + other.undeliverable_ids,
+            self.fallbacks + other.fallbacks,
         )
+
+    def cause(self) -> str:
+        """The most frequent error of this batch (the cause a person is shown)."""
+        if not self.errors:
+            return ""
+        return Counter(self.errors).most_common(1)[0][0]
 
 
 @dataclass(frozen=True)
@@ -236,6 +267,19 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def lease_lapsed(now: dt.datetime, settings: Settings) -> Any:
+    """SQL: a row in ``sending`` whose sender's lease has lapsed (the sender died or hung).
+    A row claimed before leases existed has none: its claim time plus one lease counts."""
+    lease = dt.timedelta(seconds=settings.delivery_lease_s)
+    return and_(
+        Delivery.status == DeliveryStatus.SENDING,
+        or_(
+            Delivery.lease_until < now,
+            and_(Delivery.lease_until.is_(None), Delivery.claimed_at < now - lease),
+        ),
+    )
+
+
 def send_pending(
     keys: Sequence[str] | None = None,
     *,
@@ -248,7 +292,12 @@ def send_pending(
 ) -> DeliveryReport:
     """Send every pending delivery (of ``keys``, or all), concurrently. Safe to run anywhere,
     any number of times at once: a row is sent by whoever claims it first. With ``limit``, at
-    most that many rows (oldest first); the report counts the rest in ``remaining``."""
+    most that many rows (oldest first); the report counts the rest in ``remaining``.
+
+    ``include_failed`` (the retry) also takes failed rows (due ones with ``due_only``) and rows
+    left in ``sending`` whose lease has lapsed. ``stale_after`` is the operator's override for
+    a sender known to be dead: rows claimed longer ago than that are taken even if their lease
+    still runs (such a row may have gone out just before the crash)."""
     settings = settings or get_settings()
     engine = engine or get_engine()
     now = clock.now()
@@ -259,7 +308,7 @@ def send_pending(
             failed = and_(
                 failed, or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
             )
-        condition = or_(condition, failed)
+        condition = or_(condition, failed, lease_lapsed(now, settings))
     if stale_after is not None:
         condition = or_(
             condition,
@@ -288,7 +337,42 @@ def send_pending(
         jobs = [(d_id, status, stale_before, smtp_limit) for d_id, status in todo]
         for outcome in pool.map(lambda job: _deliver_one(engine, settings, *job), jobs):
             report = report + outcome
+    if report.undeliverable_ids:
+        from officeflow import retry  # the report is a notice: planned and sent like any
+
+        report = report + retry.report_undeliverable(report.undeliverable_ids, engine, settings)
     return report
+
+
+def _claimable(
+    delivery_id: int,
+    expected: DeliveryStatus,
+    stale_before: dt.datetime | None,
+    now: dt.datetime,
+    settings: Settings,
+) -> list[Any]:
+    if expected is not DeliveryStatus.SENDING:
+        return [Delivery.id == delivery_id, Delivery.status == expected]
+    taken_over = lease_lapsed(now, settings)
+    if stale_before is not None:
+        taken_over = or_(
+            taken_over,
+            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < stale_before),
+        )
+    return [Delivery.id == delivery_id, taken_over]
+
+
+def _renew(engine: Engine, settings: Settings, delivery_id: int, token: str) -> bool:
+    """Extend this sender's lease; False when it was lost (another sender took the row over
+    after the lease lapsed): this sender must not send it then."""
+    until = clock.now() + dt.timedelta(seconds=settings.delivery_lease_s)
+    with engine.begin() as conn:
+        renewed = conn.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.claim_token == token)
+            .values(lease_until=until)
+        ).rowcount
+    return bool(renewed)
 
 
 def _deliver_one(
@@ -301,14 +385,17 @@ def _deliver_one(
 ) -> DeliveryReport:
     token = uuid.uuid4().hex
     now = clock.now()
-    claimable = [Delivery.id == delivery_id, Delivery.status == expected]
-    if expected is DeliveryStatus.SENDING:
-        claimable.append(Delivery.claimed_at < stale_before)
+    lease = dt.timedelta(seconds=settings.delivery_lease_s)
     with engine.begin() as conn:
         row = conn.execute(
             update(Delivery)
-            .where(*claimable)
-            .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now)
+            .where(*_claimable(delivery_id, expected, stale_before, now, settings))
+            .values(
+                status=DeliveryStatus.SENDING,
+                claim_token=token,
+                claimed_at=now,
+                lease_until=now + lease,
+            )
             .returning(
                 Delivery.channel,
                 Delivery.address,
@@ -331,6 +418,7 @@ def _deliver_one(
         )
     if row is None:
         return DeliveryReport(claimed_elsewhere=1)
+    renewed_at = time.monotonic()
     invite = extra.invite if extra is not None else None
     attachment, missing = None, None
     if extra is not None and extra.attachment_id is not None and row.channel == Channel.EMAIL:
@@ -353,9 +441,15 @@ def _deliver_one(
     if missing:
         attempts += 1  # never a mail without its file; retried like any failure
     for i in range(0 if missing else settings.delivery_attempts):
-        attempts += 1
         if row.channel == Channel.EMAIL:
             ratelimit.take_slot(limit)  # waits for the `smtp` rate limit, when there is one
+        # Keep the lease ahead of the attempt (after a backoff or a rate-limit wait). A sender
+        # whose lease lapsed and was taken over stops here: the row is someone else's now.
+        if time.monotonic() - renewed_at > settings.delivery_lease_s / 4:
+            if not _renew(engine, settings, delivery_id, token):
+                return DeliveryReport(claimed_elsewhere=1)
+            renewed_at = time.monotonic()
+        attempts += 1
         outcome = channels.send(
             settings,
             Channel(row.channel),
@@ -366,49 +460,148 @@ def _deliver_one(
             invite=invite,
             attachment=attachment,
         )
-        if outcome.ok:
+        if outcome.ok or outcome.permanent:
             break
         if i + 1 < settings.delivery_attempts:
             time.sleep(settings.delivery_backoff_s * 2**i)
 
+    emergency = extra is not None and extra.object_type == EMERGENCY
     done = clock.now()
-    values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
+    values: dict[str, Any] = {"attempts": attempts, "claim_token": None, "lease_until": None}
     if outcome.ok:
-        values |= {
-            "status": DeliveryStatus.SENT,
-            "sent_at": done,
-            "last_error": None,
-            "next_attempt_at": None,
-        }
+        status, action = DeliveryStatus.SENT, "delivery.sent"
+        values |= {"sent_at": done, "last_error": None, "next_attempt_at": None}
+    elif outcome.permanent:
+        status, action = DeliveryStatus.UNDELIVERABLE, "delivery.undeliverable"
+        values |= {"last_error": outcome.error, "next_attempt_at": None}
     else:
-        wait = min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), RETRY_CAP)
+        status, action = DeliveryStatus.FAILED, "delivery.failed"
         values |= {
-            "status": DeliveryStatus.FAILED,
             "last_error": outcome.error,
-            "next_attempt_at": done + wait,
+            "next_attempt_at": done + backoff(attempts, emergency=emergency),
+            "first_failed_at": func.coalesce(
+                Delivery.first_failed_at, literal(done, Delivery.__table__.c.first_failed_at.type)
+            ),
         }
     with Session(engine) as session, session.begin():
-        session.execute(
+        marked = session.execute(
             update(Delivery)
             .where(Delivery.id == delivery_id, Delivery.claim_token == token)
-            .values(**values)
-        )
+            .values(status=status, **values)
+        ).rowcount
+        data: dict[str, Any] = {
+            "notice": row.notice_key,
+            "person": row.person_id,
+            "channel": row.channel,
+            "attempts": attempts,
+        }
+        if not outcome.ok:
+            data["error"] = (outcome.error or "")[:500]
+        if not marked:
+            data["lease_lost"] = True  # taken over meanwhile: the other sender's mark stands
         events.record(
             session,
-            action="delivery.sent" if outcome.ok else "delivery.failed",
+            action=action,
             object_type="delivery",
             object_id=delivery_id,
             at=done,
-            data={
-                "notice": row.notice_key,
-                "person": row.person_id,
-                "channel": row.channel,
-                "attempts": attempts,
-            },
+            data=data,
         )
     if outcome.ok:
         return DeliveryReport(sent=1)
-    return DeliveryReport(failed=1, errors=[outcome.error or ""])
+    report = DeliveryReport(failed=1, errors=[outcome.error or ""])
+    if outcome.permanent:
+        report = DeliveryReport(
+            failed=1, undeliverable=1, undeliverable_ids=[delivery_id], errors=[outcome.error or ""]
+        )
+    if emergency and marked:
+        # An emergency does not wait for the backoff: the person's next channel, at once.
+        fallback_id = fall_back(engine, settings, row.notice_id, row.person_id)
+        if fallback_id is not None:
+            report = report + DeliveryReport(fallbacks=1)
+            report = report + _deliver_one(
+                engine, settings, fallback_id, DeliveryStatus.PENDING, None, limit
+            )
+    return report
+
+
+def backoff(attempts: int, *, emergency: bool = False) -> dt.timedelta:
+    """When a failed row is due again: 30 s doubling per attempt, capped at an hour (five
+    minutes for an emergency notice, which keeps trying until acknowledged)."""
+    cap = EMERGENCY_RETRY_CAP if emergency else RETRY_CAP
+    return min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), cap)
+
+
+def fallback_order(session: Session, object_id: str) -> list[Channel]:
+    """The incident's fallback order (its response plan's ``fallback``), or the default."""
+    from models.emergency import Incident
+
+    incident = session.get(Incident, int(object_id)) if object_id.isdigit() else None
+    order = (incident.response or {}).get("fallback") if incident is not None else None
+    return [Channel(c) for c in order] if order else list(DEFAULT_FALLBACK)
+
+
+def fall_back(engine: Engine, settings: Settings, notice_id: int, person_id: str) -> int | None:
+    """Reserve the emergency notice for ``person_id`` on the next channel of the fallback
+    order that the person can be reached on and that has no delivery of this notice yet;
+    return the new row's id (None when nothing is left, or the person already has it)."""
+    with Session(engine) as session, session.begin():
+        notice = session.get(Notice, notice_id)
+        if notice is None:
+            return None
+        rows = session.execute(
+            select(Delivery.channel, Delivery.status).where(
+                Delivery.notice_key == notice.key, Delivery.person_id == person_id
+            )
+        ).all()
+        if any(status == DeliveryStatus.SENT for _, status in rows):
+            return None  # another channel already reached the person
+        have = {Channel(channel) for channel, _ in rows}
+        reachable = set(
+            session.scalars(select(ContactPoint.channel).where(ContactPoint.person_id == person_id))
+        ) & channels.configured_channels(settings)
+        order = fallback_order(session, notice.object_id)
+        following = [c for c in order if c in reachable and c not in have]
+        if not following:
+            return None
+        reserve_deliveries(
+            session,
+            [
+                PlannedNotice(
+                    notice.id,
+                    notice.key,
+                    notice.template,
+                    notice.object_type,
+                    notice.object_id,
+                    [person_id],
+                    dict(notice.context or {}),
+                )
+            ],
+            channels_wanted=[following[0]],
+            settings=settings,
+        )
+        new_id = session.scalar(
+            select(Delivery.id).where(
+                Delivery.notice_key == notice.key,
+                Delivery.person_id == person_id,
+                Delivery.channel == following[0],
+                Delivery.status == DeliveryStatus.PENDING,
+            )
+        )
+        if new_id is not None:
+            events.record(
+                session,
+                action="delivery.fallback",
+                object_type=notice.object_type,
+                object_id=notice.object_id,
+                data={
+                    "notice": notice.key,
+                    "person": person_id,
+                    "failed": sorted(c.value for c in have),
+                    "next": following[0].value,
+                },
+            )
+        return new_id
 
 
 def _attachment(engine: Engine, file_id: int) -> channels.Attachment:
@@ -430,7 +623,8 @@ def retry_failed(
     stale_after: dt.timedelta | None = None,
     limit: int | None = None,
 ) -> DeliveryReport:
-    """Send failed deliveries again (and pending ones nobody sent), at most ``limit``."""
+    """Send failed deliveries again, pending ones nobody sent, and rows whose sender's lease
+    lapsed, at most ``limit``. (The scheduled `delivery-retry` flow is `officeflow.retry`.)"""
     return send_pending(
         None,
         engine=engine,

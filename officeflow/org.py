@@ -106,7 +106,11 @@ def load_org(session: Session, org: OrgFile, *, actor: str = events.SYSTEM) -> L
     for p in org.people:
         for role in dict.fromkeys(p.roles):
             session.add(PersonRole(person_id=p.id, role=role))
-        contacts = {Channel.EMAIL: p.email, **{Channel(k): v for k, v in p.chat if v}}
+        contacts = {
+            Channel.EMAIL: p.email,
+            Channel.SMS: p.mobile,  # text messages go to the person's mobile number
+            **{Channel(k): v for k, v in p.chat if v},
+        }
         for channel, address in contacts.items():
             if address:
                 session.add(ContactPoint(person_id=p.id, channel=channel, address=str(address)))

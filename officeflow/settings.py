@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     smtp_from: str = "office@example.org"
     smtp_from_name: str = "General Office"
     smtp_starttls: bool = False
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM file of the certificate authorities trusted for STARTTLS (a relay "
+        "with the office's own or a self-signed certificate); the system's when unset.",
+    )
     smtp_allow_plain_auth: bool = Field(
         False,
         description="Send the SMTP user and password without TLS (no STARTTLS). Only for a "
@@ -158,6 +163,12 @@ class Settings(BaseSettings):
     webhook_url: SecretStr | None = Field(
         None, description="Generic JSON webhook, e.g. json://host:port/path or https://…"
     )
+    sms_gateway: str | None = Field(
+        None,
+        description="SMS gateway (SMSEagle JSON-RPC API, through Apprise's smseagle plugin) as "
+        "http(s)://host[:port]; people are reached on their `mobile`.",
+    )
+    sms_token: SecretStr | None = Field(None, description="Access token of the SMS gateway.")
 
     smtp_limit: str = Field(
         "smtp",
@@ -176,6 +187,26 @@ class Settings(BaseSettings):
     delivery_attempts: int = Field(3, ge=1, le=20, description="Tries per delivery per run.")
     delivery_backoff_s: float = Field(0.5, ge=0, description="First backoff; doubles each try.")
     delivery_timeout_s: float = Field(15, gt=0)
+    delivery_lease_s: float = Field(
+        120,
+        ge=1,
+        description="How long a sender's claim on a delivery lasts; renewed before each attempt. "
+        "Only rows whose lease has lapsed are taken over by the retry. Keep it above the longest "
+        "single attempt (the socket timeout and a rate-limit wait).",
+    )
+    retry_horizon_hours: float = Field(
+        24,
+        gt=0,
+        le=24 * 30,
+        description="How long a routine notice keeps being retried before it is reported "
+        "undeliverable. Emergencies keep trying until acknowledged or closed.",
+    )
+    channel_down_after_minutes: float = Field(
+        10,
+        gt=0,
+        description="A channel failing for this long alerts the duty officer and the office "
+        "directors on the other channels.",
+    )
     input_max_bytes: int = Field(
         1024 * 1024, ge=1, description="Largest input file (YAML) read, in bytes (1 MiB)."
     )
@@ -224,6 +255,7 @@ class Settings(BaseSettings):
                 self.feishu_app_secret,
                 self.slack_webhook,
                 self.webhook_url,
+                self.sms_token,
             )
             if s is not None and s.get_secret_value()
         ]

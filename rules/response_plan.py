@@ -113,6 +113,11 @@ class GradePlan(StrictInput):
     notify: list[Audience] = Field(min_length=1)
     people: list[str] = Field(default_factory=list)
     channels: list[Channel] | None = Field(None, description="None: every configured channel")
+    fallback: list[Channel] | None = Field(
+        None,
+        description="Order of channels tried, at once, when a person's channel fails; "
+        "None: the plan's top-level `fallback`",
+    )
     ack_within: Duration
     ladder: list[Rung] = Field(default_factory=list)
     rounds: int = Field(0, ge=0, le=10, description="Escalations at most")
@@ -121,6 +126,19 @@ class GradePlan(StrictInput):
 
 class ResponsePlan(StrictInput):
     grades: dict[Grade, GradePlan]
+    fallback: list[Channel] = Field(
+        default_factory=lambda: [
+            Channel.EMAIL,
+            Channel.SMS,
+            Channel.DINGTALK,
+            Channel.WECOM,
+            Channel.FEISHU,
+            Channel.SLACK,
+            Channel.WEBHOOK,
+        ],
+        description="When a person's channel fails for an emergency notice, the next channel "
+        "of this order that the person has is tried at once",
+    )
     jurisdictions: dict[str, dict[Grade, ClockOverride]] = Field(
         default_factory=dict, description="Reporting-clock overrides per jurisdiction and grade"
     )
@@ -134,6 +152,10 @@ class ResponsePlan(StrictInput):
 
     def for_grade(self, grade: Grade) -> GradePlan:
         return self.grades[grade]
+
+    def fallback_for(self, grade: Grade) -> list[Channel]:
+        own = self.grades[grade].fallback
+        return list(own if own is not None else self.fallback)
 
     def clock(self, grade: Grade, jurisdiction: str | None = None) -> ReportingClock:
         base = self.grades[grade].reporting

@@ -19,6 +19,9 @@ err_console = Console(stderr=True)
 
 T = TypeVar("T")
 
+# Exit code of a command whose action was recorded but whose notices did not all go out.
+NOTICES_FAILED = 3
+
 
 def plain(text: object) -> str:
     """A stored or user-given string, ready to go into Rich output (an f-string that is printed,
@@ -75,6 +78,17 @@ def send_notices(keys: list[str]) -> None:
         console.print(
             f"notices sent: {report.sent}" + (f", failed: {report.failed}" if report.failed else "")
         )
+        if report.failed:
+            # The action itself is recorded; the caller must still know that people were not
+            # all told, and why.
+            retried = report.failed - report.undeliverable
+            warn(
+                f"{report.failed} notice(s) did not go out"
+                + (f" ({report.undeliverable} undeliverable)" if report.undeliverable else "")
+                + (f"; {retried} will be retried by delivery-retry" if retried else "")
+                + f"; cause: {report.cause()}; see `officeflow deliveries problems`"
+            )
+            raise typer.Exit(NOTICES_FAILED)
 
 
 def check_first(action: Callable[[Any], T], source: str | None = None) -> T:

@@ -107,7 +107,10 @@ def record_incident(
         affected_departments=report.departments(),
         jurisdiction=report.jurisdiction,
         status=IncidentStatus.OPEN,
-        response=response_snapshot(grade_plan, reporting),
+        response={
+            **response_snapshot(grade_plan, reporting),
+            "fallback": [c.value for c in plan.fallback_for(assessment.grade)],
+        },
         recorded_at=now,
     )
     session.add(incident)
