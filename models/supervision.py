@@ -110,7 +110,11 @@ class Assignment(Base):
 
     decision: Mapped[Decision] = relationship(back_populates="assignments")
 
-    __table_args__ = (Index(None, "status", "due_on"),)
+    __table_args__ = (
+        Index(None, "status", "due_on"),
+        # The board counts open assignments by department and light from this index alone.
+        Index("ix_assignments_board", "lead_department_id", "light", "status"),
+    )
 
 
 class ProgressReport(Base):

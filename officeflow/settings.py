@@ -121,6 +121,27 @@ class Settings(BaseSettings):
         None, description="Key that signs action links and sign-in cookies."
     )
 
+    # One-time sign-in links (`officeflow.signin`) and OpenID Connect (`officeflow.web.oidc`).
+    signin_link_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="How long a one-time sign-in link stays valid."
+    )
+    signin_per_person: int = Field(
+        3, ge=1, le=100, description="Sign-in links one person may ask for per window."
+    )
+    signin_per_client: int = Field(
+        20, ge=1, le=10_000, description="Sign-in links one client address may ask for per window."
+    )
+    signin_window_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="The window the sign-in rate limits count in."
+    )
+    oidc_issuer: str | None = Field(
+        None,
+        description="OpenID Connect issuer URL (its /.well-known/openid-configuration is read); "
+        "set with the client id and secret to offer sign-in through the identity provider.",
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+
     # Transports. Credentials live here (or in the environment), never in the ledger.
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -207,6 +228,7 @@ class Settings(BaseSettings):
                 self.feishu_token,
                 self.slack_webhook,
                 self.webhook_url,
+                self.oidc_client_secret,
             )
             if s is not None and s.get_secret_value()
         ]

@@ -7,12 +7,18 @@ it done in one transaction, so a step's notices are reserved exactly once; they 
 after the commit.
 
 Modules: `common` (lookups), `registration`, `agenda` (topics, approval, materials),
+`attendance` (attendees' answers, stand-ins, materials uploads),
 `changes` (reschedule, cancel), `steps` (one handler per step kind), `sweep`, `notices`
 (template context, invitation), `minutes`, `views`.
 """
 
 from __future__ import annotations
 
+from officeflow.meeting.attendance import (
+    answer_attendance,
+    attendance_rows,
+    upload_materials,
+)
 from officeflow.meeting.agenda import approve_agenda, mark_materials, submit_topic
 from officeflow.meeting.changes import cancel, reschedule
 from officeflow.meeting.common import (
@@ -46,6 +52,8 @@ __all__ = [
     "MeetingRecord",
     "MeetingTimes",
     "agenda_markdown",
+    "answer_attendance",
+    "attendance_rows",
     "approve_agenda",
     "attendee_ids",
     "cancel",
@@ -72,4 +80,5 @@ __all__ = [
     "steps",
     "submit_topic",
     "topics",
+    "upload_materials",
 ]
