@@ -14,12 +14,12 @@ Modules: `common` (lookups), `registration`, `agenda` (topics, approval, materia
 
 from __future__ import annotations
 
+from officeflow.meeting.agenda import approve_agenda, mark_materials, submit_topic
 from officeflow.meeting.attendance import (
     answer_attendance,
     attendance_rows,
     upload_materials,
 )
-from officeflow.meeting.agenda import approve_agenda, mark_materials, submit_topic
 from officeflow.meeting.changes import cancel, reschedule
 from officeflow.meeting.common import (
     OBJECT,

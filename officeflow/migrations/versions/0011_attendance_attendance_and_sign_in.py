@@ -12,7 +12,6 @@ from alembic import op
 
 import models.base
 
-
 revision = "0011_attendance"
 down_revision = "0004_meeting"
 branch_labels = None

@@ -1,0 +1,123 @@
+"""One-time sign-in links: asked for by id or email, sent through the delivery ledger, used
+once, expired after 15 minutes, rate-limited per person and per client address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+import pytest
+from sqlalchemy import func, select
+
+from models.ledger import Delivery, Event
+from models.signin import SigninLink
+from officeflow import clock, db, signin
+from officeflow.delivery import send_pending
+from officeflow.inputs import InputError
+from officeflow.mailcatcher import MailCatcher
+
+TZ = "Asia/Shanghai"
+
+
+def at(text: str) -> None:
+    clock.set_now(pendulum.parse(text, tz=TZ))
+
+
+def ask(who: str, ip: str | None = "203.0.113.7") -> signin.SigninRequest:
+    with db.session_scope() as s:
+        return signin.request_link(s, who=who, client_ip=ip)
+
+
+def use(link_id: int, person: str) -> str:
+    with db.session_scope() as s:
+        return signin.consume(s, link_id=link_id, person_id=person)
+
+
+@pytest.fixture
+def office(org: Any, mail_office: MailCatcher) -> MailCatcher:
+    at("2026-09-28T10:00:00")
+    return mail_office
+
+
+def test_a_link_is_sent_and_works_once(office: MailCatcher) -> None:
+    req = ask("Zhang.Wei@example.gov.cn")  # an email address, any case
+    assert req.person_id == "zhang.wei" and req.notice_key == f"signin:zhang.wei:{req.link_id}"
+    with db.session_scope() as s:  # email and WeCom: every channel of the person
+        channels = set(
+            s.scalars(select(Delivery.channel).where(Delivery.notice_key == req.notice_key))
+        )
+        assert {c.value for c in channels} >= {"email"}
+        bodies = s.scalars(select(Delivery.body).where(Delivery.notice_key == req.notice_key)).all()
+        assert all("[[officeflow-link:sign-in]]" in b for b in bodies)  # a marker, no token
+    at("2026-09-28T10:14:00")
+    assert use(req.link_id, "zhang.wei") == "zhang.wei"
+    with pytest.raises(signin.SigninRefused, match="already used") as refused:
+        use(req.link_id, "zhang.wei")
+    assert refused.value.status == 410
+    with db.session_scope() as s:
+        actions = s.scalars(select(Event.action).where(Event.object_type == "signin")).all()
+        assert actions == ["signin.requested", "signin.used"]
+
+
+def test_an_expired_or_foreign_link_is_refused(office: MailCatcher) -> None:
+    req = ask("zhang.wei")
+    with pytest.raises(signin.SigninRefused, match="not valid"):
+        use(req.link_id, "lin.tao")
+    at("2026-09-28T10:15:01")
+    with pytest.raises(signin.SigninRefused, match="expired at 2026-09-28 10:15"):
+        use(req.link_id, "zhang.wei")
+    with db.session_scope() as s:
+        assert s.get(SigninLink, req.link_id).used_at is None
+
+
+def test_the_fourth_request_in_15_minutes_is_refused(office: MailCatcher) -> None:
+    for minute in ("00", "05", "10"):
+        at(f"2026-09-28T10:{minute}:00")
+        ask("zhang.wei", ip=f"198.51.100.{minute}")
+    at("2026-09-28T10:12:00")
+    with pytest.raises(signin.SigninRefused) as refused:
+        ask("zhang.wei@example.gov.cn", ip="198.51.100.99")
+    assert refused.value.status == 429
+    assert str(refused.value) == (
+        "too many sign-in links were asked for this person: at most 3 in 15 minutes; "
+        "try again after 2026-09-28 10:15"
+    )
+    at("2026-09-28T10:15:01")  # the first one left the window
+    assert ask("zhang.wei").person_id == "zhang.wei"
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(SigninLink)) == 4
+
+
+def test_per_client_limit_counts_unknown_addresses_and_says_nothing_about_them(
+    office: MailCatcher, office_env: Any
+) -> None:
+    office_env.set(signin_per_client=3)
+    for _ in range(3):
+        req = ask("nobody@example.org", ip="192.0.2.1")
+        assert req.person_id is None and req.notice_key is None
+    with pytest.raises(signin.SigninRefused, match="from this address: at most 3 in 15"):
+        ask("zhang.wei", ip="192.0.2.1")
+    assert ask("zhang.wei", ip="192.0.2.2").person_id == "zhang.wei"
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Delivery)) > 0
+        assert not s.scalars(select(Delivery).where(Delivery.address == "nobody@example.org")).all()
+
+
+def test_an_empty_request_names_the_field(office: MailCatcher) -> None:
+    with pytest.raises(InputError, match="who: enter your person id or email address"):
+        ask("  ")
+
+
+def test_the_mail_carries_the_link(office: MailCatcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    from officeflow import links
+
+    monkeypatch.setattr(
+        links,
+        "url_for",
+        lambda target, action, settings: f"https://office.test/a/{action}/{target.object_id}",
+    )
+    req = ask("lin.tao")
+    send_pending([req.notice_key])
+    [mail] = office.to("lin.tao@example.gov.cn")
+    assert f"https://office.test/a/sign-in/{req.link_id}" in mail.text()
+    assert "15 分钟内有效" in mail.text()
