@@ -1,0 +1,1 @@
+"""Incident pages (filled in below)."""
