@@ -44,6 +44,7 @@ log = logging.getLogger("officeflow.web")
 PAGE_MODULES = [
     "officeflow.web.incidents",
     "officeflow.web.assignments",
+    "officeflow.web.generic",
 ]
 # Modules with their own routes: each has ``router`` (an APIRouter), added to the app.
 ROUTER_MODULES: list[str] = []
@@ -98,6 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/a/{token}/{action}", response_class=HTMLResponse)
     def show_sibling(request: Request, token: str, action: str) -> Response:
         return _show(request, token, action)
+
+    @app.get("/a/{token}/files/{file_id}")
+    def download(request: Request, token: str, file_id: int) -> Response:
+        return _download(request, token, file_id)
 
     @app.post("/a/{token}", response_class=HTMLResponse)
     async def act(request: Request, token: str) -> Response:
@@ -252,6 +257,33 @@ def _act(request: Request, token: str, action: str | None, form: FormData) -> Re
         done=(outcome.message, outcome.values),
         notes=extra,
         **context,
+    )
+
+
+def _download(request: Request, token: str, file_id: int) -> Response:
+    """A file kept for the link's object (evidence attached to an assignment), checksum
+    checked; a file of any other object is not found."""
+    from models.ledger import StoredFile
+    from officeflow import files
+
+    claim = _claim(request, token)
+    if isinstance(claim, Response):
+        return claim
+    with db.read_scope() as session:
+        row = session.get(StoredFile, file_id)
+        if row is None or (row.object_type, row.object_id) != (claim.object_type, claim.object_id):
+            return refusal(request, "error.notfound", 404)
+        try:
+            data = files.read(row)
+        except (OSError, ValueError):
+            return refusal(request, "error.notfound", 404)
+        filename, content_type = row.filename, row.content_type
+    from urllib.parse import quote
+
+    return Response(
+        data,
+        media_type=content_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
     )
 
 

@@ -52,6 +52,7 @@ class ActionPage:
 
 
 REGISTRY: dict[tuple[str, str], ActionPage] = {}
+ANY = "*"  # a page for every object type (the generic ``view``)
 
 
 def register(page: ActionPage) -> ActionPage:
@@ -61,7 +62,7 @@ def register(page: ActionPage) -> ActionPage:
 
 def page_for(claim: Claim, action: str | None = None) -> ActionPage | None:
     """The page ``claim`` opens: its own action, or one of that action's siblings."""
-    own = REGISTRY.get((claim.object_type, claim.action))
+    own = REGISTRY.get((claim.object_type, claim.action)) or REGISTRY.get((ANY, claim.action))
     if action is None or action == claim.action:
         return own
     if own is None or action not in own.siblings:
