@@ -118,7 +118,15 @@ class Settings(BaseSettings):
         "defaults to the embedded web server's own address.",
     )
     web_secret_key: SecretStr | None = Field(
-        None, description="Key that signs action links and sign-in cookies."
+        None,
+        description="Key that signs action links and sign-in cookies; when unset, one is "
+        "generated once into <home>/web-secret.key (0600).",
+    )
+    web_link_days: float = Field(
+        14, gt=0, le=366, description="Days an action link in a notice stays valid."
+    )
+    web_incident_link_days: float = Field(
+        3, gt=0, le=366, description="Days an incident's action link stays valid."
     )
 
     # One-time sign-in links (`officeflow.signin`) and OpenID Connect (`officeflow.web.oidc`).
@@ -228,6 +236,7 @@ class Settings(BaseSettings):
                 self.feishu_token,
                 self.slack_webhook,
                 self.webhook_url,
+                self.web_secret_key,
                 self.oidc_client_secret,
             )
             if s is not None and s.get_secret_value()
