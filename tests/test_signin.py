@@ -121,3 +121,105 @@ def test_the_mail_carries_the_link(office: MailCatcher, monkeypatch: pytest.Monk
     [mail] = office.to("lin.tao@example.gov.cn")
     assert f"https://office.test/a/sign-in/{req.link_id}" in mail.text()
     assert "15 分钟内有效" in mail.text()
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+def test_sign_in_through_the_pages(office: MailCatcher) -> None:
+    from tests.web2_helpers import client, hidden, link_in, submit
+
+    c = client()
+    assert c.get("/me").headers["location"] == "/signin?next=/me"
+    sent = submit(c, "/signin", {"who": "zhang.wei@example.gov.cn"})
+    assert sent.status_code == 200 and "登录链接已发送" in sent.text
+    [mail] = office.to("zhang.wei@example.gov.cn")
+    path = link_in(mail.text())
+
+    # Opening the link (as a mail gateway's preview would) uses nothing up.
+    page = c.get(path)
+    assert page.status_code == 200 and "张伟，请点击下方按钮登录" in page.text
+    with db.session_scope() as s:
+        assert s.scalar(select(SigninLink.used_at)) is None
+    form = hidden(page.text)
+    assert set(form) == {"csrf_token", "token", "next"}
+
+    done = c.post("/signin/use", data=form)
+    assert done.status_code == 303 and done.headers["location"] == "/me"
+    cookie = done.headers["set-cookie"]
+    assert "officeflow_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    me = c.get("/me")
+    assert me.status_code == 200 and "我的工作 · 张伟" in me.text
+
+    # The same link again (a second click, or a replay): refused, no new session.
+    other = client()
+    again = other.post("/signin/use", data={**form, "csrf_token": other_csrf(other)})
+    assert again.status_code == 410 and "already used" in again.text
+    assert "officeflow_session" not in again.headers.get("set-cookie", "")
+    assert other.get("/me").status_code == 303
+    with db.session_scope() as s:
+        assert s.scalars(select(Event.via).where(Event.action == "signin.used")).all() == ["web"]
+
+
+def other_csrf(c: Any) -> str:
+    from tests.web2_helpers import hidden
+
+    return hidden(c.get("/signin").text)["csrf_token"]
+
+
+def test_the_pages_refuse_the_fourth_request_and_a_post_without_csrf(
+    office: MailCatcher,
+) -> None:
+    from tests.web2_helpers import client, submit
+
+    c = client()
+    for _ in range(3):
+        assert submit(c, "/signin", {"who": "lin.tao"}).status_code == 200
+    fourth = submit(c, "/signin", {"who": "lin.tao"})
+    assert fourth.status_code == 429
+    assert "too many sign-in links were asked for this person: at most 3 in 15 minutes" in (
+        fourth.text
+    )
+    assert len(office.to("lin.tao@example.gov.cn")) == 3
+    bare = client().post("/signin", data={"who": "lin.tao"})
+    assert bare.status_code == 403
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(SigninLink)) == 3
+
+
+def test_a_tampered_sign_in_token_is_refused(office: MailCatcher) -> None:
+    from tests.web2_helpers import client, hidden, link_in, submit
+
+    c = client()
+    submit(c, "/signin", {"who": "lin.tao"})
+    path = link_in(office.to("lin.tao@example.gov.cn")[0].text())
+    form = hidden(c.get(path).text)
+    form["token"] = form["token"][:-3] + ("AAA" if not form["token"].endswith("AAA") else "BBB")
+    refused = c.post("/signin/use", data=form)
+    assert refused.status_code == 400 and "officeflow_session" not in refused.headers.get(
+        "set-cookie", ""
+    )
+    with db.session_scope() as s:
+        assert s.scalar(select(SigninLink.used_at)) is None
+
+
+def test_oidc_is_offered_only_when_configured(office: MailCatcher, office_env: Any) -> None:
+    from officeflow.web import oidc
+    from tests.web2_helpers import client
+
+    assert not oidc.configured()
+    assert client().get("/login/oidc").status_code == 404
+    assert 'id="oidc"' not in client().get("/signin").text
+    settings = office_env.set(
+        oidc_issuer="https://idp.example.org/realms/office",
+        oidc_client_id="officeflow",
+        oidc_client_secret="s3cret-value",
+        public_url="https://office.example.org",
+    )
+    assert oidc.configured(settings)
+    assert oidc.metadata_url(settings) == (
+        "https://idp.example.org/realms/office/.well-known/openid-configuration"
+    )
+    assert oidc.callback_url(settings) == "https://office.example.org/login/oidc/callback"
+    assert "s3cret-value" in settings.secret_values()  # scrubbed from anything stored
+    assert 'id="oidc"' in client().get("/signin").text

@@ -45,9 +45,17 @@ PAGE_MODULES = [
     "officeflow.web.incidents",
     "officeflow.web.assignments",
     "officeflow.web.generic",
+    "officeflow.web.meetings",
+    "officeflow.web.signin",
 ]
-# Modules with their own routes: each has ``router`` (an APIRouter), added to the app.
-ROUTER_MODULES: list[str] = []
+# Modules with their own routes: each has ``router`` (an APIRouter), added to the app, and may
+# have ``setup(app)`` (middleware it needs).
+ROUTER_MODULES: list[str] = [
+    "officeflow.web.signin",
+    "officeflow.web.oidc",
+    "officeflow.web.me",
+    "officeflow.web.board",
+]
 
 STATE_SALT = "officeflow.form-state"
 
@@ -115,7 +123,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await _in_thread(_act, request, token, action, form)
 
     for name in ROUTER_MODULES:
-        app.include_router(import_module(name).router)
+        module = import_module(name)
+        app.include_router(module.router)
+        if hasattr(module, "setup"):
+            module.setup(app)
     return app
 
 
