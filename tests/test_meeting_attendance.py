@@ -174,3 +174,85 @@ def test_materials_upload_is_stored_and_marked(meeting_id: int) -> None:
         )
         assert files.read(stored) == b"%PDF-1.4 budget"
         assert s.get(MeetingTopic, topic_id).materials_at is not None
+
+
+# --- the pages, from the links in the real messages ------------------------------------------
+
+
+def test_meeting_pages_from_the_messages(meeting_id: int, mail_office: MailCatcher) -> None:
+    from officeflow.web import tokens
+    from tests.web2_helpers import client, link_in, submit
+
+    c = client()
+    # 议题征集: the call for topics reaches the department heads with a submit-topic link.
+    service.run_sweep()
+    [call] = mail_office.to("zhang.wei@example.gov.cn")
+    path = link_in(call.text())
+    before = c.get(path)
+    assert before.status_code == 200 and "报送议题" in before.text
+    sent = submit(
+        c,
+        path,
+        {"title": "重大项目储备", "presenter": "guo.xin"},
+        files=[("files", ("项目清单.pdf", b"%PDF-1.4 list", "application/pdf"))],
+    )
+    assert sent.status_code == 200, sent.text
+    assert "议题已报送" in sent.text and "上传材料 1 个" in sent.text
+    with db.session_scope() as s:
+        [topic] = s.scalars(select(MeetingTopic)).all()
+        assert (topic.department_id, topic.presenter_id) == ("development-reform", "guo.xin")
+        assert topic.materials_at is not None
+        [stored] = files.files_of(s, "meeting_topic", topic.id)
+        assert stored.filename == "项目清单.pdf"
+
+    # 议程审定: at the topic deadline the chair is asked, and approves from the link.
+    with db.session_scope() as s:
+        deadline = service.get_meeting(s, meeting_id).topic_deadline
+    clock.set_now(deadline + pendulum.duration(minutes=1))
+    service.run_sweep()
+    [ask] = [m for m in mail_office.to("zhou.guoqiang@example.gov.cn") if "审定" in m.subject]
+    approved = submit(c, link_in(ask.text()), {"comment": "同意"})
+    assert approved.status_code == 200 and "议程已审定" in approved.text
+    # …and the meeting notice went out at once, with each attendee's attend link.
+    [notice] = [m for m in mail_office.to("lin.tao@example.gov.cn") if "会议通知" in m.subject]
+    attend = link_in(notice.text())
+
+    # 出席回执: opening the link changes nothing; the answer comes from the form.
+    with db.session_scope() as s:
+        events_before = len(s.scalars(select(Event)).all())
+    page = c.get(attend)
+    assert page.status_code == 200 and 'name="answer"' in page.text
+    assert 'id="attendance"' not in page.text  # an attendee does not see everyone's answers
+    with db.session_scope() as s:
+        assert len(s.scalars(select(Event)).all()) == events_before
+        assert s.scalars(select(MeetingAttendance)).all() == []
+    answered = submit(c, attend, {"answer": "stand_in", "stand_in": "zheng.hui", "note": "出差"})
+    assert answered.status_code == 200 and "由他人代为出席" in answered.text
+    [told] = mail_office.to("zheng.hui@example.gov.cn")
+    assert "代为参会" in told.subject
+    with db.session_scope() as s:
+        row = s.get(MeetingAttendance, (meeting_id, "lin.tao"))
+        assert (row.answer.value, row.stand_in_id, row.answered_by) == (
+            "stand_in",
+            "zheng.hui",
+            "lin.tao",
+        )
+        [ev] = s.scalars(select(Event).where(Event.action == "meeting.attendance")).all()
+        assert (ev.actor, ev.via) == ("lin.tao", "web")
+
+    # The office sees the answers (sun.li, the office director, opens her own link).
+    claim = tokens.Claim("sun.li", "meeting", str(meeting_id), "attend", "test")
+    office_page = c.get(f"/a/{tokens.sign(claim)}")
+    assert 'id="attendance"' in office_page.text
+    assert (
+        "林涛" in office_page.text
+        and "代会：郑慧" in office_page.text
+        and "出差" in office_page.text
+    )
+
+    # Someone who is not an attendee is refused, and nothing is recorded.
+    stranger = tokens.Claim("xie.peng", "meeting", str(meeting_id), "attend", "test")
+    refused = submit(c, f"/a/{tokens.sign(stranger)}", {"answer": "accept"})
+    assert refused.status_code == 400 and "is not an attendee" in refused.text
+    with db.session_scope() as s:
+        assert s.get(MeetingAttendance, (meeting_id, "xie.peng")) is None

@@ -139,3 +139,63 @@ def test_my_work(known: dict[str, Any]) -> None:
     ]
     assert [i["id"] for i in duty["incidents"]] == [known["incident"]]
     assert [i["id"] for i in p00["incidents"]] == [known["incident"]]
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+def test_the_board_page_needs_the_office_or_a_leader(known: dict[str, Any]) -> None:
+    from tests.web2_helpers import client, sign_in_as
+
+    c = client()
+    assert c.get("/board").headers["location"] == "/signin?next=/board"
+    assert c.get("/board/ledger.xlsx").status_code == 303
+    sign_in_as(c, "p0-1")  # staff of a department
+    for path in ("/board", "/board/ledger.xlsx"):
+        refused = c.get(path)
+        assert refused.status_code == 403
+        assert "may not see the office&#39;s board: it is for the general office" in refused.text
+        assert "<svg" not in refused.text
+    assert "board-link" not in c.get("/me").text
+
+
+def test_the_board_page_renders_its_charts_and_exports_the_ledger(known: dict[str, Any]) -> None:
+    from officeflow.board import data
+    from tests.web2_helpers import client, sign_in_as
+
+    data.forget()
+    c = client()
+    sign_in_as(c, "duty")  # the general office
+    page = c.get("/board")
+    assert page.status_code == 200
+    assert (
+        page.text.count("<svg") == 2
+        and "按期办结率" in page.text
+        and "Lights over time" in page.text
+    )
+    assert (
+        "Department 1" in page.text
+        and "化工厂泄漏" in page.text
+        and "冬季安全生产调度会" in page.text
+    )
+    assert "2026-11-18 07:55" in page.text  # the incident's acknowledgement clock
+    assert 'href="/board/ledger.xlsx"' in page.text
+    assert "board-link" in c.get("/me").text
+
+    export = c.get("/board/ledger.xlsx")
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "supervision-ledger-20261118-0900.xlsx" in export.headers["content-disposition"]
+    ws = load_workbook(io.BytesIO(export.content), read_only=True)["督办台账"]
+    rows = [[("" if v is None else v) for v in r] for r in ws.iter_rows(values_only=True)][1:]
+    with db.read_scope() as s:
+        assert rows == list(board.ledger_rows(s))
+        statuses = dict(s.execute(select(Assignment.id, Assignment.status)).all())
+    assert {r[0]: r[10] for r in rows} == {
+        i: {"open": "在办 open", "completion_requested": "申请办结", "closed": "已销号 closed"}[
+            str(st)
+        ]
+        for i, st in statuses.items()
+    }
+    sign_in_as(c, "boss")  # a leader
+    assert c.get("/board").status_code == 200
