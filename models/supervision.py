@@ -112,8 +112,9 @@ class Assignment(Base):
 
     __table_args__ = (
         Index(None, "status", "due_on"),
-        # The board counts open assignments by department and light from this index alone.
-        Index("ix_assignments_board", "lead_department_id", "light", "status"),
+        # The board counts open (and overdue) assignments by department and light from this
+        # index alone.
+        Index("ix_assignments_board", "lead_department_id", "light", "status", "due_on"),
     )
 
 

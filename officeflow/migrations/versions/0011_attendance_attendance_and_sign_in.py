@@ -79,7 +79,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("assignments", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_assignments_board", ["lead_department_id", "light", "status"], unique=False
+            "ix_assignments_board",
+            ["lead_department_id", "light", "status", "due_on"],
+            unique=False,
         )
 
     # ### end Alembic commands ###
