@@ -223,3 +223,49 @@ def test_oidc_is_offered_only_when_configured(office: MailCatcher, office_env: A
     assert oidc.callback_url(settings) == "https://office.example.org/login/oidc/callback"
     assert "s3cret-value" in settings.secret_values()  # scrubbed from anything stored
     assert 'id="oidc"' in client().get("/signin").text
+
+
+@pytest.mark.parametrize(
+    ("email", "outcome"), [("Lin.Tao@example.gov.cn", "signed in"), ("x@elsewhere.org", "refused")]
+)
+def test_oidc_callback_against_a_local_provider(
+    office: MailCatcher, office_env: Any, email: str, outcome: str
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.oidc_provider import Provider
+    from tests.web2_helpers import client
+
+    with Provider() as idp:
+        office_env.set(
+            oidc_issuer=idp.issuer,
+            oidc_client_id="officeflow",
+            oidc_client_secret="s3cret-value",
+            public_url="http://testserver",
+        )
+        c = client()
+        start = c.get("/login/oidc")
+        assert start.status_code == 302
+        to = urlsplit(start.headers["location"])
+        query = {k: v[0] for k, v in parse_qs(to.query).items()}
+        assert f"{to.scheme}://{to.netloc}{to.path}" == f"{idp.issuer}/authorize"
+        assert query["redirect_uri"] == "http://testserver/login/oidc/callback"
+        assert query["client_id"] == "officeflow" and "email" in query["scope"]
+        idp.grant("code-1", nonce=query["nonce"], email=email)
+
+        # A forged state is refused before the provider is even asked.
+        forged = c.get("/login/oidc/callback", params={"code": "code-1", "state": "forged"})
+        assert forged.status_code == 400 and idp.token_requests == []
+
+        back = c.get("/login/oidc/callback", params={"code": "code-1", "state": query["state"]})
+        if outcome == "signed in":
+            assert back.status_code == 303 and back.headers["location"] == "/me"
+            assert "我的工作 · 林涛" in c.get("/me").text
+            with db.session_scope() as s:
+                assert s.scalars(
+                    select(Event.actor).where(Event.action == "signin.oidc")
+                ).all() == ["lin.tao"]
+        else:
+            assert back.status_code == 403 and "不属于本单位任何人员" in back.text
+            assert c.get("/me").status_code == 303
+        assert idp.token_requests[0]["code"] == ["code-1"]
