@@ -367,6 +367,7 @@ async def run_phase(clients: int, jobs: list[Any], work: Any) -> tuple[list[floa
         queue.put_nowait(job)
     server: list[float] = []
     trip: list[float] = []
+    errors: list[str] = []
 
     async def worker(client: httpx.AsyncClient) -> None:
         while True:
@@ -374,7 +375,11 @@ async def run_phase(clients: int, jobs: list[Any], work: Any) -> tuple[list[floa
                 job = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            s, t = await work(client, job)
+            try:
+                s, t = await work(client, job)
+            except (AssertionError, httpx.HTTPError) as exc:
+                errors.append(str(exc)[:200])
+                continue
             server.append(s)
             trip.append(t)
 
@@ -384,7 +389,11 @@ async def run_phase(clients: int, jobs: list[Any], work: Any) -> tuple[list[floa
             group.create_task(worker(c))
     for c in pool:
         await c.aclose()
+    ERRORS.extend(errors)
     return server, trip
+
+
+ERRORS: list[str] = []
 
 
 BASE = ""
@@ -404,8 +413,8 @@ def main() -> None:
     parser.add_argument("--assignments", type=int, default=100_000)
     parser.add_argument("--incidents", type=int, default=500)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--pages", type=int, default=1000, help="action page requests")
-    parser.add_argument("--boards", type=int, default=300, help="board requests")
+    parser.add_argument("--pages", type=int, default=600, help="action page requests")
+    parser.add_argument("--boards", type=int, default=200, help="board requests")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
