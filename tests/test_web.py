@@ -250,7 +250,8 @@ def test_someone_outside_the_office_cannot_verify(
     office_mail = [m for m in mail_office.to("sun.li@example.gov.cn") if "办结" in m.subject][-1]
     claim = tokens.verify(link_of(office_mail).removeprefix("/a/"))
     # The owner with a verify link minted for her (as if forwarded): the service refuses.
-    forged = f"/a/{tokens.sign(tokens.Claim('lin.tao', 'assignment', claim.object_id, 'verify', claim.notice_key))}"
+    mine = tokens.Claim("lin.tao", "assignment", claim.object_id, "verify", claim.notice_key)
+    forged = f"/a/{tokens.sign(mine)}"
     page = client.get(forged)
     before = snapshot()
     refused = client.post(forged, data={**form_of(page.text), "decision": "accept"})
