@@ -142,6 +142,7 @@ def _run_demo(outbox_dir: Path, timeout: float) -> list[tuple[str, str, int]]:
     with get_client(sync_client=True) as client:
         deployments = {d.name: d for d in client.read_deployments()}
     results: list[tuple[str, str, int]] = []
+    links: list[str | None] = []
     for name, example in DEMO_RUNS:
         console.rule(name)
         deployment = deployments.get(name)
@@ -167,11 +168,42 @@ def _run_demo(outbox_dir: Path, timeout: float) -> list[tuple[str, str, int]]:
         for _, msg in new[:10]:
             console.print(f"  → {msg['To']}: {msg['Subject']}", highlight=False)
         results.append((name, state, len(new)))
+        if name == "emergency-response" and state == "COMPLETED":
+            links.append(_incident_link())
     console.rule("summary")
     for name, state, mails in results:
         console.print(f"{name}: {state}, {mails} message(s)")
     console.print("see them with: officeflow outbox")
+    for link in filter(None, links):
+        console.print(
+            f"open the incident as its duty officer (acknowledge it, file the reports):\n  {link}",
+            highlight=False,
+            soft_wrap=True,
+        )
     return results
+
+
+def _incident_link() -> str | None:
+    """The signed acknowledgement link of the newest incident, for the duty officer its first
+    alert went to (the same link that officer's email carries)."""
+    from sqlalchemy import select
+
+    from models.emergency import Incident
+    from models.ledger import Delivery
+    from officeflow import db, emergency, links
+    from officeflow.settings import get_settings
+
+    with db.read_scope() as session:
+        incident = session.scalars(select(Incident).order_by(Incident.id.desc())).first()
+        if incident is None:
+            return None
+        key = f"incident:{incident.id}:initial"
+        alerted = set(session.scalars(select(Delivery.person_id).where(Delivery.notice_key == key)))
+        officers = [p for p in emergency.duty_officers(session) if p in alerted] or sorted(alerted)
+        if not officers:
+            return None
+        target = links.LinkTarget(officers[0], key, emergency.OBJECT, str(incident.id))
+    return links.url_for(target, "acknowledge", get_settings())
 
 
 def _in_the_future(data: Any) -> Any:

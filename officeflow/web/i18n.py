@@ -125,6 +125,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "object.document": "公文",
         "object.duty": "值班",
         "object.info_item": "信息",
+        "ev.incident.reported": "事件登记",
+        "ev.incident.notified": "发出预警",
+        "ev.incident.acknowledged": "确认收到",
+        "ev.incident.report_filed": "登记报送",
+        "ev.incident.report_reminder": "报送提醒",
+        "ev.incident.report_overdue": "报送超时",
+        "ev.incident.closed": "处置结束",
+        "ev.incident.grade_set_by_hand": "人工定级",
+        "ev.incident.review_requested": "要求复盘",
+        "ev.assignment.issued": "交办",
+        "ev.assignment.progress": "反馈进展",
+        "ev.assignment.completion_requested": "申请办结",
+        "ev.assignment.completion_rejected": "退回",
+        "ev.assignment.closed": "核验销号",
+        "ev.assignment.extension_requested": "申请延期",
+        "ev.assignment.extension_approved": "同意延期",
+        "ev.assignment.extension_refused": "不同意延期",
         "event.at": "时间",
         "event.actor": "办理人",
         "event.action": "事项",
@@ -246,6 +263,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "object.document": "Document",
         "object.duty": "Duty",
         "object.info_item": "Information",
+        "ev.incident.reported": "recorded",
+        "ev.incident.notified": "alert sent",
+        "ev.incident.acknowledged": "acknowledged",
+        "ev.incident.report_filed": "report recorded",
+        "ev.incident.report_reminder": "report reminder",
+        "ev.incident.report_overdue": "report overdue",
+        "ev.incident.closed": "closed",
+        "ev.incident.grade_set_by_hand": "grade set by hand",
+        "ev.incident.review_requested": "review requested",
+        "ev.assignment.issued": "issued",
+        "ev.assignment.progress": "progress",
+        "ev.assignment.completion_requested": "completion requested",
+        "ev.assignment.completion_rejected": "sent back",
+        "ev.assignment.closed": "verified and closed",
+        "ev.assignment.extension_requested": "extension requested",
+        "ev.assignment.extension_approved": "extension approved",
+        "ev.assignment.extension_refused": "extension refused",
         "event.at": "At",
         "event.actor": "By",
         "event.action": "Action",
@@ -265,6 +299,11 @@ def locale_of(request: Request, default: str = "zh-CN") -> str:
         if tag.startswith("en"):
             return "en"
     return default if default in LOCALES else "zh-CN"
+
+
+def event_label(locale: str, action: str) -> str:
+    """An event's action in words (``incident.acknowledged`` → 确认收到), else the action."""
+    return MESSAGES.get(locale, {}).get(f"ev.{action}") or action
 
 
 def translate(locale: str, key: str, **values: object) -> str:

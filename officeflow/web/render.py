@@ -41,6 +41,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         template,
         {
             "t": t,
+            "event_label": lambda action: i18n.event_label(locale, action),
             "lang": locale,
             "other_lang": "en" if locale == "zh-CN" else "zh-CN",
             "csrf_field": security.CSRF_FIELD,
