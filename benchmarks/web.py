@@ -542,6 +542,9 @@ async def measure(args: Any, facts: dict[str, Any], tokens: Any, session: Any) -
             "board": len(board_server),
             "ack_post": len(ack_server),
         },
+        "errors": len(ERRORS),
+        "first_errors": ERRORS[:3],
+        "load_average_1m": round(os.getloadavg()[0], 1),
     }
 
 

@@ -4,6 +4,8 @@ Not signed in: to ``/signin``; anyone else: refused (403), nothing shown."""
 
 from __future__ import annotations
 
+import threading
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -14,7 +16,9 @@ from starlette.responses import RedirectResponse, Response
 
 from officeflow import actors, board, db
 from officeflow.board.export import export_filename
+from officeflow.settings import get_settings
 from officeflow.web import (
+    i18n,
     messages2,  # noqa: F401  (the pages' words)
     session,
 )
@@ -46,13 +50,29 @@ def _show(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     data = board.cached_board()
-    return render(
+    locale = i18n.locale_of(request, get_settings().locale)
+    with _pages_lock:
+        if _pages.get("data") is data and locale in _pages:
+            return HTMLResponse(_pages[locale])
+    response = render(
         request,
         "board.html",
         b=data,
         on_time_svg=Markup(board.on_time_chart(data["on_time"])),  # the SVG escapes its labels
         lights_svg=Markup(board.lights_chart(data["lights_over_time"])),
     )
+    with _pages_lock:
+        if _pages.get("data") is not data:
+            _pages.clear()
+            _pages["data"] = data
+        _pages[locale] = bytes(response.body)
+    return response
+
+
+# The rendered board per locale, for as long as the cached board it shows (the page is the same
+# for everyone allowed to see it and carries no form), so many readers cost one rendering.
+_pages_lock = threading.Lock()
+_pages: dict[str, Any] = {}
 
 
 @router.get("/board/ledger.xlsx")
