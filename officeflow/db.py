@@ -6,7 +6,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -155,9 +155,16 @@ def session_scope(engine: Engine | None = None, *, readonly: bool = False) -> It
     # SQLite has one writer at a time, and its busy handler polls without any fairness: with
     # many threads of one process writing at once (the web pages under load) a waiter can miss
     # the lock for longer than the busy timeout. Writers of one process queue here instead.
+    # After the busy timeout it goes ahead anyway, and SQLite's own timeout gives the usual
+    # clear "the ledger is locked" error.
     serial = not readonly and bind.dialect.name == "sqlite"
-    with _SQLITE_WRITERS if serial else nullcontext(), factory() as session, session.begin():
-        yield session
+    queued = serial and _SQLITE_WRITERS.acquire(timeout=get_settings().sqlite_busy_timeout_s)
+    try:
+        with factory() as session, session.begin():
+            yield session
+    finally:
+        if queued:
+            _SQLITE_WRITERS.release()
 
 
 def read_scope(engine: Engine | None = None) -> AbstractContextManager[Session]:
