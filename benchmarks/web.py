@@ -415,6 +415,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--pages", type=int, default=600, help="action page requests")
     parser.add_argument("--boards", type=int, default=200, help="board requests")
+    parser.add_argument("--results", default="web", help="results/<name>.json to write")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -461,7 +462,7 @@ def main() -> None:
         "fill_s": round(fill_s, 1),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "web.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{args.results}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result))
 
 
