@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from officeflow import actors, board, db
 from officeflow.board.export import export_filename
+from officeflow.org import active_person
 from officeflow.settings import get_settings
 from officeflow.web import (
     i18n,
@@ -29,11 +30,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _allowed(request: Request, path: str) -> str | Response:
-    person = session.person_of(request)
-    if person is None:
-        return RedirectResponse(f"/signin?next={path}", status_code=303)
+    person = session.claimed_person(request)
     try:
         with db.read_scope() as s:
+            if person is None or active_person(s, person) is None:
+                return RedirectResponse(f"/signin?next={path}", status_code=303)
             board.check_board_access(s, person)
     except actors.NotAllowed as exc:
         return refusal(request, "error.not_allowed", 403, detail=str(exc))

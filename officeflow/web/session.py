@@ -31,6 +31,16 @@ def end(response: Response) -> None:
 
 def person_of(request: Request) -> str | None:
     """The signed-in person's id, or None (no cookie, tampered, expired, or no longer active)."""
+    person = claimed_person(request)
+    if person is None:
+        return None
+    with db.read_scope() as session:
+        return person if active_person(session, person) is not None else None
+
+
+def claimed_person(request: Request) -> str | None:
+    """The person the session cookie names, if it is valid; whether they are still active is
+    for the caller to check (`person_of` does)."""
     value = request.cookies.get(COOKIE)
     if not value:
         return None
@@ -39,7 +49,4 @@ def person_of(request: Request) -> str | None:
     except (BadSignature, ValueError, TypeError):
         return None
     person = data.get("p") if isinstance(data, dict) else None
-    if not isinstance(person, str):
-        return None
-    with db.read_scope() as session:
-        return person if active_person(session, person) is not None else None
+    return person if isinstance(person, str) else None
