@@ -38,6 +38,7 @@ def person_name(session: Session, person_id: str) -> str:
 def timeline(session: Session, object_type: str, object_id: str | int) -> list[Line]:
     rows = events.history(session, object_type=object_type, object_id=object_id)
     who = names(session, {e.actor for e in rows})
+    # The office's own steps show as "system" (translated by the page), with no channel.
     return [
         Line(
             at=clock.format_local(e.at),
