@@ -6,7 +6,12 @@ The browser version of the same journeys is tests/test_web_browser.py."""
 from __future__ import annotations
 
 import logging
+import os
 import re
+import signal
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +21,11 @@ from sqlalchemy import select
 
 from models.ledger import Delivery, Event, StoredFile
 from officeflow import clock, db, emergency, files, links, supervision
-from officeflow.mailcatcher import MailCatcher
+from officeflow.mailcatcher import MailCatcher, free_port
+from officeflow.stack import LocalStack
 from officeflow.web import security, tokens
 from officeflow.web.app import create_app
+from tests.cli_helpers import OFFICEFLOW
 from tests.emergency_support import T0
 from tests.web_support import issue_assignment, link_of, links_of, raise_incident, snapshot
 
@@ -46,6 +53,9 @@ def web_events(action: str) -> list[Event]:
 # --- incidents ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def test_the_alert_link_acknowledges_as_its_person_and_stops_the_ladder(
     mail_office: MailCatcher, tmp_path: Path, client: TestClient
 ) -> None:
@@ -325,3 +335,45 @@ def test_a_meeting_or_duty_notice_opens_the_record(
     unknown = tokens.Claim("duty", "incident", str(incident_id), "launch-rockets", "k")
     assert client.get(f"/a/{tokens.sign(unknown)}").status_code == 404
     assert len(links_of(mail_office.to("duty@example.org")[0])) == 1
+
+
+def test_officeflow_web_serves_the_ledger_and_never_logs_a_token(
+    mail_office: MailCatcher, tmp_path: Path, office_env: Any
+) -> None:
+    """`officeflow web` as an operator runs it: real uvicorn, the configured ledger, the access
+    log with the token redacted."""
+    port = free_port("127.0.0.1")
+    office_env.set(public_url=f"http://127.0.0.1:{port}")
+    raise_incident(tmp_path)
+    link = link_of(mail_office.to("duty@example.org")[0])
+    env = {**os.environ, "COLUMNS": "200", "OFFICEFLOW_NOW": T0}  # the clock of the link
+    proc = subprocess.Popen(
+        [str(OFFICEFLOW), "web", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline, body = time.monotonic() + 60, ""
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{link}", timeout=5) as r:
+                    body = r.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert "Warehouse fire in the port district" in body
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+    assert "GET /a/[token] HTTP/1.1" in output
+    assert link.removeprefix("/a/") not in output
+
+
+def test_the_stack_points_links_at_its_web_pages(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.delenv("OFFICEFLOW_PUBLIC_URL", raising=False)
+    stack = LocalStack(home=tmp_path, web_port=8399)
+    assert stack.public_url() == "http://127.0.0.1:8399"
+    monkeypatch.setenv("OFFICEFLOW_PUBLIC_URL", "https://office.example.org")
+    assert stack.public_url() == "https://office.example.org"
