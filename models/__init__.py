@@ -18,6 +18,8 @@ TABLE_MODULES = (
     "models.duty",
     "models.information",
     "models.documents",
+    "models.attendance",
+    "models.signin",
 )
 
 

@@ -110,7 +110,12 @@ class Assignment(Base):
 
     decision: Mapped[Decision] = relationship(back_populates="assignments")
 
-    __table_args__ = (Index(None, "status", "due_on"),)
+    __table_args__ = (
+        Index(None, "status", "due_on"),
+        # The board counts open (and overdue) assignments by department and light from this
+        # index alone.
+        Index("ix_assignments_board", "lead_department_id", "light", "status", "due_on"),
+    )
 
 
 class ProgressReport(Base):

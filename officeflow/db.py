@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -26,6 +27,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute(f"PRAGMA busy_timeout={int(get_settings().sqlite_busy_timeout_s * 1000)}")
     cur.close()
 
+
+_SQLITE_WRITERS = threading.RLock()  # one writing session at a time per process (SQLite)
 
 READONLY = "officeflow_readonly"  # execution option of the engine `read_scope` uses
 
@@ -149,8 +152,19 @@ def session_scope(engine: Engine | None = None, *, readonly: bool = False) -> It
     if readonly:
         bind = bind.execution_options(**{READONLY: True})
     factory = sessionmaker(bind, expire_on_commit=False)
-    with factory() as session, session.begin():
-        yield session
+    # SQLite has one writer at a time, and its busy handler polls without any fairness: with
+    # many threads of one process writing at once (the web pages under load) a waiter can miss
+    # the lock for longer than the busy timeout. Writers of one process queue here instead.
+    # After the busy timeout it goes ahead anyway, and SQLite's own timeout gives the usual
+    # clear "the ledger is locked" error.
+    serial = not readonly and bind.dialect.name == "sqlite"
+    queued = serial and _SQLITE_WRITERS.acquire(timeout=get_settings().sqlite_busy_timeout_s)
+    try:
+        with factory() as session, session.begin():
+            yield session
+    finally:
+        if queued:
+            _SQLITE_WRITERS.release()
 
 
 def read_scope(engine: Engine | None = None) -> AbstractContextManager[Session]:

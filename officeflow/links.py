@@ -41,6 +41,15 @@ def expand(text: str, target: LinkTarget, settings: Settings | None = None) -> s
 
 
 def url_for(target: LinkTarget, action: str, settings: Settings) -> str:
-    """The signed URL of ``action`` on ``target`` for ``target.person_id``. (Filled in by the web
-    application: `officeflow.web.tokens`.)"""
-    raise NotImplementedError("signed action links arrive with the web application (issue 11)")
+    """The signed URL of ``action`` on ``target`` for ``target.person_id``
+    (`officeflow.web.tokens`: ``<public url>/a/<token>``)."""
+    from officeflow.web.tokens import Claim, action_url
+
+    claim = Claim(
+        target.person_id,
+        target.object_type,
+        str(target.object_id),
+        action,
+        target.notice_key,
+    )
+    return action_url(claim, settings)

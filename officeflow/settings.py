@@ -118,8 +118,37 @@ class Settings(BaseSettings):
         "defaults to the embedded web server's own address.",
     )
     web_secret_key: SecretStr | None = Field(
-        None, description="Key that signs action links and sign-in cookies."
+        None,
+        description="Key that signs action links and sign-in cookies; when unset, one is "
+        "generated once into <home>/web-secret.key (0600).",
     )
+    web_link_days: float = Field(
+        14, gt=0, le=366, description="Days an action link in a notice stays valid."
+    )
+    web_incident_link_days: float = Field(
+        3, gt=0, le=366, description="Days an incident's action link stays valid."
+    )
+
+    # One-time sign-in links (`officeflow.signin`) and OpenID Connect (`officeflow.web.oidc`).
+    signin_link_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="How long a one-time sign-in link stays valid."
+    )
+    signin_per_person: int = Field(
+        3, ge=1, le=100, description="Sign-in links one person may ask for per window."
+    )
+    signin_per_client: int = Field(
+        20, ge=1, le=10_000, description="Sign-in links one client address may ask for per window."
+    )
+    signin_window_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="The window the sign-in rate limits count in."
+    )
+    oidc_issuer: str | None = Field(
+        None,
+        description="OpenID Connect issuer URL (its /.well-known/openid-configuration is read); "
+        "set with the client id and secret to offer sign-in through the identity provider.",
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
 
     # Transports. Credentials live here (or in the environment), never in the ledger.
     smtp_host: str | None = None
@@ -256,6 +285,8 @@ class Settings(BaseSettings):
                 self.slack_webhook,
                 self.webhook_url,
                 self.sms_token,
+                self.web_secret_key,
+                self.oidc_client_secret,
             )
             if s is not None and s.get_secret_value()
         ]

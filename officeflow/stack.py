@@ -30,6 +30,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXAMPLE_ORG = PROJECT_DIR / "examples" / "org.yaml"
 DEFAULT_PORT = 4200
 DEFAULT_SMTP_PORT = 1025
+DEFAULT_WEB_PORT = 8300  # the office's web pages (`officeflow web`)
 STACK_FILE = "stack.json"
 
 
@@ -67,6 +68,7 @@ class StackInfo:
     smtp_port: int
     outbox: str
     pids: dict[str, int]
+    web_url: str = ""  # the office's web pages, the base of action links
 
     @classmethod
     def read(cls, home: Path) -> StackInfo | None:
@@ -104,6 +106,7 @@ class LocalStack:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT  # 0: any free port
     smtp_port: int = DEFAULT_SMTP_PORT  # 0: any free port
+    web_port: int | None = DEFAULT_WEB_PORT  # 0: any free port; None: no web pages
     org_file: Path | None = EXAMPLE_ORG
     project_dir: Path = PROJECT_DIR
     worker_poll_seconds: int = 2
@@ -128,6 +131,15 @@ class LocalStack:
     @property
     def ui_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}" if self.web_port else ""
+
+    def public_url(self) -> str:
+        """OFFICEFLOW_PUBLIC_URL when the office set it, else the embedded web server's own
+        address: the base of every link in a notice the worker sends."""
+        return os.environ.get("OFFICEFLOW_PUBLIC_URL") or self.web_url
 
     # --- environment ---------------------------------------------------------------------
 
@@ -154,6 +166,8 @@ class LocalStack:
             PREFECT_WORKER_QUERY_SECONDS=str(self.worker_poll_seconds),
             PREFECT_WORKER_PREFETCH_SECONDS="5",
         )
+        if self.public_url():
+            env["OFFICEFLOW_PUBLIC_URL"] = self.public_url()
         return env
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -167,6 +181,8 @@ class LocalStack:
     def start(self) -> StackInfo:
         self.make_dirs()
         self.port = pick_port(self.host, self.port)
+        if self.web_port is not None:
+            self.web_port = pick_port(self.host, self.web_port)
         try:
             self._start_server()
             self._prepare_ledger()
@@ -178,6 +194,7 @@ class LocalStack:
             self.say(f"mail catcher on {self.catcher.host}:{self.catcher.port} → {self.outbox}")
             self._register()
             self._start_worker()
+            self._start_web()
         except BaseException:
             self.stop()
             raise
@@ -188,6 +205,7 @@ class LocalStack:
             smtp_port=self.catcher.port,
             outbox=str(self.outbox),
             pids={name: proc.pid for name, proc in self.procs.items()},
+            web_url=self.public_url(),
         )
         (self.home / STACK_FILE).write_text(json.dumps(info.__dict__, indent=2), encoding="utf-8")
         return info
@@ -269,6 +287,32 @@ class LocalStack:
                 args += ["--limit", str(self.worker_limit)]
             self._spawn(name, args, self.worker_env())
 
+    def _start_web(self) -> None:
+        """The office's web pages (`officeflow web`), on the same ledger, home and key."""
+        if self.web_port is None:
+            return
+        from officeflow.web.tokens import secret_key
+
+        secret_key()  # made once before the worker signs its first link
+        self.say(f"starting the office's web pages on {self.web_url}")
+        proc = self._spawn(
+            "web",
+            [_bin("officeflow"), "web", "--host", self.host, "--port", str(self.web_port)],
+            self.worker_env(),
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise StackError(f"the web pages exited: {self._tail('web')}")
+            try:
+                with urllib.request.urlopen(self.web_url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.3)
+        raise StackError(f"the web pages did not answer in time: {self._tail('web')}")
+
     def _tail(self, name: str, lines: int = 15) -> str:
         path = self.logs / f"{name}.log"
         if not path.is_file():
@@ -286,7 +330,7 @@ class LocalStack:
     def stop(self, timeout: float = 20) -> None:
         """End the worker, then the server (each with its process group), then the catcher."""
         workers = [n for n in self.procs if n.startswith("worker")]
-        for name in (*workers, "server"):
+        for name in ("web", *workers, "server"):
             proc = self.procs.get(name)
             if proc is None:
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -341,6 +342,12 @@ def test_incident_reported_in_the_ui_is_relayed(
     alerts = [msg for _, msg in new_mail if str(msg["X-Officeflow-Notice"]) == key]
     to = sorted(addr for msg in alerts for _, addr in getaddresses([str(msg["To"])]))
     assert to == expected, (grade, to)
+    # Each alert carries its reader's signed link to the stack's own web pages, which open it.
+    body = alerts[0].get_body(preferencelist=("plain",)).get_content()
+    found = re.search(re.escape(stack.info.web_url) + r"/a/[A-Za-z0-9._-]+", body)
+    assert stack.info.web_url and found, body
+    with urllib.request.urlopen(found.group(0), timeout=30) as response:
+        assert response.status == 200 and INCIDENT_TITLE in response.read().decode()
 
 
 def test_a_flow_command_reports_to_the_running_stack_without_any_variable(stack: Stack) -> None:
@@ -369,6 +376,9 @@ def test_demo_runs_the_examples_through_the_deployments(stack: Stack) -> None:
     result = stack.cli("officeflow", "demo", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{DECISION}: COMPLETED" in result.stdout
+    # The way in: the duty officer's link to the incident the demo raised, on the stack's pages.
+    assert "open the incident as its duty officer" in result.stdout
+    assert f"{stack.info.web_url}/a/" in result.stdout
     assert "关于做好国庆假期安全生产工作的批示" in [
         row[0] for row in stack.rows("select title from decisions")
     ]

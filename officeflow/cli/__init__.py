@@ -28,6 +28,7 @@ GROUPS: dict[str, str] = {
     "deployments": "officeflow.cli.deployments:app",
     "up": "officeflow.cli.stack:up",
     "demo": "officeflow.cli.stack:demo",
+    "web": "officeflow.cli.web:web",
 }
 
 HELP = (

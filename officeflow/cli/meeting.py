@@ -55,6 +55,20 @@ def _print_steps(meeting_id: int) -> None:
                 str(t["id"]), cell(title), cell(t["department"]), cell(t["presenter"]), materials
             )
         console.print(topics)
+    if view["attendance"]:
+        answers = Table(title="attendance")
+        for col in ("person", "answer", "stand-in", "answered", "note"):
+            answers.add_column(col)
+        for a in view["attendance"]:
+            answer = a["answer"] + (" (before a reschedule)" if a["stale"] else "")
+            answers.add_row(
+                cell(f"{a['name']} ({a['person']})"),
+                answer,
+                cell(a["stand_in_name"] or ""),
+                a["answered_at"],
+                cell(a["note"]),
+            )
+        console.print(answers)
     if view["decision_id"]:
         console.print(f"minutes → decision {view['decision_id']}")
 

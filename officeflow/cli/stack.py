@@ -15,7 +15,14 @@ import yaml
 
 from officeflow.cli.common import console, fail, warn
 from officeflow.settings import get_settings
-from officeflow.stack import DEFAULT_PORT, DEFAULT_SMTP_PORT, EXAMPLE_ORG, LocalStack, StackInfo
+from officeflow.stack import (
+    DEFAULT_PORT,
+    DEFAULT_SMTP_PORT,
+    DEFAULT_WEB_PORT,
+    EXAMPLE_ORG,
+    LocalStack,
+    StackInfo,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -45,12 +52,16 @@ def up(
     smtp_port: int = typer.Option(
         DEFAULT_SMTP_PORT, help="Port of the local mail catcher; a free one if it is taken"
     ),
+    web_port: int = typer.Option(
+        DEFAULT_WEB_PORT,
+        help="Port of the office's web pages (the links in notices); a free one if taken",
+    ),
     org_file: Path = typer.Option(EXAMPLE_ORG, help="Org file to load into the ledger"),
     workers: int = typer.Option(1, min=1, max=8, help="Workers to start for the `office` pool"),
 ) -> None:
     """Start everything on this machine: a Prefect server (SQLite) on 127.0.0.1, the ledger with
     the example org, every deployment with its schedule, a worker for the `office` pool and a
-    local mail catcher. Ctrl-C stops it all.
+    local mail catcher, and the office's web pages (the links in notices). Ctrl-C stops it all.
 
     The server and the ledger follow the environment: set PREFECT_SERVER_DATABASE_CONNECTION_URL
     (postgresql+asyncpg://…) and OFFICEFLOW_DATABASE_URL (postgresql://…) to run both on
@@ -60,6 +71,7 @@ def up(
         home=home,
         port=port,
         smtp_port=smtp_port,
+        web_port=web_port,
         org_file=org_file,
         workers=workers,
         say=lambda text: console.print(text, highlight=False, soft_wrap=True),
@@ -81,7 +93,7 @@ def up(
             signal.signal(sig, signal.SIG_IGN)
         console.print("stopping …")
         stack.stop()
-        console.print("stopped: worker, Prefect server and mail catcher")
+        console.print("stopped: worker, Prefect server and mail catcher (and the web pages)")
 
 
 def _print_ready(info: StackInfo, stack: LocalStack) -> None:
@@ -89,6 +101,7 @@ def _print_ready(info: StackInfo, stack: LocalStack) -> None:
     console.print(
         f"Prefect UI      [bold]{info.ui_url}[/]  (Deployments → a process → Run → Custom run)\n"
         f"Prefect API     export PREFECT_API_URL={info.api_url}\n"
+        f"office pages    [bold]{info.web_url}[/]  (the links in notices open here)\n"
         f"mail catcher    {info.smtp_host}:{info.smtp_port}, messages in {info.outbox}\n"
         f"outbox          officeflow outbox   (officeflow outbox 1 shows a message)\n"
         f"demo            officeflow demo     (in another terminal)\n"
@@ -129,6 +142,7 @@ def _run_demo(outbox_dir: Path, timeout: float) -> list[tuple[str, str, int]]:
     with get_client(sync_client=True) as client:
         deployments = {d.name: d for d in client.read_deployments()}
     results: list[tuple[str, str, int]] = []
+    links: list[str | None] = []
     for name, example in DEMO_RUNS:
         console.rule(name)
         deployment = deployments.get(name)
@@ -154,11 +168,42 @@ def _run_demo(outbox_dir: Path, timeout: float) -> list[tuple[str, str, int]]:
         for _, msg in new[:10]:
             console.print(f"  → {msg['To']}: {msg['Subject']}", highlight=False)
         results.append((name, state, len(new)))
+        if name == "emergency-response" and state == "COMPLETED":
+            links.append(_incident_link())
     console.rule("summary")
     for name, state, mails in results:
         console.print(f"{name}: {state}, {mails} message(s)")
     console.print("see them with: officeflow outbox")
+    for link in filter(None, links):
+        console.print(
+            f"open the incident as its duty officer (acknowledge it, file the reports):\n  {link}",
+            highlight=False,
+            soft_wrap=True,
+        )
     return results
+
+
+def _incident_link() -> str | None:
+    """The signed acknowledgement link of the newest incident, for the duty officer its first
+    alert went to (the same link that officer's email carries)."""
+    from sqlalchemy import select
+
+    from models.emergency import Incident
+    from models.ledger import Delivery
+    from officeflow import db, emergency, links
+    from officeflow.settings import get_settings
+
+    with db.read_scope() as session:
+        incident = session.scalars(select(Incident).order_by(Incident.id.desc())).first()
+        if incident is None:
+            return None
+        key = f"incident:{incident.id}:initial"
+        alerted = set(session.scalars(select(Delivery.person_id).where(Delivery.notice_key == key)))
+        officers = [p for p in emergency.duty_officers(session) if p in alerted] or sorted(alerted)
+        if not officers:
+            return None
+        target = links.LinkTarget(officers[0], key, emergency.OBJECT, str(incident.id))
+    return links.url_for(target, "acknowledge", get_settings())
 
 
 def _in_the_future(data: Any) -> Any:

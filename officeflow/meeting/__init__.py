@@ -7,6 +7,7 @@ it done in one transaction, so a step's notices are reserved exactly once; they 
 after the commit.
 
 Modules: `common` (lookups), `registration`, `agenda` (topics, approval, materials),
+`attendance` (attendees' answers, stand-ins, materials uploads),
 `changes` (reschedule, cancel), `steps` (one handler per step kind), `sweep`, `notices`
 (template context, invitation), `minutes`, `views`.
 """
@@ -19,6 +20,11 @@ from officeflow._lazy import exports
 
 if TYPE_CHECKING:
     from officeflow.meeting.agenda import approve_agenda, mark_materials, submit_topic
+    from officeflow.meeting.attendance import (
+        answer_attendance,
+        attendance_rows,
+        upload_materials,
+    )
     from officeflow.meeting.changes import cancel, reschedule
     from officeflow.meeting.common import (
         OBJECT,
@@ -53,6 +59,8 @@ __all__ = [
     "MeetingRecord",
     "MeetingTimes",
     "agenda_markdown",
+    "answer_attendance",
+    "attendance_rows",
     "approve_agenda",
     "attendee_ids",
     "cancel",
@@ -79,4 +87,5 @@ __all__ = [
     "steps",
     "submit_topic",
     "topics",
+    "upload_materials",
 ]

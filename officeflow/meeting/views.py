@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from models.meeting import AgendaStatus, Meeting, MeetingMinutes, MeetingStep, StepKind, StepStatus
 from models.org import Person
 from officeflow import clock
+from officeflow.meeting.attendance import attendance_counts, attendance_rows
 from officeflow.meeting.common import get_meeting, steps, topics
 from officeflow.meeting.notices import meeting_context, topic_context
 from officeflow.text import md
@@ -55,6 +56,7 @@ def meeting_view(session: Session, meeting_id: int) -> dict[str, Any]:
     meeting = get_meeting(session, meeting_id)
     now = clock.now()
     minutes = session.get(MeetingMinutes, meeting.id)
+    attendance = attendance_rows(session, meeting.id)
     return {
         "id": meeting.id,
         "title": meeting.title,
@@ -82,6 +84,8 @@ def meeting_view(session: Session, meeting_id: int) -> dict[str, Any]:
             }
             for t in topics(session, meeting.id)
         ],
+        "attendance": attendance,
+        "attendance_counts": attendance_counts(attendance),
     }
 
 

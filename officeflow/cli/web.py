@@ -1,0 +1,67 @@
+"""`officeflow web`: serve the office's web pages (the pages that signed links in notices open)."""
+
+from __future__ import annotations
+
+import typer
+
+from officeflow.web.tokens import DEFAULT_WEB_PORT
+
+
+def web(
+    host: str = typer.Option(
+        "127.0.0.1", help="Address to listen on (127.0.0.1: only this machine, e.g. behind a proxy)"
+    ),
+    port: int = typer.Option(DEFAULT_WEB_PORT, min=1, max=65535, help="Port to listen on"),
+    root_path: str = typer.Option(
+        "",
+        help="The path prefix the reverse proxy serves the pages under, e.g. /office "
+        "(OFFICEFLOW_PUBLIC_URL must then end with it too)",
+    ),
+    forwarded_allow_ips: str = typer.Option(
+        "127.0.0.1",
+        help="Proxies whose X-Forwarded-For/-Proto headers are trusted (comma-separated, "
+        "or * for any)",
+    ),
+    access_log: bool = typer.Option(
+        True, help="Write an access log (tokens in paths are always redacted)"
+    ),
+) -> None:
+    """Serve the office's web pages: the page each signed link in a notice opens (acknowledge an
+    incident, report progress, verify, decide an extension …), against the configured ledger
+    (OFFICEFLOW_DATABASE_URL, SQLite or PostgreSQL).
+
+    Behind a reverse proxy (nginx, Caddy) that terminates HTTPS:
+
+      officeflow web --host 127.0.0.1 --port 8300
+
+    and set OFFICEFLOW_PUBLIC_URL=https://office.example.org so links in notices point at the
+    proxy (cookies are then marked Secure). Set OFFICEFLOW_WEB_SECRET_KEY on every machine that
+    sends notices or serves the pages; without it a key is generated once under the officeflow
+    home and shared by the processes on this machine. `officeflow up` starts these pages by
+    itself."""
+    import uvicorn
+
+    from officeflow.cli.common import console
+    from officeflow.settings import get_settings
+    from officeflow.web.app import create_app
+    from officeflow.web.security import log_config
+    from officeflow.web.tokens import public_url, secret_key
+
+    settings = get_settings()
+    secret_key(settings)  # create the shared key before the first link is signed
+    console.print(
+        f"office web pages on http://{host}:{port}{root_path} "
+        f"(links in notices start with {public_url(settings)})",
+        highlight=False,
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        root_path=root_path,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        access_log=access_log,
+        log_config=log_config(),
+        server_header=False,
+    )

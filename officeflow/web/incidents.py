@@ -1,0 +1,105 @@
+"""Incident pages: acknowledge an alert (stops the escalation ladder), and record the reports made
+upward (电话报告, 初报, 续报n, 终报). Both show the incident's timeline (its events and reports) to
+whoever the link was sent to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from models.emergency import Acknowledgement, IncidentStatus
+from officeflow import emergency
+from officeflow.inputs import input_error
+from officeflow.web.pages import ActionPage, Outcome, form_text, register
+from officeflow.web.tokens import Claim
+from officeflow.web.views import names, object_id, person_name, timeline
+from rules.response_plan import ReportKind, report_label
+
+
+def _load(session: Session, claim: Claim) -> dict[str, Any]:
+    incident_id = object_id(claim)
+    incident = emergency.get_incident(session, incident_id)
+    reports = emergency.reports_of(session, incident_id)
+    who = names(session, {incident.acknowledged_by or "", *(r.filed_by or "" for r in reports)})
+    open_kinds = [r.kind.value for r in reports if r.filed_at is None and r.cancelled_at is None]
+    return {
+        "incident": incident,
+        "closed": incident.status is IncidentStatus.CLOSED,
+        "acknowledged_by": who.get(incident.acknowledged_by or "", incident.acknowledged_by),
+        "reports": [
+            {
+                "label": report_label(r.kind, r.number),
+                "due_at": r.due_at,
+                "filed_at": r.filed_at,
+                "filed_by": who.get(r.filed_by or "", r.filed_by or ""),
+                "summary": r.summary or "",
+                "late": r.late,
+                "cancelled": r.cancelled_at is not None,
+            }
+            for r in reports
+        ],
+        "kinds": [k.value for k in ReportKind],
+        "next_kind": open_kinds[0] if open_kinds else ReportKind.FOLLOW_UP.value,
+        "timeline": timeline(session, emergency.OBJECT, incident_id),
+        "person_name": person_name(session, claim.person_id),
+    }
+
+
+def _acknowledged(session: Session, claim: Claim) -> str | None:
+    done = session.scalar(
+        select(Acknowledgement.id).where(
+            Acknowledgement.incident_id == object_id(claim),
+            Acknowledgement.person_id == claim.person_id,
+        )
+    )
+    return "incident.ack.already" if done is not None else None
+
+
+def _acknowledge(session: Session, claim: Claim, form: FormData) -> Outcome:
+    result = emergency.acknowledge(
+        session, incident_id=object_id(claim), person_id=claim.person_id, via="web"
+    )
+    if result.already:
+        return Outcome("incident.ack.already")
+    return Outcome("incident.ack.done", {"n": result.stopped_rungs})
+
+
+def _file_report(session: Session, claim: Claim, form: FormData) -> Outcome:
+    try:
+        kind = ReportKind(form_text(form, "kind"))
+    except ValueError:
+        raise input_error("kind", "choose phone, initial, follow-up or final") from None
+    filed = emergency.file_report(
+        session,
+        incident_id=object_id(claim),
+        kind=kind,
+        person_id=claim.person_id,
+        summary=form_text(form, "summary"),
+    )
+    return Outcome("incident.report.done", {"label": filed.label + (" ⚠" if filed.late else "")})
+
+
+register(
+    ActionPage(
+        object_type=emergency.OBJECT,
+        action="acknowledge",
+        template="incident_acknowledge.html",
+        load=_load,
+        perform=_acknowledge,
+        already=_acknowledged,
+        siblings=("file-report",),
+    )
+)
+register(
+    ActionPage(
+        object_type=emergency.OBJECT,
+        action="file-report",
+        template="incident_report.html",
+        load=_load,
+        perform=_file_report,
+        siblings=("acknowledge",),
+    )
+)

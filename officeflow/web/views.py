@@ -1,0 +1,65 @@
+"""Reading helpers the pages share: people's names, an object's event log for a timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.org import Person
+from officeflow import clock, events
+from officeflow.inputs import input_error
+from officeflow.web.tokens import Claim
+
+
+@dataclass(frozen=True)
+class Line:
+    at: str
+    actor: str
+    action: str
+    via: str
+    detail: str
+
+
+def names(session: Session, ids: set[str]) -> dict[str, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
+    return {pid: name for pid, name in rows}
+
+
+def person_name(session: Session, person_id: str) -> str:
+    return names(session, {person_id}).get(person_id, person_id)
+
+
+def timeline(session: Session, object_type: str, object_id: str | int) -> list[Line]:
+    rows = events.history(session, object_type=object_type, object_id=object_id)
+    who = names(session, {e.actor for e in rows})
+    # The office's own steps show as "system" (translated by the page), with no channel.
+    return [
+        Line(
+            at=clock.format_local(e.at),
+            actor=who.get(e.actor, e.actor),
+            action=e.action,
+            via=e.via,
+            detail=_detail(e.data),
+        )
+        for e in rows
+    ]
+
+
+def _detail(data: dict[str, Any] | None) -> str:
+    if not data:
+        return ""
+    keep = ("report", "progress", "note", "comment", "reason", "summary", "new_due_date", "rung")
+    return "; ".join(f"{k}: {data[k]}" for k in keep if k in data and data[k] not in ("", None))
+
+
+def object_id(claim: Claim) -> int:
+    """The ledger id a link names (signed by the office, so a number; checked anyway)."""
+    if not claim.object_id.isdigit():
+        raise input_error("object", f"no {claim.object_type} {claim.object_id!r}")
+    return int(claim.object_id)
