@@ -50,6 +50,13 @@ class RetryResult:
     errors: list[str] = field(default_factory=list)
 
 
+def _board_url(settings: Settings) -> str:
+    """The office's board, whose 投递问题 table lists these rows (sign-in required)."""
+    from officeflow.web.tokens import public_url
+
+    return public_url(settings) + "/board#deliveries"
+
+
 def officers(session: Session) -> list[str]:
     """Who hears about deliveries that failed: the duty officer and the office directors."""
     from officeflow.emergency import duty_officers
@@ -261,6 +268,7 @@ def alert_channel_down(
                 "failing": failing,
                 "error": error[:300],
                 "threshold_minutes": settings.channel_down_after_minutes,
+                "board_url": _board_url(settings),
             },
         )
         if known is None:
@@ -319,7 +327,7 @@ def report_undeliverable(
             object_id=rows[0].id,
             recipients=officers(session),
             settings=settings,
-            context={"items": items, "count": len(items)},
+            context={"items": items, "count": len(items), "board_url": _board_url(settings)},
         )
     # The report's own outcome is not the caller's (its rows are in the ledger like any).
     send_pending([key], engine=engine, settings=settings)

@@ -199,3 +199,44 @@ def test_the_board_page_renders_its_charts_and_exports_the_ledger(known: dict[st
     }
     sign_in_as(c, "boss")  # a leader
     assert c.get("/board").status_code == 200
+
+
+def test_the_board_lists_what_did_not_go_out(known: dict[str, Any], office_env: Any) -> None:
+    """Failed and undeliverable rows show on the board, as on `officeflow deliveries problems`;
+    the notices about them point there instead of to a command."""
+    from sqlalchemy import update
+
+    from models.ledger import Delivery, DeliveryStatus
+    from officeflow import delivery
+    from officeflow.board import data
+    from tests.web2_helpers import client, sign_in_as
+
+    office_env.set(smtp_host="127.0.0.1", smtp_port=9)  # email is configured
+    with db.session_scope() as s:
+        delivery.plan_notice(
+            s,
+            key="board-test:1",
+            template="notice",
+            object_type="assignment",
+            object_id=known["overdue"],
+            recipients=["p1-0"],
+            context={"title": "催办", "message": "请尽快办理"},
+        )
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).where(Delivery.notice_key == "board-test:1")) == 1
+        s.execute(
+            update(Delivery)
+            .where(Delivery.notice_key == "board-test:1")
+            .values(
+                status=DeliveryStatus.UNDELIVERABLE,
+                attempts=1,
+                last_error="email: 127.0.0.1:25 refused the recipient: 550 5.1.1 no such mailbox",
+            )
+        )
+    data.forget()
+    c = client()
+    sign_in_as(c, "duty")
+    page = c.get("/board").text
+    table = page[page.index('id="deliveries"') :]
+    assert "board-test:1" in table and "Person 1-0" in table and "无法送达" in table
+    assert "550 5.1.1 no such mailbox" in table

@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.attendance import MeetingAttendance
@@ -337,6 +337,49 @@ def lights_over_time(session: Session, now: dt.datetime, days: int = LIGHT_DAYS)
     return [{"day": day, **counts} for day, counts in sorted(by_day.items())]
 
 
+def delivery_problems(
+    session: Session, now: dt.datetime, limit: int = LIST_LIMIT
+) -> list[dict[str, Any]]:
+    """What did not go out, newest first: undeliverable rows (never retried), failed rows
+    (retried by delivery-retry) and rows whose sender died (a lapsed lease) — the same rows as
+    `officeflow deliveries problems`."""
+    from models.ledger import Delivery, DeliveryStatus
+    from officeflow.delivery import lease_lapsed
+    from officeflow.settings import get_settings
+
+    problem = or_(
+        Delivery.status.in_([DeliveryStatus.UNDELIVERABLE, DeliveryStatus.FAILED]),
+        lease_lapsed(now, get_settings()),
+    )
+    rows = session.execute(
+        select(
+            Delivery.id,
+            Delivery.notice_key,
+            Delivery.person_id,
+            Delivery.channel,
+            Delivery.status,
+            Delivery.attempts,
+            Delivery.last_error,
+        )
+        .where(problem)
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+    ).all()
+    names = _names(session, [r.person_id for r in rows], [])
+    return [
+        {
+            "id": r.id,
+            "notice": r.notice_key,
+            "person": names.get(("p", r.person_id), r.person_id),
+            "channel": getattr(r.channel, "value", r.channel),
+            "status": getattr(r.status, "value", r.status),
+            "attempts": r.attempts,
+            "cause": (r.last_error or "")[:300],
+        }
+        for r in rows
+    ]
+
+
 def board(session: Session, now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or clock.now()
     departments = department_lights(session, now)
@@ -349,6 +392,7 @@ def board(session: Session, now: dt.datetime | None = None) -> dict[str, Any]:
         "meetings": upcoming_meetings(session, now),
         "on_time": on_time_by_week(session, now),
         "lights_over_time": lights_over_time(session, now),
+        "deliveries": delivery_problems(session, now),
     }
 
 
