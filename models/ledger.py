@@ -70,6 +70,9 @@ class Delivery(Base):
     claimed_at: Mapped[dt.datetime | None]
     sent_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
+    # Rows of one person and channel with the same digest group go out as one message
+    # (a sweep's reminders); each row keeps its own key, status and mark.
+    digest: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         UniqueConstraint("notice_key", "person_id", "channel"),

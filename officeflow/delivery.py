@@ -15,6 +15,7 @@ number of sender threads in flight when the process died.
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -22,18 +23,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.ledger import Delivery, DeliveryStatus, Notice
-from models.org import Channel, ContactPoint, Person
+from models.org import Channel, ContactPoint, Organisation, Person
 from officeflow import channels, clock, events, links, ratelimit
 from officeflow.db import get_engine, insert_ignore
 from officeflow.org import office_name
 from officeflow.settings import Settings, get_settings
+from officeflow.workdays import get_calendar
 from rules import templates
 
 RETRY_CAP = dt.timedelta(hours=1)
+URGENT_OBJECT = "incident"  # an emergency's notices ignore quiet hours
 
 
 @dataclass
@@ -72,6 +75,12 @@ class PlannedNotice:
     object_id: str
     recipients: list[str]
     context: dict[str, Any] = field(default_factory=dict)
+    # Rows with the same digest group, person and channel go out as one message (a sweep's
+    # reminders), where the office and the person want digests. None: a message of its own.
+    digest: str | None = None
+    # Urgent notices (emergencies) ignore quiet hours; routine ones planned outside office
+    # hours wait for the next working morning, where the office and the person want that.
+    urgent: bool = False
 
 
 def plan_notice(
@@ -87,11 +96,14 @@ def plan_notice(
     settings: Settings | None = None,
     invite: str | None = None,
     attachment_id: int | None = None,
+    digest: str | None = None,
+    urgent: bool | None = None,
 ) -> PlanResult:
     """Reserve the notice and its deliveries. Re-planning the same key adds only what is missing.
 
     ``invite`` is an iCalendar text (METHOD:REQUEST or CANCEL): email deliveries carry it as a
-    real invitation, chat deliveries send the text alone."""
+    real invitation, chat deliveries send the text alone. ``digest`` names a digest group (see
+    `PlannedNotice`); ``urgent`` (default: an incident's notices) ignores quiet hours."""
     context = dict(context or {})
     session.execute(
         insert_ignore(session, Notice).values(
@@ -113,7 +125,15 @@ def plan_notice(
         session,
         [
             PlannedNotice(
-                notice_id, key, template, object_type, str(object_id), list(recipients), context
+                notice_id,
+                key,
+                template,
+                object_type,
+                str(object_id),
+                list(recipients),
+                context,
+                digest=digest,
+                urgent=object_type == URGENT_OBJECT if urgent is None else urgent,
             )
         ],
         channels_wanted=channels_wanted,
@@ -153,6 +173,10 @@ def reserve_deliveries(
                 by_person.setdefault(person_id, []).append((channel, address))
 
     office = office_name(session)
+    policy = notification_policy(session, settings)
+    opening = (
+        get_calendar(settings).next_opening(now) if any(not n.urgent for n in notices) else None
+    )
     override = str(settings.templates_dir) if settings.templates_dir else None
     rows: list[dict[str, Any]] = []
     unreachable: dict[str, list[str]] = {}
@@ -161,6 +185,9 @@ def reserve_deliveries(
             person = people.get(person_id)
             if person is None:
                 raise ValueError(f"unknown recipient {person_id!r}")
+            wants = {**policy, **(person.preferences or {})}
+            digest = notice.digest if notice.digest and wants["digest"] else None
+            not_before = opening if not notice.urgent and wants["quiet_hours"] else None
             reach = by_person.get(person_id, [])
             if not reach:
                 unreachable.setdefault(notice.key, []).append(person_id)
@@ -190,6 +217,8 @@ def reserve_deliveries(
                         "status": DeliveryStatus.PENDING,
                         "attempts": 0,
                         "created_at": now,
+                        "digest": digest,
+                        "next_attempt_at": not_before,  # quiet hours: not before this
                     }
                 )
     for chunk in _chunks(rows, 2000):
@@ -204,6 +233,17 @@ def reserve_deliveries(
                 data={"key": notice.key, "people": unreachable[notice.key]},
             )
     return unreachable
+
+
+def notification_policy(session: Session, settings: Settings) -> dict[str, bool]:
+    """The office's digest and quiet-hours choices: the org file's ``notifications:``, else the
+    settings. A person's ``preferences:`` (same names) override them per person."""
+    meta = session.get(Organisation, 1)
+    chosen = (meta.notifications if meta is not None else None) or {}
+    return {
+        "digest": bool(chosen.get("digests", settings.digests)),
+        "quiet_hours": bool(chosen.get("quiet_hours", settings.quiet_hours)),
+    }
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -233,17 +273,21 @@ def send_pending(
 ) -> DeliveryReport:
     """Send every pending delivery (of ``keys``, or all), concurrently. Safe to run anywhere,
     any number of times at once: a row is sent by whoever claims it first. With ``limit``, at
-    most that many rows (oldest first); the report counts the rest in ``remaining``."""
+    most that many rows (oldest first); the report counts the rest in ``remaining``.
+
+    A pending row held by quiet hours (``next_attempt_at`` in the future) waits. Rows of one
+    person and channel in the same digest group go out as one message. Each sender thread keeps
+    its connections (`channels.Sender`: one SMTP session, one HTTP session) for all its
+    messages, and claims and marks its rows a batch at a time."""
     settings = settings or get_settings()
     engine = engine or get_engine()
     now = clock.now()
-    condition = Delivery.status == DeliveryStatus.PENDING
+    due = or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
+    condition = and_(Delivery.status == DeliveryStatus.PENDING, due)
     if include_failed:
         failed = Delivery.status == DeliveryStatus.FAILED
         if due_only:
-            failed = and_(
-                failed, or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
-            )
+            failed = and_(failed, due)
         condition = or_(condition, failed)
     if stale_after is not None:
         condition = or_(
@@ -252,49 +296,108 @@ def send_pending(
                 Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - stale_after
             ),
         )
-    stmt = select(Delivery.id, Delivery.status).where(condition).order_by(Delivery.id)
+    stmt = (
+        select(Delivery.id, Delivery.person_id, Delivery.channel, Delivery.digest)
+        .where(condition)
+        .order_by(Delivery.id)
+    )
     if keys is not None:
         if not keys:
             return DeliveryReport()
         stmt = stmt.where(Delivery.notice_key.in_(list(keys)))
     with engine.connect() as conn:
-        todo = [(row.id, row.status) for row in conn.execute(stmt)]
+        todo = conn.execute(stmt).all()
     remaining = 0
     if limit is not None and len(todo) > limit:
         todo, remaining = todo[:limit], len(todo) - limit
     if not todo:
         return DeliveryReport(remaining=remaining)
 
-    stale_before = now - stale_after if stale_after is not None else None
     smtp_limit = ratelimit.smtp_limit(settings)  # here: a flow run's context is not in threads
-    workers = min(settings.delivery_concurrency, len(todo))
+    units = _units(todo)
+    workers = min(settings.delivery_concurrency, len(units))
+    batches = queue.SimpleQueue[list[list[int]]]()
+    for batch in _batches(units, workers):
+        batches.put(batch)
+
+    def work() -> DeliveryReport:
+        report = DeliveryReport()
+        with channels.Sender(settings) as sender:
+            while True:
+                try:
+                    batch = batches.get_nowait()
+                except queue.Empty:
+                    return report
+                report = report + _deliver_batch(
+                    engine, settings, sender, batch, condition, smtp_limit
+                )
+
     report = DeliveryReport(remaining=remaining)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-        jobs = [(d_id, status, stale_before, smtp_limit) for d_id, status in todo]
-        for outcome in pool.map(lambda job: _deliver_one(engine, settings, *job), jobs):
-            report = report + outcome
+        for outcome in [pool.submit(work) for _ in range(workers)]:
+            report = report + outcome.result()
     return report
 
 
-def _deliver_one(
-    engine: Engine,
-    settings: Settings,
-    delivery_id: int,
-    expected: DeliveryStatus,
-    stale_before: dt.datetime | None,
-    limit: str | None = None,
-) -> DeliveryReport:
-    token = uuid.uuid4().hex
+def _units(todo: Sequence[Any]) -> list[list[int]]:
+    """Rows that go out as one message: a digest group's rows of one person and channel
+    together, every other row alone; in the order of their first row."""
+    units: list[list[int]] = []
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for row in todo:
+        if row.digest is None:
+            units.append([row.id])
+            continue
+        group = (row.person_id, str(row.channel), row.digest)
+        if group not in groups:
+            groups[group] = []
+            units.append(groups[group])
+        groups[group].append(row.id)
+    return units
+
+
+def _batches(units: list[list[int]], workers: int) -> Iterable[list[list[int]]]:
+    """Units in batches of about BATCH rows, small enough that every worker gets some."""
+    rows = sum(len(u) for u in units)
+    size = max(1, min(BATCH, -(-rows // (2 * workers))))
+    batch: list[list[int]] = []
+    count = 0
+    for unit in units:
+        batch.append(unit)
+        count += len(unit)
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
+
+
+BATCH = 16  # rows claimed (and marked) by one UPDATE
+
+
+@dataclass
+class _Sent:
+    """What became of one claimed row."""
+
+    row: Any
+    attempts: int
+    outcome: channels.Outcome
+    digest: str | None = None
+
+
+def _claim(
+    engine: Engine, ids: list[int], condition: Any, token: str
+) -> tuple[list[Any], dict[int, Any], dict[str, str]]:
+    """Claim the still-claimable rows of ``ids`` (pending → sending) in one UPDATE; return
+    them, their notices' extras, and the names of people with a digest among them."""
     now = clock.now()
-    claimable = [Delivery.id == delivery_id, Delivery.status == expected]
-    if expected is DeliveryStatus.SENDING:
-        claimable.append(Delivery.claimed_at < stale_before)
     with engine.begin() as conn:
-        row = conn.execute(
+        rows = conn.execute(
             update(Delivery)
-            .where(*claimable)
+            .where(Delivery.id.in_(ids), condition)
             .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now)
             .returning(
+                Delivery.id,
                 Delivery.channel,
                 Delivery.address,
                 Delivery.subject,
@@ -303,97 +406,259 @@ def _deliver_one(
                 Delivery.notice_key,
                 Delivery.person_id,
                 Delivery.notice_id,
+                Delivery.digest,
             )
-        ).first()
-        extra = (
-            conn.execute(
+        ).all()
+        if not rows:
+            return [], {}, {}
+        extras = {
+            n.id: n
+            for n in conn.execute(
                 select(
-                    Notice.invite, Notice.attachment_id, Notice.object_type, Notice.object_id
-                ).where(Notice.id == row.notice_id)
-            ).first()
-            if row is not None
-            else None
+                    Notice.id,
+                    Notice.invite,
+                    Notice.attachment_id,
+                    Notice.object_type,
+                    Notice.object_id,
+                ).where(Notice.id.in_({r.notice_id for r in rows}))
+            )
+        }
+        digest_people = {r.person_id for r in rows if r.digest is not None}
+        names = (
+            dict(conn.execute(select(Person.id, Person.name).where(Person.id.in_(digest_people))))
+            if digest_people
+            else {}
         )
-    if row is None:
-        return DeliveryReport(claimed_elsewhere=1)
-    invite = extra.invite if extra is not None else None
-    attachment, missing = None, None
-    if extra is not None and extra.attachment_id is not None and row.channel == Channel.EMAIL:
-        try:
-            attachment = _attachment(engine, extra.attachment_id)
-        except (OSError, ValueError) as exc:  # lost or altered on disk: a failed delivery
-            missing = f"email: attachment unavailable: {type(exc).__name__}: {exc}"
+    return rows, extras, names
 
-    # Each recipient's own signed action links, minted now: never stored in the ledger.
-    target = links.LinkTarget(
+
+def _mark(engine: Engine, token: str, done: list[_Sent]) -> None:
+    """Mark claimed rows sent or failed, one UPDATE for the batch (rows whose claim was taken
+    over meanwhile are left alone), and record one event per row."""
+    at = clock.now()
+    table = Delivery.__table__
+    params: list[dict[str, Any]] = []
+    for d in done:
+        if d.outcome.ok:
+            params.append(
+                {
+                    "b_id": d.row.id,
+                    "b_status": DeliveryStatus.SENT,
+                    "b_attempts": d.attempts,
+                    "b_sent": at,
+                    "b_error": None,
+                    "b_next": None,
+                }
+            )
+        else:
+            wait = min(dt.timedelta(seconds=30 * 2 ** max(d.attempts - 1, 0)), RETRY_CAP)
+            params.append(
+                {
+                    "b_id": d.row.id,
+                    "b_status": DeliveryStatus.FAILED,
+                    "b_attempts": d.attempts,
+                    "b_sent": None,
+                    "b_error": d.outcome.error,
+                    "b_next": at + wait,
+                }
+            )
+    with Session(engine) as session, session.begin():
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.claim_token == token)
+            .values(
+                status=bindparam("b_status"),
+                attempts=bindparam("b_attempts"),
+                sent_at=bindparam("b_sent"),
+                last_error=bindparam("b_error"),
+                next_attempt_at=bindparam("b_next"),
+                claim_token=None,
+            ),
+            params,
+        )
+        events.record_many(
+            session,
+            [
+                {
+                    "action": "delivery.sent" if d.outcome.ok else "delivery.failed",
+                    "object_type": "delivery",
+                    "object_id": d.row.id,
+                    "at": at,
+                    "data": {
+                        "notice": d.row.notice_key,
+                        "person": d.row.person_id,
+                        "channel": d.row.channel,
+                        "attempts": d.attempts,
+                        **({"digest": d.digest} if d.digest else {}),
+                    },
+                }
+                for d in done
+            ],
+        )
+
+
+def _deliver_batch(
+    engine: Engine,
+    settings: Settings,
+    sender: channels.Sender,
+    units: list[list[int]],
+    condition: Any,
+    limit: str | None = None,
+) -> DeliveryReport:
+    token = uuid.uuid4().hex
+    ids = [i for unit in units for i in unit]
+    rows, extras, names = _claim(engine, ids, condition, token)
+    report = DeliveryReport(claimed_elsewhere=len(ids) - len(rows))
+    if not rows:
+        return report
+    by_id = {r.id: r for r in rows}
+    done: list[_Sent] = []
+    for unit in units:
+        claimed = [by_id[i] for i in unit if i in by_id]
+        if len(claimed) > 1:  # a digest: one message for all of them
+            done += _send_digest(engine, settings, sender, claimed, extras, names, limit)
+        elif claimed:
+            done.append(_send_row(engine, settings, sender, claimed[0], extras, limit))
+    _mark(engine, token, done)
+    for d in done:
+        if d.outcome.ok:
+            report.sent += 1
+        else:
+            report.failed += 1
+            report.errors.append(d.outcome.error or "")
+    return report
+
+
+def _target(row: Any, extras: dict[int, Any]) -> links.LinkTarget:
+    extra = extras.get(row.notice_id)
+    return links.LinkTarget(
         row.person_id,
         row.notice_key,
         extra.object_type if extra is not None else "",
         extra.object_id if extra is not None else "",
     )
-    subject = links.expand(row.subject, target, settings)
-    body = links.expand(row.body, target, settings)
 
-    attempts, outcome = row.attempts, channels.Outcome(False, missing or "not tried")
-    if missing:
-        attempts += 1  # never a mail without its file; retried like any failure
-    for i in range(0 if missing else settings.delivery_attempts):
-        attempts += 1
-        if row.channel == Channel.EMAIL:
+
+def _attempt(
+    settings: Settings,
+    sender: channels.Sender,
+    channel: Channel,
+    address: str,
+    subject: str,
+    body: str,
+    *,
+    key: str,
+    limit: str | None,
+    invite: str | None = None,
+    attachment: channels.Attachment | None = None,
+) -> tuple[int, channels.Outcome]:
+    """Up to ``delivery_attempts`` tries of one message, with backoff; (tries, last outcome)."""
+    outcome = channels.Outcome(False, "not tried")
+    tries = 0
+    for i in range(settings.delivery_attempts):
+        tries += 1
+        if channel == Channel.EMAIL:
             ratelimit.take_slot(limit)  # waits for the `smtp` rate limit, when there is one
-        outcome = channels.send(
-            settings,
-            Channel(row.channel),
-            row.address,
-            subject,
-            body,
-            key=row.notice_key,
-            invite=invite,
-            attachment=attachment,
+        outcome = sender.send(
+            channel, address, subject, body, key=key, invite=invite, attachment=attachment
         )
         if outcome.ok:
             break
         if i + 1 < settings.delivery_attempts:
             time.sleep(settings.delivery_backoff_s * 2**i)
+    return tries, outcome
 
-    done = clock.now()
-    values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
-    if outcome.ok:
-        values |= {
-            "status": DeliveryStatus.SENT,
-            "sent_at": done,
-            "last_error": None,
-            "next_attempt_at": None,
-        }
-    else:
-        wait = min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), RETRY_CAP)
-        values |= {
-            "status": DeliveryStatus.FAILED,
-            "last_error": outcome.error,
-            "next_attempt_at": done + wait,
-        }
-    with Session(engine) as session, session.begin():
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.claim_token == token)
-            .values(**values)
+
+def _send_row(
+    engine: Engine,
+    settings: Settings,
+    sender: channels.Sender,
+    row: Any,
+    extras: dict[int, Any],
+    limit: str | None,
+) -> _Sent:
+    extra = extras.get(row.notice_id)
+    invite = extra.invite if extra is not None else None
+    attachment = None
+    if extra is not None and extra.attachment_id is not None and row.channel == Channel.EMAIL:
+        try:
+            attachment = _attachment(engine, extra.attachment_id)
+        except (OSError, ValueError) as exc:  # lost or altered on disk: a failed delivery
+            # never a mail without its file; retried like any failure
+            error = f"email: attachment unavailable: {type(exc).__name__}: {exc}"
+            return _Sent(row, row.attempts + 1, channels.Outcome(False, error))
+
+    # Each recipient's own signed action links, minted now: never stored in the ledger.
+    target = _target(row, extras)
+    tries, outcome = _attempt(
+        settings,
+        sender,
+        Channel(row.channel),
+        row.address,
+        links.expand(row.subject, target, settings),
+        links.expand(row.body, target, settings),
+        key=row.notice_key,
+        limit=limit,
+        invite=invite,
+        attachment=attachment,
+    )
+    return _Sent(row, row.attempts + tries, outcome)
+
+
+def _send_digest(
+    engine: Engine,
+    settings: Settings,
+    sender: channels.Sender,
+    rows: list[Any],
+    extras: dict[int, Any],
+    names: dict[str, str],
+    limit: str | None,
+) -> list[_Sent]:
+    """One message listing every row's item, each with its own links expanded for the person
+    (templates/<locale>/digest.j2); the outcome is every row's outcome."""
+    first = rows[0]
+    items = []
+    for row in rows:
+        target = _target(row, extras)
+        items.append(
+            {
+                "subject": links.expand(row.subject, target, settings),
+                "body": links.expand(row.body, target, settings),
+                "key": row.notice_key,
+            }
         )
-        events.record(
-            session,
-            action="delivery.sent" if outcome.ok else "delivery.failed",
-            object_type="delivery",
-            object_id=delivery_id,
-            at=done,
-            data={
-                "notice": row.notice_key,
-                "person": row.person_id,
-                "channel": row.channel,
-                "attempts": attempts,
+    try:
+        with Session(engine) as session:
+            office = office_name(session)
+        rendered = templates.render(
+            "digest",
+            {
+                "items": items,
+                "recipient": {"id": first.person_id, "name": names.get(first.person_id, "")},
+                "channel": str(first.channel),
+                "office": office,
+                "tz": settings.timezone,
+                "sent_at": clock.now(),
             },
+            locale=settings.locale,
+            override_dir=str(settings.templates_dir) if settings.templates_dir else None,
         )
-    if outcome.ok:
-        return DeliveryReport(sent=1)
-    return DeliveryReport(failed=1, errors=[outcome.error or ""])
+    except Exception as exc:  # a broken template override: the rows fail, with the cause
+        error = channels.scrub(f"digest: {type(exc).__name__}: {exc}", settings)[:2000]
+        return [
+            _Sent(r, r.attempts + 1, channels.Outcome(False, error), first.digest) for r in rows
+        ]
+    tries, outcome = _attempt(
+        settings,
+        sender,
+        Channel(first.channel),
+        first.address,
+        rendered.subject[:500],
+        rendered.body,
+        key=first.digest,
+        limit=limit,
+    )
+    return [_Sent(r, r.attempts + tries, outcome, first.digest) for r in rows]
 
 
 def _attachment(engine: Engine, file_id: int) -> channels.Attachment:
