@@ -425,7 +425,11 @@ def _claim(
         }
         digest_people = {r.person_id for r in rows if r.digest is not None}
         names = (
-            dict(conn.execute(select(Person.id, Person.name).where(Person.id.in_(digest_people))))
+            dict(
+                conn.execute(
+                    select(Person.id, Person.name).where(Person.id.in_(digest_people))
+                ).all()
+            )
             if digest_people
             else {}
         )
