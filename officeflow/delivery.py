@@ -2,8 +2,11 @@
 
 1. plan: a `Notice` row named by its business key, and one `Delivery` row per recipient and
    channel, inserted with ``ON CONFLICT DO NOTHING`` on (notice_key, person_id, channel).
-2. send: each sender thread claims one row at a time with a conditional UPDATE (pending →
-   sending), so two workers never send the same row; then sends, then marks it sent or failed.
+2. send: each sender thread claims a small batch of rows with one conditional UPDATE (pending →
+   sending), so two workers never send the same row; then sends each message over its own
+   kept-open connections (`channels.Sender`) and marks it sent or failed at once. Rows of one
+   person, channel and digest group go out as one message and are marked together. Rows held
+   by quiet hours (a future ``next_attempt_at``) wait.
 3. failed rows are retried later with backoff, by `retry_failed` or the next sweep.
 
 The only window left is a crash between a successful send and its mark: such a row stays
@@ -372,7 +375,7 @@ def _batches(units: list[list[int]], workers: int) -> Iterable[list[list[int]]]:
         yield batch
 
 
-BATCH = 16  # rows claimed (and marked) by one UPDATE
+BATCH = 16  # rows claimed by one UPDATE (each message is marked as soon as it is sent)
 
 
 @dataclass
@@ -437,8 +440,9 @@ def _claim(
 
 
 def _mark(engine: Engine, token: str, done: list[_Sent]) -> None:
-    """Mark claimed rows sent or failed, one UPDATE for the batch (rows whose claim was taken
-    over meanwhile are left alone), and record one event per row."""
+    """Mark the rows of one message (one row, or a digest's rows) sent or failed in one
+    transaction (rows whose claim was taken over meanwhile are left alone), and record one
+    event per row."""
     at = clock.now()
     table = Delivery.__table__
     params: list[dict[str, Any]] = []
@@ -516,20 +520,23 @@ def _deliver_batch(
     if not rows:
         return report
     by_id = {r.id: r for r in rows}
-    done: list[_Sent] = []
     for unit in units:
         claimed = [by_id[i] for i in unit if i in by_id]
         if len(claimed) > 1:  # a digest: one message for all of them
-            done += _send_digest(engine, settings, sender, claimed, extras, names, limit)
+            done = _send_digest(engine, settings, sender, claimed, extras, names, limit)
         elif claimed:
-            done.append(_send_row(engine, settings, sender, claimed[0], extras, limit))
-    _mark(engine, token, done)
-    for d in done:
-        if d.outcome.ok:
-            report.sent += 1
+            done = [_send_row(engine, settings, sender, claimed[0], extras, limit)]
         else:
-            report.failed += 1
-            report.errors.append(d.outcome.error or "")
+            continue
+        # Marked at once, message by message: a crash between a server's 250 and this mark
+        # can repeat at most the messages in flight (one per sender thread), never a batch.
+        _mark(engine, token, done)
+        for d in done:
+            if d.outcome.ok:
+                report.sent += 1
+            else:
+                report.failed += 1
+                report.errors.append(d.outcome.error or "")
     return report
 
 
