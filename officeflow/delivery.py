@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.ledger import Delivery, DeliveryStatus, Notice
@@ -332,13 +333,17 @@ def send_pending(
                 except queue.Empty:
                     return report
                 report = report + _deliver_batch(
-                    engine, settings, sender, batch, condition, smtp_limit
+                    engine, settings, sender, writer, batch, condition, smtp_limit
                 )
 
     report = DeliveryReport(remaining=remaining)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-        for outcome in [pool.submit(work) for _ in range(workers)]:
-            report = report + outcome.result()
+    writer = _Writer(engine)
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+            for outcome in [pool.submit(work) for _ in range(workers)]:
+                report = report + outcome.result()
+    finally:
+        writer.close()
     return report
 
 
@@ -389,133 +394,192 @@ class _Sent:
 
 
 def _claim(
-    engine: Engine, ids: list[int], condition: Any, token: str
+    conn: Connection, ids: list[int], condition: Any, token: str
 ) -> tuple[list[Any], dict[int, Any], dict[str, str]]:
     """Claim the still-claimable rows of ``ids`` (pending → sending) in one UPDATE; return
     them, their notices' extras, and the names of people with a digest among them."""
     now = clock.now()
-    with engine.begin() as conn:
-        rows = conn.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(ids), condition)
-            .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now)
-            .returning(
-                Delivery.id,
-                Delivery.channel,
-                Delivery.address,
-                Delivery.subject,
-                Delivery.body,
-                Delivery.attempts,
-                Delivery.notice_key,
-                Delivery.person_id,
-                Delivery.notice_id,
-                Delivery.digest,
-            )
-        ).all()
-        if not rows:
-            return [], {}, {}
-        extras = {
-            n.id: n
-            for n in conn.execute(
-                select(
-                    Notice.id,
-                    Notice.invite,
-                    Notice.attachment_id,
-                    Notice.object_type,
-                    Notice.object_id,
-                ).where(Notice.id.in_({r.notice_id for r in rows}))
-            )
-        }
-        digest_people = {r.person_id for r in rows if r.digest is not None}
-        names = (
-            dict(
-                conn.execute(
-                    select(Person.id, Person.name).where(Person.id.in_(digest_people))
-                ).all()
-            )
-            if digest_people
-            else {}
+    rows = conn.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), condition)
+        .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now)
+        .returning(
+            Delivery.id,
+            Delivery.channel,
+            Delivery.address,
+            Delivery.subject,
+            Delivery.body,
+            Delivery.attempts,
+            Delivery.notice_key,
+            Delivery.person_id,
+            Delivery.notice_id,
+            Delivery.digest,
         )
+    ).all()
+    if not rows:
+        return [], {}, {}
+    extras = {
+        n.id: n
+        for n in conn.execute(
+            select(
+                Notice.id,
+                Notice.invite,
+                Notice.attachment_id,
+                Notice.object_type,
+                Notice.object_id,
+            ).where(Notice.id.in_({r.notice_id for r in rows}))
+        )
+    }
+    digest_people = {r.person_id for r in rows if r.digest is not None}
+    names = (
+        dict(conn.execute(select(Person.id, Person.name).where(Person.id.in_(digest_people))).all())
+        if digest_people
+        else {}
+    )
     return rows, extras, names
 
 
-def _mark(engine: Engine, token: str, done: list[_Sent]) -> None:
-    """Mark the rows of one message (one row, or a digest's rows) sent or failed in one
-    transaction (rows whose claim was taken over meanwhile are left alone), and record one
-    event per row."""
+def _mark_values(token: str, d: _Sent, at: dt.datetime) -> dict[str, Any]:
+    if d.outcome.ok:
+        return {
+            "b_id": d.row.id,
+            "b_token": token,
+            "b_status": DeliveryStatus.SENT,
+            "b_attempts": d.attempts,
+            "b_sent": at,
+            "b_error": None,
+            "b_next": None,
+        }
+    wait = min(dt.timedelta(seconds=30 * 2 ** max(d.attempts - 1, 0)), RETRY_CAP)
+    return {
+        "b_id": d.row.id,
+        "b_token": token,
+        "b_status": DeliveryStatus.FAILED,
+        "b_attempts": d.attempts,
+        "b_sent": None,
+        "b_error": d.outcome.error,
+        "b_next": at + wait,
+    }
+
+
+def _mark(conn: Connection, marks: list[tuple[str, list[_Sent]]]) -> None:
+    """Mark sent or failed the rows of the given messages, each under its claim token (rows
+    whose claim was taken over meanwhile are left alone), and record one event per row: one
+    transaction for all of them."""
     at = clock.now()
     table = Delivery.__table__
-    params: list[dict[str, Any]] = []
-    for d in done:
-        if d.outcome.ok:
-            params.append(
-                {
-                    "b_id": d.row.id,
-                    "b_status": DeliveryStatus.SENT,
-                    "b_attempts": d.attempts,
-                    "b_sent": at,
-                    "b_error": None,
-                    "b_next": None,
-                }
-            )
-        else:
-            wait = min(dt.timedelta(seconds=30 * 2 ** max(d.attempts - 1, 0)), RETRY_CAP)
-            params.append(
-                {
-                    "b_id": d.row.id,
-                    "b_status": DeliveryStatus.FAILED,
-                    "b_attempts": d.attempts,
-                    "b_sent": None,
-                    "b_error": d.outcome.error,
-                    "b_next": at + wait,
-                }
-            )
-    with Session(engine) as session, session.begin():
-        session.connection().execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.claim_token == token)
-            .values(
-                status=bindparam("b_status"),
-                attempts=bindparam("b_attempts"),
-                sent_at=bindparam("b_sent"),
-                last_error=bindparam("b_error"),
-                next_attempt_at=bindparam("b_next"),
-                claim_token=None,
-            ),
-            params,
-        )
-        events.record_many(
-            session,
-            [
-                {
-                    "action": "delivery.sent" if d.outcome.ok else "delivery.failed",
-                    "object_type": "delivery",
-                    "object_id": d.row.id,
-                    "at": at,
-                    "data": {
-                        "notice": d.row.notice_key,
-                        "person": d.row.person_id,
-                        "channel": d.row.channel,
-                        "attempts": d.attempts,
-                        **({"digest": d.digest} if d.digest else {}),
-                    },
-                }
-                for d in done
-            ],
-        )
+    params = [_mark_values(token, d, at) for token, done in marks for d in done]
+    conn.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.claim_token == bindparam("b_token"))
+        .values(
+            status=bindparam("b_status"),
+            attempts=bindparam("b_attempts"),
+            sent_at=bindparam("b_sent"),
+            last_error=bindparam("b_error"),
+            next_attempt_at=bindparam("b_next"),
+            claim_token=None,
+        ),
+        params,
+    )
+    events.record_many(
+        conn,
+        [
+            {
+                "action": "delivery.sent" if d.outcome.ok else "delivery.failed",
+                "object_type": "delivery",
+                "object_id": d.row.id,
+                "at": at,
+                "data": {
+                    "notice": d.row.notice_key,
+                    "person": d.row.person_id,
+                    "channel": d.row.channel,
+                    "attempts": d.attempts,
+                    **({"digest": d.digest} if d.digest else {}),
+                },
+            }
+            for _token, done in marks
+            for d in done
+        ],
+    )
+
+
+class _Writer:
+    """Every claim and mark of one `send_pending` run goes through one thread, which commits
+    whatever is waiting in one transaction (group commit). Each sender waits for its own
+    request: a message is marked before its sender claims or sends anything else, so at most
+    one message per sender is ever sent and unmarked. Dozens of senders then share a few
+    transactions instead of each waiting for the ledger's write lock in turn."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.waiting: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="deliver-ledger", daemon=True)
+        self.thread.start()
+
+    def claim(
+        self, ids: list[int], condition: Any, token: str
+    ) -> tuple[list[Any], dict[int, Any], dict[str, str]]:
+        return self._ask(("claim", ids, condition, token))  # type: ignore[no-any-return]
+
+    def mark(self, token: str, done: list[_Sent]) -> None:
+        self._ask(("mark", token, done))
+
+    def _ask(self, request: tuple[Any, ...]) -> Any:
+        slot: dict[str, Any] = {"done": threading.Event()}
+        self.waiting.put((request, slot))
+        slot["done"].wait()
+        if "error" in slot:
+            raise slot["error"]
+        return slot.get("result")
+
+    def close(self) -> None:
+        self.waiting.put(None)
+        self.thread.join()
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            first = self.waiting.get()
+            if first is None:
+                return
+            group = [first]
+            while True:
+                try:
+                    item = self.waiting.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                group.append(item)
+            try:
+                with self.engine.begin() as conn:
+                    marks = [(r[1], r[2]) for r, _ in group if r[0] == "mark"]
+                    if marks:
+                        _mark(conn, marks)
+                    for request, slot in group:
+                        if request[0] == "claim":
+                            slot["result"] = _claim(conn, *request[1:])
+            except BaseException as exc:  # every waiting sender sees the ledger's error
+                for _, slot in group:
+                    slot["error"] = exc
+            for _, slot in group:
+                slot["done"].set()
 
 
 def _deliver_batch(
     engine: Engine,
     settings: Settings,
     sender: channels.Sender,
+    writer: _Writer,
     units: list[list[int]],
     condition: Any,
     limit: str | None = None,
 ) -> DeliveryReport:
     token = uuid.uuid4().hex
     ids = [i for unit in units for i in unit]
-    rows, extras, names = _claim(engine, ids, condition, token)
+    rows, extras, names = writer.claim(ids, condition, token)
     report = DeliveryReport(claimed_elsewhere=len(ids) - len(rows))
     if not rows:
         return report
@@ -528,9 +592,10 @@ def _deliver_batch(
             done = [_send_row(engine, settings, sender, claimed[0], extras, limit)]
         else:
             continue
-        # Marked at once, message by message: a crash between a server's 250 and this mark
-        # can repeat at most the messages in flight (one per sender thread), never a batch.
-        _mark(engine, token, done)
+        # Marked at once, message by message (group-committed with other senders' marks): a
+        # crash between a server's 250 and this mark can repeat at most the messages in
+        # flight, one per sender thread, never a batch.
+        writer.mark(token, done)
         for d in done:
             if d.outcome.ok:
                 report.sent += 1
