@@ -618,6 +618,8 @@ class Sender:
             self._http.trust_env = False
             self._http.proxies, self._http.verify = env["proxies"], env["verify"]
         session: requests.Session = self._http  # type: ignore[assignment]
+        if log.isEnabledFor(logging.DEBUG):  # as Apprise logs it, scrubbed of secrets
+            log.debug("JSON POST URL: %s", scrub(hook.url, self.settings))
         try:
             reply = session.request(
                 hook.method,
