@@ -66,6 +66,9 @@ class Hooks:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as a chat API or a webhook receiver behind a proxy would offer.
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if delay:
@@ -80,6 +83,7 @@ class Hooks:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.url = f"json://127.0.0.1:{self.httpd.server_address[1]}/hook"
 
@@ -92,3 +96,41 @@ def report(name: str, figures: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures))
+
+
+def _serve(conn: Any, delay: float) -> None:  # runs in the server process
+    from officeflow.mailcatcher import MailCatcher
+
+    smtp = MailCatcher(delay=delay, keep=None).start()
+    hooks = Hooks(delay=delay)
+    conn.send((smtp.host, smtp.port, hooks.url))
+    conn.recv()  # "stop"
+    smtp.stop()
+    hooks.stop()
+    conn.send(
+        (
+            [(m.notice, m.rcpt_tos[0]) for m in smtp.messages],
+            [(b["notice"], b["recipient"]) for b in hooks.bodies],
+        )
+    )
+
+
+class Servers:
+    """A local SMTP server and a webhook receiver in a process of their own, as real servers
+    are: their CPU then does not compete for this process's GIL with the senders it measures.
+    ``stop()`` returns what arrived: ([(notice, rcpt)], [(notice, recipient)])."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(child, delay), daemon=True)
+        self._proc.start()
+        self.smtp_host, self.smtp_port, self.webhook_url = self._conn.recv()
+
+    def stop(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        self._conn.send("stop")
+        mail, hooks = self._conn.recv()
+        self._proc.join(timeout=30)
+        return mail, hooks

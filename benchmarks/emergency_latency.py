@@ -46,7 +46,7 @@ def main() -> None:
     )
     samples = []
     try:
-        with prefect_test_harness(server_startup_timeout=60):
+        with prefect_test_harness(server_startup_timeout=240):
             emergency_response(report)  # warm-up: imports, first API calls
             for _ in range(RUNS):
                 smtp.clear()

@@ -76,6 +76,9 @@ class Delivery(Base):
     first_failed_at: Mapped[dt.datetime | None]  # the first failure since the row was planned
     sent_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
+    # Rows of one person and channel with the same digest group go out as one message
+    # (a sweep's reminders); each row keeps its own key, status and mark.
+    digest: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         UniqueConstraint("notice_key", "person_id", "channel"),

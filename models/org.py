@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -61,6 +62,8 @@ class Person(Base):
     department_id: Mapped[str] = mapped_column(ForeignKey("departments.id"), index=True)
     mobile: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
+    # The org file's `preferences:` of this person (digest, quiet_hours); None: the office's.
+    preferences: Mapped[dict[str, Any] | None] = mapped_column()
 
     department: Mapped[Department] = relationship(
         back_populates="members", foreign_keys=[department_id]
@@ -104,3 +107,5 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     office_name: Mapped[str] = mapped_column(String(200))
+    # The org file's `notifications:` (digests, quiet hours); None: the settings decide.
+    notifications: Mapped[dict[str, Any] | None] = mapped_column()

@@ -37,6 +37,29 @@ class ChatIds(StrictInput):
     )
 
 
+class Preferences(StrictInput):
+    """How a person wants routine notices; unset: as the office decides (`notifications:`)."""
+
+    digest: bool | None = Field(
+        None, description="One message per sweep listing every reminder (false: one each)"
+    )
+    quiet_hours: bool | None = Field(
+        None,
+        description="Hold routine notices outside office hours until the next working morning "
+        "(false: send at any hour)",
+    )
+
+
+class Notifications(StrictInput):
+    """The organisation's delivery choices; unset: the settings (OFFICEFLOW_DIGESTS,
+    OFFICEFLOW_QUIET_HOURS, OFFICEFLOW_OFFICE_HOURS_START/END)."""
+
+    digests: bool | None = Field(None, description="Send a sweep's reminders as one message")
+    quiet_hours: bool | None = Field(
+        None, description="Hold routine notices until the next working morning"
+    )
+
+
 class DepartmentEntry(StrictInput):
     id: str = Field(pattern=ID_PATTERN, max_length=64)
     name: str = Field(min_length=1, max_length=200)
@@ -53,6 +76,7 @@ class PersonEntry(StrictInput):
     email: EmailStr | None = None
     mobile: str | None = Field(None, pattern=r"^\+?[0-9][0-9 -]{4,20}$")
     chat: ChatIds = Field(default_factory=ChatIds)
+    preferences: Preferences = Field(default_factory=Preferences)
 
 
 class OrgFile(StrictInput):
@@ -60,5 +84,6 @@ class OrgFile(StrictInput):
     office_name: str | None = Field(
         None, max_length=200, description="How the office signs its messages"
     )
+    notifications: Notifications = Field(default_factory=Notifications)
     departments: list[DepartmentEntry] = Field(min_length=1)
     people: list[PersonEntry] = Field(min_length=1)

@@ -10,6 +10,7 @@ import email.policy
 import logging
 import re
 import smtplib
+import socket
 import ssl
 import types
 from dataclasses import dataclass
@@ -401,8 +402,7 @@ class Attachment:
 
 def smtp_context(settings: Settings) -> ssl.SSLContext:
     """The TLS context for STARTTLS: the system's authorities, or ``OFFICEFLOW_SMTP_CA_FILE``."""
-    cafile = str(settings.smtp_ca_file) if settings.smtp_ca_file else None
-    return ssl.create_default_context(cafile=cafile)
+    return _tls_context(str(settings.smtp_ca_file) if settings.smtp_ca_file else None)
 
 
 def send_built_email(settings: Settings, msg: EmailMessage) -> Outcome:
@@ -458,6 +458,64 @@ def smtp_failure(exc: BaseException, settings: Settings) -> Outcome:
     else:
         text = f"email: {where}: {type(exc).__name__}: {exc}"
     return Outcome(False, scrub(text, settings)[:2000], permanent=permanent)
+
+
+def plain_email_bytes(
+    settings: Settings, address: str, subject: str, body: str, *, key: str = ""
+) -> bytes:
+    """The wire form of a plain-text notice (what Apprise's ``format=text`` mail carries):
+    text/plain in UTF-8, base64, the subject as RFC 2047 encoded words. Written out directly:
+    the email package's header classes cost milliseconds of CPU per message, which matters at
+    hundreds of messages a second. Mail with an invite or an attachment, or to a non-ASCII
+    address, is built by `email_message`."""
+    import base64
+
+    from officeflow import clock
+
+    headers = [
+        ("From", _from_header(settings.smtp_from_name, settings.smtp_from)),
+        ("To", address),
+        ("Subject", _encoded_words(subject)),
+        ("Date", format_datetime(clock.now())),
+        ("Message-ID", make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", 'text/plain; charset="utf-8"'),
+        ("Content-Transfer-Encoding", "base64"),
+    ]
+    if key:
+        headers.append(("X-Officeflow-Notice", _encoded_words(key)))
+    if not address.isprintable():
+        raise ValueError("a line break or control character in the address")
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    text = base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n")
+    return head.encode("ascii") + b"\r\n" + text
+
+
+def _encoded_words(text: str) -> str:
+    """``text`` as it may stand in a header: itself when it is short ASCII, else RFC 2047
+    base64 encoded words of at most 75 characters, one per folded line."""
+    import base64
+
+    if text.isascii() and len(text) <= 900 and text.isprintable():
+        return text
+    words, chunk = [], ""
+    for char in text:
+        if len((chunk + char).encode("utf-8")) > 45:  # 45 bytes: 60 base64 characters
+            words.append(chunk)
+            chunk = ""
+        chunk += char
+    words.append(chunk)
+    encoded = (base64.b64encode(w.encode("utf-8")).decode("ascii") for w in words if w)
+    return "\r\n ".join(f"=?utf-8?b?{w}?=" for w in encoded)
+
+
+_FROM: dict[tuple[str, str], str] = {}
+
+
+def _from_header(name: str, address: str) -> str:
+    if (name, address) not in _FROM:
+        _FROM[(name, address)] = formataddr((name, address))  # RFC 2047 for a non-ASCII name
+    return _FROM[(name, address)]
 
 
 def itip_method(invite: str) -> str:
@@ -517,3 +575,291 @@ def email_message(
             filename=attachment.filename,
         )
     return msg
+
+
+class _SMTPSession(smtplib.SMTP):
+    """An SMTP connection that remembers whether the current message reached DATA: a session
+    that broke before DATA never carried the message, so it is safe to send again on a new
+    connection; one that broke during DATA may have been accepted and is not resent here."""
+
+    data_started = False
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        self.data_started = True
+        return super().data(msg)
+
+
+@dataclass
+class _Webhook:
+    """The configured JSON webhook, parsed once by Apprise's own JSON plugin."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    params: dict[str, str]
+    extras: dict[str, str]
+    auth: tuple[str, str] | None
+    verify: bool
+    timeout: tuple[float, float]
+    redirects: bool
+    version: str
+    shown: str  # the masked URL, for errors
+
+    @classmethod
+    def parse(cls, settings: Settings) -> _Webhook | None:
+        import apprise
+
+        base = _webhook_base(_secret(settings.webhook_url))
+        plugin = apprise.Apprise.instantiate(base)
+        if plugin is None or type(plugin).__name__ != "NotifyJSON":
+            return None
+        port = f":{plugin.port}" if isinstance(plugin.port, int) else ""
+        scheme = "https" if plugin.secure else "http"
+        return cls(
+            method=plugin.method,
+            url=f"{scheme}://{plugin.host}{port}{plugin.fullpath}",
+            headers={
+                "User-Agent": plugin.app_id,
+                "Content-Type": "application/json",
+                **plugin.headers,
+            },
+            params=dict(plugin.params),
+            extras=dict(plugin.payload_extras),
+            auth=(plugin.user, plugin.password) if plugin.user else None,
+            verify=plugin.verify_certificate,
+            timeout=plugin.request_timeout,
+            redirects=plugin.redirects,
+            version=plugin.json_version,
+            shown=plugin.url(privacy=True),
+        )
+
+    def payload(self, subject: str, body: str, address: str, key: str) -> dict[str, object]:
+        """Exactly what Apprise's JSON plugin posts for ``…?:recipient=ADDRESS&:notice=KEY``."""
+        payload: dict[str, object] = {
+            "version": self.version,
+            "title": subject,
+            "message": body,
+            "attachments": [],
+            "type": "info",
+        }
+        for name, value in {**self.extras, "recipient": address, "notice": key}.items():
+            if name in payload:
+                if value:
+                    payload[value] = payload.pop(name)
+                else:
+                    del payload[name]
+            else:
+                payload[name] = value
+        return payload
+
+
+class Sender:
+    """One sender thread's connections, reused across its messages (not shared between
+    threads; `close` it when the thread is done).
+
+    Email goes over one persistent SMTP session: connect, STARTTLS and AUTH once, then one
+    MAIL/RCPT/DATA transaction per message; a session the server closed meanwhile is opened
+    again (at most once per message, and only when the message had not reached DATA). The
+    JSON webhook goes over one keep-alive HTTP session, with the payload Apprise would post.
+    Every other channel (and everything, with ``smtp_session_reuse`` off) goes through
+    Apprise, one connection per message, as `send` does."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.reuse = settings.smtp_session_reuse
+        self._smtp: _SMTPSession | None = None
+        self._http: object | None = None
+        self._webhook: _Webhook | None | bool = False  # False: not parsed yet
+        self.connections = 0  # SMTP sessions opened (a test checks reuse)
+
+    def send(
+        self,
+        channel: Channel,
+        address: str,
+        subject: str,
+        body: str,
+        *,
+        key: str = "",
+        invite: str | None = None,
+        attachment: Attachment | None = None,
+    ) -> Outcome:
+        """One attempt; never raises."""
+        if self.reuse and channel is Channel.EMAIL:
+            if plain_auth_refused(self.settings):
+                return Outcome(False, PLAIN_AUTH_REFUSED)
+            try:
+                if invite or attachment is not None or not address.isascii():
+                    msg = email_message(
+                        self.settings,
+                        address,
+                        subject,
+                        body,
+                        invite=invite,
+                        attachment=attachment,
+                    )
+                    if key:
+                        msg["X-Officeflow-Notice"] = key
+                    return self.send_email(msg)
+                raw = plain_email_bytes(self.settings, address, subject, body, key=key)
+            except Exception as exc:  # e.g. an address the email package refuses: for good
+                text = f"email: cannot build the message: {type(exc).__name__}: {exc}"
+                return Outcome(False, scrub(text, self.settings)[:2000], permanent=True)
+            return self.send_email(raw, to=address)
+        if self.reuse and channel is Channel.WEBHOOK and self._webhook_target() is not None:
+            return self._post(address, subject, body, key)
+        return send(
+            self.settings,
+            channel,
+            address,
+            subject,
+            body,
+            key=key,
+            invite=invite,
+            attachment=attachment,
+        )
+
+    # --- email -------------------------------------------------------------------------
+
+    def _connect(self) -> _SMTPSession:
+        s = self.settings
+        smtp = _SMTPSession(s.smtp_host or "localhost", s.smtp_port, timeout=s.delivery_timeout_s)
+        try:
+            # smtplib writes a command and then waits for its reply; with Nagle's algorithm a
+            # small write after another waits for the peer's delayed ACK (40 ms on Linux).
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if s.smtp_starttls:
+                smtp.starttls(context=smtp_context(s))
+            if s.smtp_user:
+                smtp.login(s.smtp_user, _secret(s.smtp_password))
+        except BaseException:
+            smtp.close()
+            raise
+        self.connections += 1
+        return smtp
+
+    def send_email(self, msg: EmailMessage | bytes, to: str = "") -> Outcome:
+        """Send a built message (or its bytes, to ``to``) over this thread's session. Never
+        raises."""
+        for fresh in (False, True):
+            reused = self._smtp is not None
+            try:
+                if self._smtp is None:
+                    self._smtp = self._connect()
+                self._smtp.data_started = False
+                if isinstance(msg, bytes):
+                    self._smtp.sendmail(self.settings.smtp_from, [to], msg)
+                else:
+                    self._smtp.send_message(msg)
+                return Outcome(True)
+            except smtplib.SMTPRecipientsRefused as exc:
+                self._reset()
+                return self._failed(exc)
+            except smtplib.SMTPResponseException as exc:
+                # The server answered (4xx/5xx to MAIL, RCPT or DATA): the session is still
+                # good, the message is not sent.
+                if exc.smtp_code == 421:  # the server is closing the session
+                    self.close()
+                else:
+                    self._reset()
+                return self._failed(exc)
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                before_data = self._smtp is not None and not self._smtp.data_started
+                self.close()
+                if reused and before_data and not fresh:
+                    continue  # the idle session had been closed: open a new one, once
+                return self._failed(exc)
+            except Exception as exc:  # every other SMTP or socket error is a failed attempt
+                self.close()
+                return self._failed(exc)
+        return Outcome(False, "email: not sent")  # pragma: no cover (the loop returns)
+
+    def _reset(self) -> None:
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+    def _failed(self, exc: BaseException, channel: str = "email") -> Outcome:
+        if channel == "email":  # the server's reply kept, and whether it is for good
+            return smtp_failure(exc, self.settings)
+        text = f"{channel}: {type(exc).__name__}: {exc}"
+        return Outcome(False, scrub(text, self.settings)[:2000])
+
+    # --- webhook -----------------------------------------------------------------------
+
+    def _webhook_target(self) -> _Webhook | None:
+        if self._webhook is False:
+            try:
+                self._webhook = _Webhook.parse(self.settings)
+            except Exception:  # an unusual URL: Apprise sends it, and reports what is wrong
+                self._webhook = None
+        return self._webhook  # type: ignore[return-value]
+
+    def _post(self, address: str, subject: str, body: str, key: str) -> Outcome:
+        import json
+
+        import requests
+
+        hook = self._webhook_target()
+        assert hook is not None
+        if self._http is None:
+            self._http = requests.Session()
+            # The environment's proxies and CA bundle, read once per session rather than per
+            # request (requests scans the whole environment on each call: ~3 ms).
+            env = self._http.merge_environment_settings(hook.url, {}, None, hook.verify, None)
+            self._http.trust_env = False
+            self._http.proxies, self._http.verify = env["proxies"], env["verify"]
+        session: requests.Session = self._http  # type: ignore[assignment]
+        if log.isEnabledFor(logging.DEBUG):  # as Apprise logs it, scrubbed of secrets
+            log.debug("JSON POST URL: %s", scrub(hook.url, self.settings))
+        try:
+            reply = session.request(
+                hook.method,
+                hook.url,
+                data=json.dumps(hook.payload(subject, body, address, key)),
+                params=hook.params,
+                headers=hook.headers,
+                auth=hook.auth,
+                timeout=hook.timeout,
+                allow_redirects=hook.redirects,
+            )
+            reply.close()
+        except Exception as exc:  # connection refused, timeout, …
+            return self._failed(exc, "webhook")
+        if not 200 <= reply.status_code < 300:
+            text = f"webhook: {hook.shown}: HTTP {reply.status_code} {reply.reason or ''}"
+            return Outcome(False, scrub(text.strip(), self.settings)[:2000])
+        return Outcome(True)
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+        http, self._http = self._http, None
+        if http is not None:
+            http.close()  # type: ignore[attr-defined]
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_TLS: dict[tuple[str | None, str | None, str | None], ssl.SSLContext] = {}
+
+
+def _tls_context(cafile: str | None = None) -> ssl.SSLContext:
+    """One TLS context per trust store (loading the CA bundle costs ~20 ms of CPU): the
+    system's, or the office relay's own CA file; a changed SSL_CERT_FILE / SSL_CERT_DIR gets
+    its own."""
+    import os
+
+    where = (cafile, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    if where not in _TLS:
+        _TLS[where] = ssl.create_default_context(cafile=cafile)
+    return _TLS[where]

@@ -2,15 +2,19 @@
 
 1. plan: a `Notice` row named by its business key, and one `Delivery` row per recipient and
    channel, inserted with ``ON CONFLICT DO NOTHING`` on (notice_key, person_id, channel).
-2. send: each sender thread claims one row at a time with a conditional UPDATE (pending →
-   sending) that also sets a lease (``lease_until``, `delivery_lease_s`); it renews the lease
-   before an attempt when a quarter of it has passed, sends, then marks the row sent, failed
-   (transient: retried with backoff) or undeliverable (permanent: an SMTP 5xx for the
-   mailbox; reported at once, never retried). An emergency notice that fails on one channel is
-   reserved on the person's next channel of the plan's fallback order and sent at once.
-3. the scheduled `delivery-retry` flow (`officeflow.retry`) resends due failed rows and rows
-   whose lease lapsed (their sender died), gives routine notices up after the retry horizon,
-   and tells the duty officer when a channel has been failing for too long.
+2. send: each sender thread claims a small batch of rows with one conditional UPDATE (pending →
+   sending), so two workers never send the same row; then sends each message over its own
+   kept-open connections (`channels.Sender`) and marks it sent or failed at once. Rows of one
+   person, channel and digest group go out as one message and are marked together. Rows held
+   by quiet hours (a future ``next_attempt_at``) wait.
+   A claim sets a lease (``lease_until``, `delivery_lease_s`), renewed while the sender works.
+   A failure is transient (``failed``: retried with backoff) or permanent (``undeliverable``:
+   an SMTP 5xx for the mailbox; reported at once, never retried). An emergency notice that
+   fails on one channel is reserved on the person's next channel of the plan's fallback order
+   and sent at once.
+3. the scheduled `delivery-retry` flow (`officeflow.retry`) resends due failed rows, rows held
+   by quiet hours, and rows whose lease lapsed (their sender died); it gives routine notices up
+   after the retry horizon, and tells the duty officer when a channel has been failing too long.
 
 The only window left is a crash between a successful send and its mark: such a row stays
 ``sending`` until its lease lapses, and the retry sends it again. That is the one case that
@@ -21,6 +25,8 @@ can repeat a message, bounded by the number of sender threads in flight when the
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 import time
 import uuid
 from collections import Counter
@@ -29,24 +35,29 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, literal, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.ledger import Delivery, DeliveryStatus, Notice
-from models.org import Channel, ContactPoint, Person
+from models.org import Channel, ContactPoint, Organisation, Person
 from officeflow import channels, clock, events, links, ratelimit
 from officeflow.db import get_engine, insert_ignore
 from officeflow.org import office_name
 from officeflow.settings import Settings, get_settings
+from officeflow.workdays import get_calendar
 from rules import templates
 
 RETRY_CAP = dt.timedelta(hours=1)
 EMERGENCY_RETRY_CAP = dt.timedelta(minutes=5)
-EMERGENCY = "incident"  # the object type of emergency notices (officeflow.emergency.config)
+URGENT_OBJECT = "incident"  # an emergency's notices ignore quiet hours
+EMERGENCY = URGENT_OBJECT  # the object type of emergency notices (officeflow.emergency.config)
 # The fallback order when the incident's plan names none: every channel, most personal first.
 DEFAULT_FALLBACK = (
     Channel.EMAIL,
     Channel.SMS,
+    Channel.DINGTALK_DM,
+    Channel.WECOM_DM,
+    Channel.FEISHU_DM,
     Channel.DINGTALK,
     Channel.WECOM,
     Channel.FEISHU,
@@ -103,6 +114,12 @@ class PlannedNotice:
     object_id: str
     recipients: list[str]
     context: dict[str, Any] = field(default_factory=dict)
+    # Rows with the same digest group, person and channel go out as one message (a sweep's
+    # reminders), where the office and the person want digests. None: a message of its own.
+    digest: str | None = None
+    # Urgent notices (emergencies) ignore quiet hours; routine ones planned outside office
+    # hours wait for the next working morning, where the office and the person want that.
+    urgent: bool = False
 
 
 def plan_notice(
@@ -118,11 +135,14 @@ def plan_notice(
     settings: Settings | None = None,
     invite: str | None = None,
     attachment_id: int | None = None,
+    digest: str | None = None,
+    urgent: bool | None = None,
 ) -> PlanResult:
     """Reserve the notice and its deliveries. Re-planning the same key adds only what is missing.
 
     ``invite`` is an iCalendar text (METHOD:REQUEST or CANCEL): email deliveries carry it as a
-    real invitation, chat deliveries send the text alone."""
+    real invitation, chat deliveries send the text alone. ``digest`` names a digest group (see
+    `PlannedNotice`); ``urgent`` (default: an incident's notices) ignores quiet hours."""
     context = dict(context or {})
     session.execute(
         insert_ignore(session, Notice).values(
@@ -144,7 +164,15 @@ def plan_notice(
         session,
         [
             PlannedNotice(
-                notice_id, key, template, object_type, str(object_id), list(recipients), context
+                notice_id,
+                key,
+                template,
+                object_type,
+                str(object_id),
+                list(recipients),
+                context,
+                digest=digest,
+                urgent=object_type == URGENT_OBJECT if urgent is None else urgent,
             )
         ],
         channels_wanted=channels_wanted,
@@ -184,12 +212,22 @@ def reserve_deliveries(
                 by_person.setdefault(person_id, []).append((channel, address))
 
     office = office_name(session)
+    policy = notification_policy(session, settings)
+    opening = (
+        get_calendar(settings).next_opening(now) if any(not n.urgent for n in notices) else None
+    )
     override = str(settings.templates_dir) if settings.templates_dir else None
     rows: list[dict[str, Any]] = []
     unreachable: dict[str, list[str]] = {}
 
     def row(
-        notice: PlannedNotice, person: Person, channel: Channel, address: str, name: str
+        notice: PlannedNotice,
+        person: Person,
+        channel: Channel,
+        address: str,
+        name: str,
+        digest: str | None,
+        not_before: dt.datetime | None,
     ) -> dict[str, Any]:
         rendered = templates.render(
             notice.template,
@@ -215,6 +253,8 @@ def reserve_deliveries(
             "status": DeliveryStatus.PENDING,
             "attempts": 0,
             "created_at": now,
+            "digest": digest,
+            "next_attempt_at": not_before,  # quiet hours: not before this
         }
 
     for notice in notices:
@@ -226,6 +266,9 @@ def reserve_deliveries(
             person = people.get(person_id)
             if person is None:
                 raise ValueError(f"unknown recipient {person_id!r}")
+            wants = {**policy, **(person.preferences or {})}
+            digest = notice.digest if notice.digest and wants["digest"] else None
+            not_before = opening if not notice.urgent and wants["quiet_hours"] else None
             reach = channels.choose_reach(by_person.get(person_id, []), notice.template)
             if not reach:
                 unreachable.setdefault(notice.key, []).append(person_id)
@@ -233,11 +276,14 @@ def reserve_deliveries(
                 if broadcast and channel in channels.ROBOTS:
                     groups.setdefault(channel, []).append((person_id, address))
                 else:
-                    rows.append(row(notice, person, channel, address, person.name))
+                    rows.append(
+                        row(notice, person, channel, address, person.name, digest, not_before)
+                    )
         for channel, members in groups.items():
             for ids, addresses in channels.mention_groups(members):
                 names = "、".join(people[p].name for p in ids)
-                rows.append(row(notice, people[ids[0]], channel, addresses, names))
+                first = people[ids[0]]
+                rows.append(row(notice, first, channel, addresses, names, None, None))
     for chunk in _chunks(rows, 2000):
         session.connection().execute(insert_ignore(session, Delivery.__table__), chunk)
     for notice in notices:
@@ -250,6 +296,17 @@ def reserve_deliveries(
                 data={"key": notice.key, "people": unreachable[notice.key]},
             )
     return unreachable
+
+
+def notification_policy(session: Session, settings: Settings) -> dict[str, bool]:
+    """The office's digest and quiet-hours choices: the org file's ``notifications:``, else the
+    settings. A person's ``preferences:`` (same names) override them per person."""
+    meta = session.get(Organisation, 1)
+    chosen = (meta.notifications if meta is not None else None) or {}
+    return {
+        "digest": bool(chosen.get("digests", settings.digests)),
+        "quiet_hours": bool(chosen.get("quiet_hours", settings.quiet_hours)),
+    }
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -294,6 +351,11 @@ def send_pending(
     any number of times at once: a row is sent by whoever claims it first. With ``limit``, at
     most that many rows (oldest first); the report counts the rest in ``remaining``.
 
+    A pending row held by quiet hours (``next_attempt_at`` in the future) waits. Rows of one
+    person and channel in the same digest group go out as one message. Each sender thread keeps
+    its connections (`channels.Sender`: one SMTP session, one HTTP session) for all its
+    messages, and claims and marks its rows a batch at a time.
+
     ``include_failed`` (the retry) also takes failed rows (due ones with ``due_only``) and rows
     left in ``sending`` whose lease has lapsed. ``stale_after`` is the operator's override for
     a sender known to be dead: rows claimed longer ago than that are taken even if their lease
@@ -301,13 +363,12 @@ def send_pending(
     settings = settings or get_settings()
     engine = engine or get_engine()
     now = clock.now()
-    condition = Delivery.status == DeliveryStatus.PENDING
+    due = or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
+    condition = and_(Delivery.status == DeliveryStatus.PENDING, due)
     if include_failed:
         failed = Delivery.status == DeliveryStatus.FAILED
         if due_only:
-            failed = and_(
-                failed, or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
-            )
+            failed = and_(failed, due)
         condition = or_(condition, failed, lease_lapsed(now, settings))
     if stale_after is not None:
         condition = or_(
@@ -316,27 +377,50 @@ def send_pending(
                 Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - stale_after
             ),
         )
-    stmt = select(Delivery.id, Delivery.status).where(condition).order_by(Delivery.id)
+    stmt = (
+        select(Delivery.id, Delivery.person_id, Delivery.channel, Delivery.digest)
+        .where(condition)
+        .order_by(Delivery.id)
+    )
     if keys is not None:
         if not keys:
             return DeliveryReport()
         stmt = stmt.where(Delivery.notice_key.in_(list(keys)))
     with engine.connect() as conn:
-        todo = [(row.id, row.status) for row in conn.execute(stmt)]
+        todo = conn.execute(stmt).all()
     remaining = 0
     if limit is not None and len(todo) > limit:
         todo, remaining = todo[:limit], len(todo) - limit
     if not todo:
         return DeliveryReport(remaining=remaining)
 
-    stale_before = now - stale_after if stale_after is not None else None
     smtp_limit = ratelimit.smtp_limit(settings)  # here: a flow run's context is not in threads
-    workers = min(settings.delivery_concurrency, len(todo))
+    units = _units(todo)
+    workers = min(settings.delivery_concurrency, len(units))
+    batches = queue.SimpleQueue[list[list[int]]]()
+    for batch in _batches(units, workers):
+        batches.put(batch)
+
+    def work() -> DeliveryReport:
+        report = DeliveryReport()
+        with channels.Sender(settings) as sender:
+            while True:
+                try:
+                    batch = batches.get_nowait()
+                except queue.Empty:
+                    return report
+                report = report + _deliver_batch(
+                    engine, settings, sender, writer, batch, condition, smtp_limit
+                )
+
     report = DeliveryReport(remaining=remaining)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-        jobs = [(d_id, status, stale_before, smtp_limit) for d_id, status in todo]
-        for outcome in pool.map(lambda job: _deliver_one(engine, settings, *job), jobs):
-            report = report + outcome
+    writer = _Writer(engine, settings.delivery_lease_s)
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+            for outcome in [pool.submit(work) for _ in range(workers)]:
+                report = report + outcome.result()
+    finally:
+        writer.close()
     if report.undeliverable_ids:
         from officeflow import retry  # the report is a notice: planned and sent like any
 
@@ -344,185 +428,457 @@ def send_pending(
     return report
 
 
-def _claimable(
-    delivery_id: int,
-    expected: DeliveryStatus,
-    stale_before: dt.datetime | None,
-    now: dt.datetime,
-    settings: Settings,
-) -> list[Any]:
-    if expected is not DeliveryStatus.SENDING:
-        return [Delivery.id == delivery_id, Delivery.status == expected]
-    taken_over = lease_lapsed(now, settings)
-    if stale_before is not None:
-        taken_over = or_(
-            taken_over,
-            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < stale_before),
+def _units(todo: Sequence[Any]) -> list[list[int]]:
+    """Rows that go out as one message: a digest group's rows of one person and channel
+    together, every other row alone; in the order of their first row."""
+    units: list[list[int]] = []
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for row in todo:
+        if row.digest is None:
+            units.append([row.id])
+            continue
+        group = (row.person_id, str(row.channel), row.digest)
+        if group not in groups:
+            groups[group] = []
+            units.append(groups[group])
+        groups[group].append(row.id)
+    return units
+
+
+def _batches(units: list[list[int]], workers: int) -> Iterable[list[list[int]]]:
+    """Units in batches of about BATCH rows, small enough that every worker gets some."""
+    rows = sum(len(u) for u in units)
+    size = max(1, min(BATCH, -(-rows // (2 * workers))))
+    batch: list[list[int]] = []
+    count = 0
+    for unit in units:
+        batch.append(unit)
+        count += len(unit)
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
+
+
+BATCH = 16  # rows claimed by one UPDATE (each message is marked as soon as it is sent)
+
+
+@dataclass
+class _Sent:
+    """What became of one claimed row."""
+
+    row: Any
+    attempts: int
+    outcome: channels.Outcome
+    digest: str | None = None
+    emergency: bool = False  # an incident's notice: shorter backoff, and a fallback channel
+
+
+def _claim(
+    conn: Connection, ids: list[int], condition: Any, token: str, lease_s: float
+) -> tuple[list[Any], dict[int, Any], dict[str, str]]:
+    """Claim the still-claimable rows of ``ids`` (pending → sending) in one UPDATE, with a
+    lease of ``lease_s``; return them, their notices' extras, and the names of people with a
+    digest among them."""
+    now = clock.now()
+    rows = conn.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), condition)
+        .values(
+            status=DeliveryStatus.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            lease_until=now + dt.timedelta(seconds=lease_s),
         )
-    return [Delivery.id == delivery_id, taken_over]
+        .returning(
+            Delivery.id,
+            Delivery.channel,
+            Delivery.address,
+            Delivery.subject,
+            Delivery.body,
+            Delivery.attempts,
+            Delivery.notice_key,
+            Delivery.person_id,
+            Delivery.notice_id,
+            Delivery.digest,
+        )
+    ).all()
+    if not rows:
+        return [], {}, {}
+    extras = {
+        n.id: n
+        for n in conn.execute(
+            select(
+                Notice.id,
+                Notice.invite,
+                Notice.attachment_id,
+                Notice.object_type,
+                Notice.object_id,
+            ).where(Notice.id.in_({r.notice_id for r in rows}))
+        )
+    }
+    digest_people = {r.person_id for r in rows if r.digest is not None}
+    names = (
+        dict(conn.execute(select(Person.id, Person.name).where(Person.id.in_(digest_people))).all())
+        if digest_people
+        else {}
+    )
+    return rows, extras, names
 
 
-def _renew(engine: Engine, settings: Settings, delivery_id: int, token: str) -> bool:
-    """Extend this sender's lease; False when it was lost (another sender took the row over
-    after the lease lapsed): this sender must not send it then."""
-    until = clock.now() + dt.timedelta(seconds=settings.delivery_lease_s)
-    with engine.begin() as conn:
-        renewed = conn.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.claim_token == token)
-            .values(lease_until=until)
-        ).rowcount
-    return bool(renewed)
+def _status(d: _Sent) -> DeliveryStatus:
+    if d.outcome.ok:
+        return DeliveryStatus.SENT
+    return DeliveryStatus.UNDELIVERABLE if d.outcome.permanent else DeliveryStatus.FAILED
 
 
-def _deliver_one(
+def _mark_values(token: str, d: _Sent, at: dt.datetime) -> dict[str, Any]:
+    status = _status(d)
+    values = {
+        "b_id": d.row.id,
+        "b_token": token,
+        "b_status": status,
+        "b_attempts": d.attempts,
+        "b_sent": None,
+        "b_error": d.outcome.error,
+        "b_next": None,
+        "b_failed": None,  # first_failed_at: kept when set, else this
+    }
+    if status is DeliveryStatus.SENT:
+        values |= {"b_sent": at, "b_error": None}
+    elif status is DeliveryStatus.FAILED:  # transient: due again after the backoff
+        values |= {"b_next": at + backoff(d.attempts, emergency=d.emergency), "b_failed": at}
+    else:  # undeliverable: never retried, reported at once
+        values |= {"b_failed": at}
+    return values
+
+
+def _mark(conn: Connection, marks: list[tuple[str, list[_Sent]]]) -> None:
+    """Mark sent or failed the rows of the given messages, each under its claim token (rows
+    whose claim was taken over meanwhile are left alone), and record one event per row: one
+    transaction for all of them."""
+    at = clock.now()
+    table = Delivery.__table__
+    params = [_mark_values(token, d, at) for token, done in marks for d in done]
+    conn.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.claim_token == bindparam("b_token"))
+        .values(
+            status=bindparam("b_status"),
+            attempts=bindparam("b_attempts"),
+            sent_at=bindparam("b_sent"),
+            last_error=bindparam("b_error"),
+            next_attempt_at=bindparam("b_next"),
+            first_failed_at=func.coalesce(
+                table.c.first_failed_at,
+                bindparam("b_failed", type_=table.c.first_failed_at.type),
+            ),
+            claim_token=None,
+            lease_until=None,
+        ),
+        params,
+    )
+    events.record_many(
+        conn,
+        [
+            {
+                "action": f"delivery.{_status(d).value}",
+                "object_type": "delivery",
+                "object_id": d.row.id,
+                "at": at,
+                "data": {
+                    "notice": d.row.notice_key,
+                    "person": d.row.person_id,
+                    "channel": d.row.channel,
+                    "attempts": d.attempts,
+                    **({"digest": d.digest} if d.digest else {}),
+                    **({"error": (d.outcome.error or "")[:500]} if not d.outcome.ok else {}),
+                },
+            }
+            for _token, done in marks
+            for d in done
+        ],
+    )
+
+
+class _Writer:
+    """Every claim and mark of one `send_pending` run goes through one thread, which commits
+    whatever is waiting in one transaction (group commit). Each sender waits for its own
+    request: a message is marked before its sender claims or sends anything else, so at most
+    one message per sender is ever sent and unmarked. Dozens of senders then share a few
+    transactions instead of each waiting for the ledger's write lock in turn."""
+
+    def __init__(self, engine: Engine, lease_s: float) -> None:
+        self.engine = engine
+        self.lease_s = lease_s
+        self.waiting: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="deliver-ledger", daemon=True)
+        self.thread.start()
+
+    def claim(
+        self, ids: list[int], condition: Any, token: str
+    ) -> tuple[list[Any], dict[int, Any], dict[str, str]]:
+        return self._ask(("claim", ids, condition, token, self.lease_s))  # type: ignore[no-any-return]
+
+    def mark(self, token: str, done: list[_Sent]) -> None:
+        self._ask(("mark", token, done))
+
+    def _ask(self, request: tuple[Any, ...]) -> Any:
+        slot: dict[str, Any] = {"done": threading.Event()}
+        self.waiting.put((request, slot))
+        slot["done"].wait()
+        if "error" in slot:
+            raise slot["error"]
+        return slot.get("result")
+
+    def close(self) -> None:
+        self.waiting.put(None)
+        self.thread.join()
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            first = self.waiting.get()
+            if first is None:
+                return
+            group = [first]
+            while True:
+                try:
+                    item = self.waiting.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                group.append(item)
+            try:
+                with self.engine.begin() as conn:
+                    marks = [(r[1], r[2]) for r, _ in group if r[0] == "mark"]
+                    if marks:
+                        _mark(conn, marks)
+                    for request, slot in group:
+                        if request[0] == "claim":
+                            slot["result"] = _claim(conn, *request[1:])
+            except BaseException as exc:  # every waiting sender sees the ledger's error
+                for _, slot in group:
+                    slot["error"] = exc
+            for _, slot in group:
+                slot["done"].set()
+
+
+def _deliver_batch(
     engine: Engine,
     settings: Settings,
-    delivery_id: int,
-    expected: DeliveryStatus,
-    stale_before: dt.datetime | None,
+    sender: channels.Sender,
+    writer: _Writer,
+    units: list[list[int]],
+    condition: Any,
     limit: str | None = None,
 ) -> DeliveryReport:
     token = uuid.uuid4().hex
-    now = clock.now()
-    lease = dt.timedelta(seconds=settings.delivery_lease_s)
-    with engine.begin() as conn:
-        row = conn.execute(
-            update(Delivery)
-            .where(*_claimable(delivery_id, expected, stale_before, now, settings))
-            .values(
-                status=DeliveryStatus.SENDING,
-                claim_token=token,
-                claimed_at=now,
-                lease_until=now + lease,
-            )
-            .returning(
-                Delivery.channel,
-                Delivery.address,
-                Delivery.subject,
-                Delivery.body,
-                Delivery.attempts,
-                Delivery.notice_key,
-                Delivery.person_id,
-                Delivery.notice_id,
-            )
-        ).first()
-        extra = (
-            conn.execute(
-                select(
-                    Notice.invite, Notice.attachment_id, Notice.object_type, Notice.object_id
-                ).where(Notice.id == row.notice_id)
-            ).first()
-            if row is not None
-            else None
-        )
-    if row is None:
-        return DeliveryReport(claimed_elsewhere=1)
+    ids = [i for unit in units for i in unit]
+    rows, extras, names = writer.claim(ids, condition, token)
+    report = DeliveryReport(claimed_elsewhere=len(ids) - len(rows))
+    if not rows:
+        return report
+    by_id = {r.id: r for r in rows}
     renewed_at = time.monotonic()
-    invite = extra.invite if extra is not None else None
-    attachment, missing = None, None
-    if extra is not None and extra.attachment_id is not None and row.channel == Channel.EMAIL:
-        try:
-            attachment = _attachment(engine, extra.attachment_id)
-        except (OSError, ValueError) as exc:  # lost or altered on disk: a failed delivery
-            missing = f"email: attachment unavailable: {type(exc).__name__}: {exc}"
+    for unit in units:
+        claimed = [by_id[i] for i in unit if i in by_id]
+        if not claimed:
+            continue
+        # Keep the lease ahead of each message (after slow sends, a backoff or a rate-limit
+        # wait). Rows whose lease lapsed and were taken over are someone else's now: skipped.
+        if time.monotonic() - renewed_at > settings.delivery_lease_s / 4:
+            kept = _renew(engine, settings, [r.id for r in claimed], token)
+            renewed_at = time.monotonic()
+            report.claimed_elsewhere += len(claimed) - len(kept)
+            claimed = [r for r in claimed if r.id in kept]
+            if not claimed:
+                continue
+        if len(claimed) > 1:  # a digest: one message for all of them
+            done = _send_digest(engine, settings, sender, claimed, extras, names, limit)
+        else:
+            done = [_send_row(engine, settings, sender, claimed[0], extras, limit)]
+        # Marked at once, message by message (group-committed with other senders' marks): a
+        # crash between a server's 250 and this mark can repeat at most the messages in
+        # flight, one per sender thread, never a batch.
+        writer.mark(token, done)
+        for d in done:
+            if d.outcome.ok:
+                report.sent += 1
+                continue
+            report.failed += 1
+            report.errors.append(d.outcome.error or "")
+            if d.outcome.permanent:
+                report.undeliverable += 1
+                report.undeliverable_ids.append(d.row.id)
+            if d.emergency:
+                # An emergency does not wait for the backoff: the person's next channel, now.
+                fallback_id = fall_back(engine, settings, d.row.notice_id, d.row.person_id)
+                if fallback_id is not None:
+                    report.fallbacks += 1
+                    report = report + _deliver_batch(
+                        engine,
+                        settings,
+                        sender,
+                        writer,
+                        [[fallback_id]],
+                        Delivery.status == DeliveryStatus.PENDING,
+                        limit,
+                    )
+    return report
 
-    # Each recipient's own signed action links, minted now: never stored in the ledger.
-    target = links.LinkTarget(
+
+def _renew(engine: Engine, settings: Settings, ids: list[int], token: str) -> set[int]:
+    """Extend this sender's lease on ``ids``; return the rows it still holds (a row whose
+    lease lapsed may have been taken over by the retry: this sender must not send it)."""
+    until = clock.now() + dt.timedelta(seconds=settings.delivery_lease_s)
+    with engine.begin() as conn:
+        conn.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.claim_token == token)
+            .values(lease_until=until)
+        )
+        return set(
+            conn.scalars(
+                select(Delivery.id).where(Delivery.id.in_(ids), Delivery.claim_token == token)
+            )
+        )
+
+
+def _target(row: Any, extras: dict[int, Any]) -> links.LinkTarget:
+    extra = extras.get(row.notice_id)
+    return links.LinkTarget(
         row.person_id,
         row.notice_key,
         extra.object_type if extra is not None else "",
         extra.object_id if extra is not None else "",
     )
-    subject = links.expand(row.subject, target, settings)
-    body = links.expand(row.body, target, settings)
 
-    attempts, outcome = row.attempts, channels.Outcome(False, missing or "not tried")
-    if missing:
-        attempts += 1  # never a mail without its file; retried like any failure
-    for i in range(0 if missing else settings.delivery_attempts):
-        if row.channel == Channel.EMAIL:
+
+def _attempt(
+    settings: Settings,
+    sender: channels.Sender,
+    channel: Channel,
+    address: str,
+    subject: str,
+    body: str,
+    *,
+    key: str,
+    limit: str | None,
+    invite: str | None = None,
+    attachment: channels.Attachment | None = None,
+) -> tuple[int, channels.Outcome]:
+    """Up to ``delivery_attempts`` tries of one message, with backoff; (tries, last outcome)."""
+    outcome = channels.Outcome(False, "not tried")
+    tries = 0
+    for i in range(settings.delivery_attempts):
+        tries += 1
+        if channel == Channel.EMAIL:
             ratelimit.take_slot(limit)  # waits for the `smtp` rate limit, when there is one
-        # Keep the lease ahead of the attempt (after a backoff or a rate-limit wait). A sender
-        # whose lease lapsed and was taken over stops here: the row is someone else's now.
-        if time.monotonic() - renewed_at > settings.delivery_lease_s / 4:
-            if not _renew(engine, settings, delivery_id, token):
-                return DeliveryReport(claimed_elsewhere=1)
-            renewed_at = time.monotonic()
-        attempts += 1
-        outcome = channels.send(
-            settings,
-            Channel(row.channel),
-            row.address,
-            subject,
-            body,
-            key=row.notice_key,
-            invite=invite,
-            attachment=attachment,
+        outcome = sender.send(
+            channel, address, subject, body, key=key, invite=invite, attachment=attachment
         )
         if outcome.ok or outcome.permanent:
             break
         if i + 1 < settings.delivery_attempts:
             time.sleep(settings.delivery_backoff_s * 2**i)
+    return tries, outcome
 
-    emergency = extra is not None and extra.object_type == EMERGENCY
-    done = clock.now()
-    values: dict[str, Any] = {"attempts": attempts, "claim_token": None, "lease_until": None}
-    if outcome.ok:
-        status, action = DeliveryStatus.SENT, "delivery.sent"
-        values |= {"sent_at": done, "last_error": None, "next_attempt_at": None}
-    elif outcome.permanent:
-        status, action = DeliveryStatus.UNDELIVERABLE, "delivery.undeliverable"
-        values |= {"last_error": outcome.error, "next_attempt_at": None}
-    else:
-        status, action = DeliveryStatus.FAILED, "delivery.failed"
-        values |= {
-            "last_error": outcome.error,
-            "next_attempt_at": done + backoff(attempts, emergency=emergency),
-            "first_failed_at": func.coalesce(
-                Delivery.first_failed_at, literal(done, Delivery.__table__.c.first_failed_at.type)
-            ),
-        }
-    with Session(engine) as session, session.begin():
-        marked = session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.claim_token == token)
-            .values(status=status, **values)
-        ).rowcount
-        data: dict[str, Any] = {
-            "notice": row.notice_key,
-            "person": row.person_id,
-            "channel": row.channel,
-            "attempts": attempts,
-        }
-        if not outcome.ok:
-            data["error"] = (outcome.error or "")[:500]
-        if not marked:
-            data["lease_lost"] = True  # taken over meanwhile: the other sender's mark stands
-        events.record(
-            session,
-            action=action,
-            object_type="delivery",
-            object_id=delivery_id,
-            at=done,
-            data=data,
+
+def _send_row(
+    engine: Engine,
+    settings: Settings,
+    sender: channels.Sender,
+    row: Any,
+    extras: dict[int, Any],
+    limit: str | None,
+) -> _Sent:
+    extra = extras.get(row.notice_id)
+    urgent = extra is not None and extra.object_type == EMERGENCY
+    invite = extra.invite if extra is not None else None
+    attachment = None
+    if extra is not None and extra.attachment_id is not None and row.channel == Channel.EMAIL:
+        try:
+            attachment = _attachment(engine, extra.attachment_id)
+        except (OSError, ValueError) as exc:  # lost or altered on disk: a failed delivery
+            # never a mail without its file; retried like any failure
+            error = f"email: attachment unavailable: {type(exc).__name__}: {exc}"
+            return _Sent(row, row.attempts + 1, channels.Outcome(False, error), emergency=urgent)
+
+    # Each recipient's own signed action links, minted now: never stored in the ledger.
+    target = _target(row, extras)
+    tries, outcome = _attempt(
+        settings,
+        sender,
+        Channel(row.channel),
+        row.address,
+        links.expand(row.subject, target, settings),
+        links.expand(row.body, target, settings),
+        key=row.notice_key,
+        limit=limit,
+        invite=invite,
+        attachment=attachment,
+    )
+    return _Sent(row, row.attempts + tries, outcome, emergency=urgent)
+
+
+def _send_digest(
+    engine: Engine,
+    settings: Settings,
+    sender: channels.Sender,
+    rows: list[Any],
+    extras: dict[int, Any],
+    names: dict[str, str],
+    limit: str | None,
+) -> list[_Sent]:
+    """One message listing every row's item, each with its own links expanded for the person
+    (templates/<locale>/digest.j2); the outcome is every row's outcome."""
+    first = rows[0]
+    items = []
+    for row in rows:
+        target = _target(row, extras)
+        items.append(
+            {
+                "subject": links.expand(row.subject, target, settings),
+                "body": links.expand(row.body, target, settings),
+                "key": row.notice_key,
+            }
         )
-    if outcome.ok:
-        return DeliveryReport(sent=1)
-    report = DeliveryReport(failed=1, errors=[outcome.error or ""])
-    if outcome.permanent:
-        report = DeliveryReport(
-            failed=1, undeliverable=1, undeliverable_ids=[delivery_id], errors=[outcome.error or ""]
+    try:
+        with Session(engine) as session:
+            office = office_name(session)
+        rendered = templates.render(
+            "digest",
+            {
+                "items": items,
+                "recipient": {"id": first.person_id, "name": names.get(first.person_id, "")},
+                "channel": str(first.channel),
+                "office": office,
+                "tz": settings.timezone,
+                "sent_at": clock.now(),
+            },
+            locale=settings.locale,
+            override_dir=str(settings.templates_dir) if settings.templates_dir else None,
         )
-    if emergency and marked:
-        # An emergency does not wait for the backoff: the person's next channel, at once.
-        fallback_id = fall_back(engine, settings, row.notice_id, row.person_id)
-        if fallback_id is not None:
-            report = report + DeliveryReport(fallbacks=1)
-            report = report + _deliver_one(
-                engine, settings, fallback_id, DeliveryStatus.PENDING, None, limit
-            )
-    return report
+    except Exception as exc:  # a broken template override: the rows fail, with the cause
+        error = channels.scrub(f"digest: {type(exc).__name__}: {exc}", settings)[:2000]
+        return [
+            _Sent(r, r.attempts + 1, channels.Outcome(False, error), first.digest) for r in rows
+        ]
+    tries, outcome = _attempt(
+        settings,
+        sender,
+        Channel(first.channel),
+        first.address,
+        rendered.subject[:500],
+        rendered.body,
+        key=first.digest,
+        limit=limit,
+    )
+    return [_Sent(r, r.attempts + tries, outcome, first.digest) for r in rows]
 
 
 def backoff(attempts: int, *, emergency: bool = False) -> dt.timedelta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from models.ledger import Event
@@ -42,6 +42,35 @@ def record(
             operator=door.operator,
         )
     )
+
+
+def record_many(session: Session | Connection, entries: list[dict[str, Any]]) -> None:
+    """`record` for many events in one Core INSERT (the sender's marks, at hundreds a second).
+    Each entry has `record`'s keyword arguments."""
+    if not entries:
+        return
+    door = actors.current()
+    rows = []
+    for e in entries:
+        actor = e.get("actor", SYSTEM)
+        problem = check_actor_id(actor)
+        if problem:
+            raise input_error("actor", problem)
+        data = e.get("data") or {}
+        check_text(**{str(k): v for k, v in data.items()})
+        rows.append(
+            {
+                "at": e.get("at") or clock.now(),
+                "actor": actor,
+                "action": e["action"],
+                "object_type": e["object_type"],
+                "object_id": str(e["object_id"]),
+                "data": data,
+                "via": door.via,
+                "operator": door.operator,
+            }
+        )
+    session.execute(Event.__table__.insert(), rows)
 
 
 def history(session: Session, *, object_type: str, object_id: str | int) -> list[Event]:

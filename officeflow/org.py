@@ -82,10 +82,16 @@ def load_org(session: Session, org: OrgFile, *, actor: str = events.SYSTEM) -> L
     (their past notices still point at them), never deleted."""
     office_name = org.office_name or next(d.name for d in org.departments if d.general_office)
     meta = session.get(Organisation, 1)
+    notifications = org.notifications.model_dump(exclude_none=True) or None
     if meta is None:
-        session.add(Organisation(id=1, name=org.organisation, office_name=office_name))
+        session.add(
+            Organisation(
+                id=1, name=org.organisation, office_name=office_name, notifications=notifications
+            )
+        )
     else:
         meta.name, meta.office_name = org.organisation, office_name
+        meta.notifications = notifications
 
     for d in org.departments:
         dept = session.get(Department, d.id) or Department(id=d.id)
@@ -97,6 +103,7 @@ def load_org(session: Session, org: OrgFile, *, actor: str = events.SYSTEM) -> L
         person = session.get(Person, p.id) or Person(id=p.id)
         person.name, person.title, person.department_id = p.name, p.title, p.department
         person.mobile, person.active = p.mobile, True
+        person.preferences = p.preferences.model_dump(exclude_none=True) or None
         session.add(person)
     session.flush()
 

@@ -236,6 +236,22 @@ class Settings(BaseSettings):
         description="A channel failing for this long alerts the duty officer and the office "
         "directors on the other channels.",
     )
+    smtp_session_reuse: bool = Field(
+        True,
+        description="Send many emails over one SMTP session per sender thread (STARTTLS and "
+        "AUTH once per connection); false: one connection per message.",
+    )
+    digests: bool = Field(
+        False,
+        description="Send one sweep's reminders to one person as one message (the org file's "
+        "`notifications: digests:` and a person's `preferences: digest:` take precedence).",
+    )
+    quiet_hours: bool = Field(
+        False,
+        description="Hold routine notices planned outside office hours or on a day off until "
+        "the next working morning; emergencies ignore it (the org file's `notifications: "
+        "quiet_hours:` and a person's `preferences: quiet_hours:` take precedence).",
+    )
     input_max_bytes: int = Field(
         1024 * 1024, ge=1, description="Largest input file (YAML) read, in bytes (1 MiB)."
     )

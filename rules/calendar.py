@@ -237,3 +237,25 @@ class WorkCalendar:
 
     def local_date(self, instant: dt.datetime) -> dt.date:
         return pendulum.instance(instant).in_timezone(self.timezone).date()
+
+    def next_opening(self, instant: dt.datetime) -> pendulum.DateTime | None:
+        """Quiet hours: None when ``instant`` falls in office hours on a working day, else the
+        start of office hours on the next working morning (today's, before opening time)."""
+        local = pendulum.instance(instant).in_timezone(self.timezone)
+        day = local.date()
+        clock_time = dt.time(local.hour, local.minute, local.second)
+        if self.is_workday(day):
+            if self.office_start <= clock_time < self.office_end:
+                return None
+            if clock_time >= self.office_end:
+                day = self.next_workday(day + dt.timedelta(days=1))
+        else:
+            day = self.next_workday(day)
+        return pendulum.datetime(
+            day.year,
+            day.month,
+            day.day,
+            self.office_start.hour,
+            self.office_start.minute,
+            tz=self.timezone,
+        )

@@ -80,6 +80,7 @@ def run_sweep(now: dt.datetime | None = None, *, red_repeat_workdays: int = 1) -
                     str(doc.id),
                     list(dict.fromkeys(recipients)),
                     document_context(doc, step),
+                    digest=f"{PROCESS}:reminders:{calendar.local_date(now).isoformat()}",
                 )
             )
             name = f"reminder:{step.kind.value}"

@@ -204,8 +204,11 @@ def classify_and_select(
     return changed or 0, reserved
 
 
-def _plan_reminder_deliveries(session: Session, reserved: list[tuple[int, str, str]]) -> None:
-    """Render and reserve the deliveries of the reminders just reserved, in bulk."""
+def _plan_reminder_deliveries(
+    session: Session, reserved: list[tuple[int, str, str]], *, digest: str | None = None
+) -> None:
+    """Render and reserve the deliveries of the reminders just reserved, in bulk. A person's
+    reminders of one sweep share the ``digest`` group (one message, where digests are on)."""
     by_id = {
         a.id: a
         for a in session.scalars(
@@ -226,6 +229,7 @@ def _plan_reminder_deliveries(session: Session, reserved: list[tuple[int, str, s
             str(aid),
             reminder_recipients(session, by_id[aid], light),
             {**assignment_context(session, by_id[aid]), "light": light},
+            digest=digest,
         )
         for aid, light, key in reserved
     ]
@@ -280,7 +284,9 @@ def run_sweep(
             red_repeat_workdays=red_repeat_workdays,
         )
         if reserved and plan_deliveries:
-            _plan_reminder_deliveries(session, reserved)
+            _plan_reminder_deliveries(
+                session, reserved, digest=f"{PROCESS}:reminders:{today.isoformat()}"
+            )
         reminders: dict[str, int] = {}
         for _, light, _key in reserved:
             reminders[light] = reminders.get(light, 0) + 1

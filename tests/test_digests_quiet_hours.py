@@ -1,0 +1,227 @@
+"""Digests, quiet hours and SMTP session reuse, against the real test SMTP server: a sweep's
+five reminders to one person arrive as one email (five delivery rows, each sent once); a
+routine notice planned at night waits for the next working morning, an emergency does not;
+a person's preferences in the org file override the office's."""
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select
+
+from models.ledger import Delivery, DeliveryStatus, Event
+from models.supervision_input import DecisionSpec
+from officeflow import channels, clock, db
+from officeflow.delivery import plan_notice, send_pending
+from officeflow.mailcatcher import MailCatcher
+from officeflow.supervision import record_decision, run_sweep
+
+OWNER = "tang.jun"  # staff in emergency-management, email only in the example org
+
+
+def decision(n: int) -> DecisionSpec:
+    return DecisionSpec.model_validate(
+        {
+            "title": "节前安全检查",
+            "source": "leader_instruction",
+            "issued_by": "chen.zhiqiang",
+            "issued_on": "2026-09-21",
+            "priority": "important",
+            "assignments": [
+                {
+                    "lead_department": "emergency-management",
+                    "owner": OWNER,
+                    "task": f"检查第{i + 1}片区",
+                    "acceptance_standard": "报送检查报告",
+                    "due_in_workdays": 5,
+                }
+                for i in range(n)
+            ],
+        }
+    )
+
+
+def rows(**where: Any) -> list[Delivery]:
+    with db.session_scope() as s:
+        stmt = select(Delivery).filter_by(**where).order_by(Delivery.id)
+        return list(s.scalars(stmt))
+
+
+def sweep(day: str) -> list[str]:
+    clock.set_now(f"{day}T09:00:00+08:00")
+    result = run_sweep()
+    report = send_pending(result.notice_keys)
+    assert report.failed == 0
+    return result.notice_keys
+
+
+def test_five_reminders_for_one_person_go_as_one_email(
+    org: Any, mail_office: MailCatcher, office_env: Any
+) -> None:
+    office_env.set(digests=True)
+    clock.set_now("2026-09-21T10:00:00+08:00")
+    with db.session_scope() as s:
+        record_decision(s, decision(5), actor="chen.zhiqiang")
+    mail_office.clear()
+
+    keys = sweep("2026-09-28")
+    assert len(keys) == 5  # five reminders, each to the owner (and the department head)
+    owner_mail = mail_office.to(f"{OWNER}@example.gov.cn")
+    per_person = Counter(m.rcpt_tos[0] for m in mail_office.messages)
+    assert per_person[f"{OWNER}@example.gov.cn"] == 1 and set(per_person.values()) == {1}
+    text = owner_mail[0].text()
+    assert "5条提醒" in owner_mail[0].subject
+    for i in range(1, 6):
+        assert f"检查第{i}片区" in text
+    reminders = rows(person_id=OWNER, channel="email")
+    reminders = [r for r in reminders if r.notice_key in keys]
+    assert len(reminders) == 5
+    assert {r.status for r in reminders} == {DeliveryStatus.SENT}
+    assert {r.attempts for r in reminders} == {1}
+    assert len({r.digest for r in reminders}) == 1
+    with db.session_scope() as s:
+        sent = Counter(
+            (e.data.get("person"), e.data.get("digest"))
+            for e in s.scalars(select(Event))
+            if e.action == "delivery.sent"
+        )
+    assert sent[(OWNER, reminders[0].digest)] == 5  # one event per row, naming the digest
+
+    # The same day's sweep again, and a resend: nothing more goes out.
+    assert sweep("2026-09-28") == []
+    assert send_pending(keys).sent == 0
+    assert len(mail_office.messages) == len(per_person)
+
+
+def test_digest_preference_in_the_org_file_overrides_the_office(
+    make_org: Any, mail_office: MailCatcher, office_env: Any
+) -> None:
+    office_env.set(locale="en")
+    data = make_org(
+        notifications={"digests": True},
+        people_per_department=2,
+    )
+    people = [p["id"] for p in data["people"] if p["id"].startswith("p")][:2]
+    # Re-load with the second person opting out of digests.
+    for p in data["people"]:
+        if p["id"] == people[1]:
+            p["preferences"] = {"digest": False}
+    _load(data)
+    with db.session_scope() as s:
+        for i in range(3):
+            plan_notice(
+                s,
+                key=f"demo:{i}:reminder",
+                template="notice",
+                object_type="demo",
+                object_id=i,
+                recipients=people,
+                context={"title": f"Item {i}", "message": f"Do thing {i}."},
+                digest="demo:reminders",
+            )
+    report = send_pending([f"demo:{i}:reminder" for i in range(3)])
+    assert (report.sent, report.failed) == (6, 0)
+    per_person = Counter(m.rcpt_tos[0] for m in mail_office.messages)
+    assert per_person == {f"{people[0]}@example.org": 1, f"{people[1]}@example.org": 3}
+    digest_mail = mail_office.to(f"{people[0]}@example.org")[0]
+    assert digest_mail.notice == "demo:reminders"
+    assert all(f"Do thing {i}." in digest_mail.text() for i in range(3))
+
+
+def _load(data: dict[str, Any]) -> None:
+    from models.org_input import OrgFile
+    from officeflow.org import load_org
+
+    with db.session_scope() as s:
+        load_org(s, OrgFile.model_validate(data))
+
+
+def test_quiet_hours_hold_routine_notices_not_emergencies(
+    make_org: Any, mail_office: MailCatcher, office_env: Any
+) -> None:
+    office_env.set(locale="en")
+    data = make_org(notifications={"quiet_hours": True})
+    person = next(p["id"] for p in data["people"] if p["id"].startswith("p"))
+    night_owl = [p["id"] for p in data["people"] if p["id"].startswith("p")][1]
+    for p in data["people"]:
+        if p["id"] == night_owl:
+            p["preferences"] = {"quiet_hours": False}
+    _load(data)
+
+    # Friday 2026-11-27, 20:00 in Shanghai: after hours, and the weekend follows.
+    clock.set_now("2026-11-27T20:00:00+08:00")
+    with db.session_scope() as s:
+        for key, object_type in (("demo:1:routine", "demo"), ("incident:9:initial", "incident")):
+            plan_notice(
+                s,
+                key=key,
+                template="notice",
+                object_type=object_type,
+                object_id=1,
+                recipients=[person, night_owl],
+                context={"title": key, "message": "Body."},
+            )
+    keys = ["demo:1:routine", "incident:9:initial"]
+    assert send_pending(keys).sent == 3  # the emergency to both, the routine one to the owl
+    got = Counter((m.rcpt_tos[0], m.notice) for m in mail_office.messages)
+    assert got == {
+        (f"{person}@example.org", "incident:9:initial"): 1,
+        (f"{night_owl}@example.org", "incident:9:initial"): 1,
+        (f"{night_owl}@example.org", "demo:1:routine"): 1,
+    }
+    (held,) = rows(status=DeliveryStatus.PENDING)
+    assert held.person_id == person and held.notice_key == "demo:1:routine"
+    assert clock.to_local(held.next_attempt_at).isoformat() == "2026-11-30T09:00:00+08:00"
+
+    # Saturday, Sunday night: still held. Monday 09:00: it goes, once.
+    for at in ("2026-11-28T11:00:00+08:00", "2026-11-30T08:59:00+08:00"):
+        clock.set_now(at)
+        assert send_pending(keys).sent == 0
+    clock.set_now("2026-11-30T09:00:00+08:00")
+    assert send_pending(keys).sent == 1
+    assert send_pending(keys).sent == 0
+    assert len(mail_office.to(f"{person}@example.org")) == 2
+
+
+def test_many_emails_share_one_smtp_session_per_sender(
+    make_org: Any, mail_office: MailCatcher, office_env: Any
+) -> None:
+    office_env.set(locale="en")
+    make_org(departments=2, people_per_department=5)
+    settings = office_env.set(delivery_concurrency=1)
+    with db.session_scope() as s:
+        people = [f"p{d}-{i}" for d in range(2) for i in range(5)]
+        plan_notice(
+            s,
+            key="demo:1:all",
+            template="notice",
+            object_type="demo",
+            object_id=1,
+            recipients=people,
+            context={"title": "All", "message": "Hello."},
+        )
+    opened = []
+    real = channels.Sender._connect
+
+    def counting(self: channels.Sender) -> Any:
+        opened.append(1)
+        return real(self)
+
+    channels.Sender._connect = counting  # type: ignore[method-assign]
+    try:
+        assert send_pending(["demo:1:all"], settings=settings).sent == 10
+    finally:
+        channels.Sender._connect = real  # type: ignore[method-assign]
+    assert len(opened) == 1  # one connection for ten personal messages
+    assert sorted(m.rcpt_tos[0] for m in mail_office.messages) == sorted(
+        f"{p}@example.org" for p in people
+    )
+    assert all("Dear Person" in m.text() for m in mail_office.messages)
+    # The server dropped the idle session: the next message opens a new one, nothing is lost.
+    sender = channels.Sender(settings)
+    msg = channels.email_message(settings, "p0-0@example.org", "One", "Body")
+    assert sender.send_email(msg).ok
+    sender._smtp.sock.close()  # type: ignore[union-attr]
+    msg2 = channels.email_message(settings, "p0-1@example.org", "Two", "Body")
+    assert sender.send_email(msg2).ok
+    sender.close()
+    assert [m.subject for m in mail_office.messages[-2:]] == ["One", "Two"]
