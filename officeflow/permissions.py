@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from models.org import Person, Role
 from officeflow import actors
+from officeflow.inputs import check_actor_id, input_error
 from officeflow.org import active_person, is_office_member, roles_of
 
 if TYPE_CHECKING:
@@ -61,7 +62,12 @@ def who(session: Session, actor: str) -> str:
     return f"{person.id!r} ({person.name})"
 
 
-def refusal(session: Session, actor: str, what: str, who_may: str) -> actors.NotAllowed:
+def refusal(session: Session, actor: str, what: str, who_may: str) -> Exception:
+    """The error to raise: `NotAllowed` naming who, what and who may; or, for an id no person
+    can have (too long, a NUL), the input error naming the field ``actor``."""
+    problem = check_actor_id(actor) if isinstance(actor, str) else "a person id is text"
+    if problem:
+        return input_error("actor", problem)
     return actors.NotAllowed(f"{who(session, actor)} may not {what}: only {who_may} may")
 
 
@@ -163,7 +169,7 @@ def check_verify(session: Session, a: Assignment, actor: str, requested_by: str 
     if may_verify(session, actor, requested_by):
         return
     what = f"verify the completion of assignment {a.id}"
-    if actor == requested_by:
+    if actor == requested_by and is_office_member(session, actor):
         raise actors.NotAllowed(
             f"{who(session, actor)} may not {what}: they requested this completion, and only "
             f"{GENERAL_OFFICE} may verify it"

@@ -18,6 +18,7 @@ from models.org import Person
 from models.supervision import Decision
 from officeflow import clock, db
 from officeflow import meeting as service
+from officeflow.actors import NotAllowed
 from officeflow.inputs import InputError
 from officeflow.mailcatcher import MailCatcher
 from tests.conftest import both_backends
@@ -114,15 +115,15 @@ def test_late_topic_refused_unless_the_office_accepts(org: Any) -> None:
         pytest.raises(InputError, match="'zhang.wei' is not in the general office"),
         db.session_scope() as s,
     ):
-        service.submit_topic(s, sub.model_copy(update={"accept_late_by": "zhang.wei"}), actor="x")
+        service.submit_topic(s, sub.model_copy(update={"accept_late_by": "zhang.wei"}), actor="system")
     assert count(MeetingTopic) == 0
     with (
         pytest.raises(InputError, match="'education' does not attend meeting"),
         db.session_scope() as s,
     ):
-        service.submit_topic(s, sub.model_copy(update={"department": "education"}), actor="x")
+        service.submit_topic(s, sub.model_copy(update={"department": "education"}), actor="system")
     with db.session_scope() as s:
-        service.submit_topic(s, sub.model_copy(update={"accept_late_by": "liu.yang"}), actor="x")
+        service.submit_topic(s, sub.model_copy(update={"accept_late_by": "liu.yang"}), actor="system")
     assert count(MeetingTopic) == 1
 
 
@@ -130,11 +131,11 @@ def test_only_the_chair_or_office_director_approves(org: Any) -> None:
     at("2026-09-28T10:00:00")
     mid = create(example_meeting())
     with (
-        pytest.raises(InputError, match="neither the chair nor the office director"),
+        pytest.raises(NotAllowed, match="only its chair '.*' and the office director may"),
         db.session_scope() as s,
     ):
         service.approve_agenda(
-            s, AgendaApproval(meeting_id=mid, approved_by="zhang.wei"), actor="x"
+            s, AgendaApproval(meeting_id=mid, approved_by="zhang.wei"), actor="system"
         )
     with db.session_scope() as s:
         assert s.get(Meeting, mid).agenda_approved_by is None  # type: ignore[union-attr]
