@@ -539,7 +539,9 @@ def test_minutes_spec_fuzzed(meeting: int) -> None:
         """What `meeting-record-minutes` does: the minutes, then their decision."""
         minutes = validate_model(MinutesSpec, data)
         with db.session_scope() as s:
-            decision = meetings.record_minutes(s, meeting_id=meeting, minutes=minutes, actor="system")
+            decision = meetings.record_minutes(
+                s, meeting_id=meeting, minutes=minutes, actor="system"
+            )
         if decision is not None:
             _record_decision(decision.model_dump(mode="json"))
 

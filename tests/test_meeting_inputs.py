@@ -115,7 +115,9 @@ def test_late_topic_refused_unless_the_office_accepts(org: Any) -> None:
         pytest.raises(InputError, match="'zhang.wei' is not in the general office"),
         db.session_scope() as s,
     ):
-        service.submit_topic(s, sub.model_copy(update={"accept_late_by": "zhang.wei"}), actor="system")
+        service.submit_topic(
+            s, sub.model_copy(update={"accept_late_by": "zhang.wei"}), actor="system"
+        )
     assert count(MeetingTopic) == 0
     with (
         pytest.raises(InputError, match="'education' does not attend meeting"),
@@ -123,7 +125,9 @@ def test_late_topic_refused_unless_the_office_accepts(org: Any) -> None:
     ):
         service.submit_topic(s, sub.model_copy(update={"department": "education"}), actor="system")
     with db.session_scope() as s:
-        service.submit_topic(s, sub.model_copy(update={"accept_late_by": "liu.yang"}), actor="system")
+        service.submit_topic(
+            s, sub.model_copy(update={"accept_late_by": "liu.yang"}), actor="system"
+        )
     assert count(MeetingTopic) == 1
 
 

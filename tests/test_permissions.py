@@ -364,3 +364,80 @@ def test_a_deployment_run_is_recorded_as_the_prefect_ui_or_the_cli(
     state = deployment_run(assignment_verify, verify, [])
     assert state.is_failed()
     assert "unknown person 'nobody-at-all' may not verify the completion" in (state.message or "")
+
+
+# --- the embedded Prefect server is locked down -------------------------------------------------
+
+
+def _http(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> Any:
+    import urllib.error
+    import urllib.request
+
+    data = b"{}" if method == "POST" else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_the_embedded_prefect_server_is_locked_down(tmp_path: Path) -> None:
+    """The server `officeflow up` starts refuses a request without the auth string (401), a POST
+    without a CSRF token (403), and a cross-origin preflight from another site; the Prefect
+    client with `client_settings` (what the CLI, the worker and the web app use) gets in."""
+    import base64
+    import json
+    import stat
+
+    from prefect import get_client
+    from prefect.settings import temporary_settings
+
+    from officeflow.stack import AUTH_FILE, LocalStack, client_settings, pick_port
+
+    stack = LocalStack(home=tmp_path / "office", port=0, say=lambda _text: None)
+    stack.make_dirs()
+    stack.port = pick_port(stack.host, 0)
+    try:
+        stack._start_server()
+        secret = (stack.home / AUTH_FILE).read_text(encoding="utf-8").strip()
+        assert len(secret) > 40 and stat.S_IMODE((stack.home / AUTH_FILE).stat().st_mode) == 0o600
+        api = stack.api_url
+        basic = {"Authorization": "Basic " + base64.b64encode(secret.encode()).decode()}
+        wrong = {"Authorization": "Basic " + base64.b64encode(b"officeflow:guess").decode()}
+
+        assert _http(api + "/admin/version")[0] == 401
+        assert _http(api + "/admin/version", headers=wrong)[0] == 401
+        assert _http(api + "/flows/filter", "POST")[0] in (401, 403)  # CSRF is checked first
+        assert _http(api + "/admin/version", headers=basic)[0] == 200
+        # Signed in, a POST still needs a CSRF token (the UI and the client fetch one).
+        assert _http(api + "/flows/filter", "POST", basic)[0] == 403
+        status, _, body = _http(api + "/csrf-token?client=t", headers=basic)
+        assert status == 200
+        csrf = {"Prefect-Csrf-Token": json.loads(body)["token"], "Prefect-Csrf-Client": "t"}
+        assert _http(api + "/flows/filter", "POST", basic | csrf)[0] == 200
+
+        def preflight(origin: str) -> dict[str, str]:
+            headers = {
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            }
+            _, got, _ = _http(api + "/deployments/filter", "OPTIONS", headers)
+            return {k.lower(): v for k, v in got.items()}
+
+        evil = preflight("http://attacker.example")
+        assert evil.get("access-control-allow-origin") not in ("*", "http://attacker.example")
+        assert preflight(stack.ui_url).get("access-control-allow-origin") == stack.ui_url
+
+        # The Prefect client, as the CLI, the worker and the web app configure it.
+        with (
+            temporary_settings(updates=client_settings(stack.home, api)),
+            get_client(sync_client=True) as client,
+        ):
+            flow_id = client.create_flow_from_name("authz-lockdown-probe")  # a POST
+            assert client.read_flow(flow_id).name == "authz-lockdown-probe"
+        server_log = (stack.logs / "server.log").read_text(encoding="utf-8", errors="replace")
+        assert secret not in server_log
+    finally:
+        stack.stop()
