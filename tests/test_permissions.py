@@ -441,3 +441,45 @@ def test_the_embedded_prefect_server_is_locked_down(tmp_path: Path) -> None:
         assert secret not in server_log
     finally:
         stack.stop()
+
+
+# --- a deployment cannot move the clock ----------------------------------------------------------
+
+
+def test_no_deployment_takes_a_clock_parameter() -> None:
+    """Whoever can start a run (the Prefect UI) cannot replay another day: no deployed flow has
+    a parameter that sets the time it runs as of."""
+    import importlib
+    import inspect
+
+    from deployments.definitions import DEPLOYMENTS
+
+    clockish = {"now", "at", "today", "as_of", "clock"}
+    for d in DEPLOYMENTS:
+        module = importlib.import_module(d.path.removesuffix(".py").replace("/", "."))
+        flow = getattr(module, d.function)
+        params = set(inspect.signature(flow.fn).parameters)
+        assert not params & clockish, (d.name, params & clockish)
+
+
+def test_a_replay_of_another_day_is_a_dry_run_unless_sent(org: Any) -> None:
+    from models.ledger import Notice
+
+    clock.set_now(MONDAY)
+    _, aid = decision()
+    with db.session_scope() as s:
+        notices = s.scalar(select(func.count()).select_from(Notice))
+        events = s.scalar(select(func.count()).select_from(Event))
+        light = s.get_one(Assignment, aid).light
+    # Two weeks later the assignment is overdue: a real sweep would send red reminders.
+    result = run_cli("assignment", "sweep", "--now", "2026-10-20T09:00:00+08:00")
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert "dry run as of 2026-10-20 09:00" in out and "'red': 1" in out
+    assert "nothing written or sent (add --send to run it)" in out
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Notice)) == notices
+        assert s.scalar(select(func.count()).select_from(Event)) == events
+        assert s.get_one(Assignment, aid).light == light
+    refused = run_cli("assignment", "sweep", "--send")
+    assert refused.returncode == 2 and "--send goes with --now" in refused.stderr
