@@ -148,7 +148,11 @@ def test_feedback_on_a_closed_assignment_is_refused(assignment: int) -> None:
 
 def test_extension_for_another_departments_assignment_is_refused(assignment: int) -> None:
     with (
-        pytest.raises(InputError, match="'zhang.wei' is not in 'finance'"),
+        pytest.raises(
+            NotAllowed,
+            match="'zhang.wei' .* may not request an extension on assignment 1: only the owner "
+            "and the people of the lead department 'finance' may",
+        ),
         db.session_scope() as s,
     ):
         supervision.request_extension(
