@@ -58,6 +58,8 @@ def who(session: Session, actor: str) -> str:
         return f"'system' (not a person; through {actors.current().via})"
     person = active_person(session, actor) if isinstance(actor, str) else None
     if person is None:
+        if isinstance(actor, str) and not check_actor_id(actor) and session.get(Person, actor):
+            return f"{actor!r} (no longer in the organisation)"
         return f"unknown person {str(actor)[:64]!r}"
     return f"{person.id!r} ({person.name})"
 

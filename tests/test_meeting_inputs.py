@@ -38,9 +38,9 @@ def count(model: Any) -> int:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def create(spec: MeetingSpec) -> int:
+def create(spec: MeetingSpec, actor: str = "sun.li") -> int:
     with db.session_scope() as s:
-        return service.create_meeting(s, spec, actor="sun.li").meeting_id
+        return service.create_meeting(s, spec, actor=actor).meeting_id
 
 
 @pytest.mark.parametrize(
@@ -213,7 +213,7 @@ def test_chat_channels_get_the_text_without_the_invitation(
         departments=["dept-0", "dept-1"],
         reminders=[],
     )
-    mid = create(spec)
+    mid = create(spec, actor="boss")  # this org has no sun.li
     with db.session_scope() as s:
         service.approve_agenda(s, AgendaApproval(meeting_id=mid, approved_by="boss"), actor="boss")
     at("2026-09-29T18:00:00")
@@ -269,6 +269,14 @@ def test_people_who_left_the_org_cannot_accept_topics_or_issue_minutes(org: Any)
     )
     with (
         pytest.raises(InputError, match="'liu.yang' is not in the general office"),
+        db.session_scope() as s,
+    ):
+        service.submit_topic(s, late, actor="yang.fan")
+    with (
+        pytest.raises(
+            NotAllowed,
+            match=r"'liu.yang' \(no longer in the organisation\) may not submit a topic",
+        ),
         db.session_scope() as s,
     ):
         service.submit_topic(s, late, actor="liu.yang")
