@@ -33,7 +33,7 @@ OFF_MACHINE = re.compile(r"^(https?|wss?)://(?!127\.0\.0\.1[:/])")
 
 @contextmanager
 def browser_page(
-    failure_shot: Path | None = None, timeout_ms: float = 15_000, auth_string: str | None = None
+    failure_shot: Path | None = None, timeout_ms: float = 45_000, auth_string: str | None = None
 ) -> Iterator[Any]:
     """A fresh headless page; on an error, a screenshot goes to ``failure_shot``. With
     ``auth_string`` (the locked-down server's), the page is signed in the way the UI's own login
