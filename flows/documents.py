@@ -4,7 +4,6 @@ action flow (or its CLI twin). Every flow publishes the document's page."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from prefect import flow
@@ -135,12 +134,12 @@ def document_confirm_receipt(document_id: int, department: str, actor: str) -> S
 
 @flow(name="documents-sweep")
 def documents_sweep(
-    now: dt.datetime | None = None,
     red_repeat_workdays: Annotated[int, Field(ge=1, le=30)] = 1,
 ) -> SweepResult:
     """办文催办: remind whoever holds an overdue route step (拟办, 批示, 核稿, 会签, 签发,
-    签收), once per period. Skips non-working days."""
-    result = plan_documents_sweep(now, red_repeat_workdays)
+    签收), once per period. Skips non-working days. Runs as of the office's clock: a run cannot
+    be given another day."""
+    result = plan_documents_sweep(None, red_repeat_workdays)
     if result.skipped:
         return result
     delivered = deliver_notices(result.notice_keys)

@@ -3,8 +3,6 @@ who is on duty."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from prefect import flow
 
 from models.common import OfficeDate, SweepResult
@@ -64,12 +62,13 @@ def duty_handover(person: str, note: str = "") -> HandoverResult:
 
 
 @flow(name="duty-sweep")
-def duty_sweep(now: dt.datetime | None = None) -> SweepResult:
+def duty_sweep() -> SweepResult:
     """值班提醒: remind whoever holds each shift (after swaps) the evening before and an hour
-    before it starts, once each; refresh the "on duty now" and "this week" artifacts."""
-    result = plan_duty_sweep(now)
+    before it starts, once each; refresh the "on duty now" and "this week" artifacts. Runs as of
+    the office's clock: a run cannot be given another instant."""
+    result = plan_duty_sweep(None)
     delivered = deliver_notices(result.notice_keys)
-    publish_duty_board(now)
+    publish_duty_board(None)
     return result.model_copy(update={"sent": delivered.sent, "failed": delivered.failed})
 
 

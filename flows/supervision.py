@@ -49,17 +49,20 @@ def decision_implementation(decision: DecisionSpec) -> DecisionResult:
 
 @flow(name="supervision-sweep")
 def supervision_sweep(
-    now: dt.datetime | None = None,
     remind_before_workdays: Annotated[int, Field(ge=0, le=30)] = 3,
     red_repeat_workdays: Annotated[int, Field(ge=1, le=30)] = 1,
 ) -> SweepResult:
     """督查: light every open assignment (green/blue/yellow/red), send each due reminder once,
-    publish the open-assignment table and the bulletin. Skips non-working days."""
-    result = plan_supervision_sweep(now, remind_before_workdays, red_repeat_workdays)
+    publish the open-assignment table and the bulletin. Skips non-working days.
+
+    It runs as of the office's clock (`officeflow.clock`): a run cannot be given another day,
+    so nobody who can start a run can replay a past or future day and send its reminders. A
+    replay is `officeflow assignment sweep --now …` (a dry run unless `--send`)."""
+    result = plan_supervision_sweep(None, remind_before_workdays, red_repeat_workdays)
     if result.skipped:
         return result
     delivered = deliver_notices(result.notice_keys)
-    publish_supervision_artifacts(now)
+    publish_supervision_artifacts(None)
     return result.model_copy(update={"sent": delivered.sent, "failed": delivered.failed})
 
 

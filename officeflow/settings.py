@@ -150,6 +150,15 @@ class Settings(BaseSettings):
     oidc_client_id: str | None = None
     oidc_client_secret: SecretStr | None = None
 
+    # The Prefect API's credentials (issue 11 §5). `officeflow up` generates one per home and keeps
+    # it in <home>/prefect-auth (0600); set this to share one server between several workers
+    # (docs/deploy.md). Never logged.
+    prefect_auth_string: SecretStr | None = Field(
+        None,
+        description="The Prefect server's API auth string (PREFECT_SERVER_API_AUTH_STRING); "
+        "clients send it as PREFECT_API_AUTH_STRING. Default: generated under `home`.",
+    )
+
     # Transports. Credentials live here (or in the environment), never in the ledger.
     smtp_host: str | None = None
     smtp_port: int = 25

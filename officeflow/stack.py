@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -32,6 +33,7 @@ DEFAULT_PORT = 4200
 DEFAULT_SMTP_PORT = 1025
 DEFAULT_WEB_PORT = 8300  # the office's web pages (`officeflow web`)
 STACK_FILE = "stack.json"
+AUTH_FILE = "prefect-auth"  # the Prefect API auth string of this home, owner-only (0600)
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -78,11 +80,75 @@ class StackInfo:
         return cls(**json.loads(path.read_text(encoding="utf-8")))
 
 
+# --- the Prefect API's credentials ----------------------------------------------------------------
+#
+# The embedded server is locked down (issue 11 §5): every API request needs the auth string
+# (HTTP Basic, `PREFECT_SERVER_API_AUTH_STRING` on the server, `PREFECT_API_AUTH_STRING` for
+# clients), a browser may call it only from the UI's own origin (CORS), and every POST needs a
+# CSRF token (the Python client and the UI fetch one). The CLI, the worker and the web app read
+# the same credentials through `auth_string(home)` / `client_env(home)`.
+
+
+def auth_string(home: Path, *, create: bool = False) -> str | None:
+    """The Prefect API auth string: the setting ``OFFICEFLOW_PREFECT_AUTH_STRING`` if set, else
+    the one kept in ``<home>/prefect-auth`` (generated, 0600, when ``create``)."""
+    from officeflow.settings import get_settings
+
+    try:
+        configured = get_settings().prefect_auth_string
+    except Exception:  # bad settings: the command itself reports them
+        configured = None
+    if configured is not None and configured.get_secret_value():
+        return configured.get_secret_value()
+    path = home / AUTH_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip() or None
+    if not create:
+        return None
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    value = "officeflow:" + secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(value + "\n")
+    return value
+
+
+def client_env(home: Path) -> dict[str, str]:
+    """What a Prefect client (the web app, a script, a worker) needs to reach the stack that
+    `officeflow up` runs from ``home``: the API URL (when it runs) and the auth string."""
+    env: dict[str, str] = {}
+    try:
+        info = StackInfo.read(home)
+    except (OSError, ValueError, TypeError):
+        info = None
+    if info is not None:
+        env["PREFECT_API_URL"] = info.api_url
+    secret = auth_string(home)
+    if secret:
+        env["PREFECT_API_AUTH_STRING"] = secret
+    return env
+
+
+def client_settings(home: Path, api_url: str) -> dict[Any, Any]:
+    """`prefect.settings.temporary_settings(updates=...)` for a client of the stack at
+    ``api_url``: the URL and, when this home has one, the auth string."""
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL
+
+    updates: dict[Any, Any] = {PREFECT_API_URL: api_url}
+    secret = os.environ.get("PREFECT_API_AUTH_STRING") or auth_string(home)
+    if secret:
+        updates[PREFECT_API_AUTH_STRING] = secret
+    return updates
+
+
 def use_running_stack(home: Path, timeout: float = 0.5) -> str | None:
     """Point this process's Prefect client at the stack `officeflow up` runs from ``home``, if it
     is running and no Prefect API is configured, so that a command that runs a flow reports to it
-    instead of starting a temporary server (15-20 s on 2 cores). Returns the API URL used."""
-    if os.environ.get("PREFECT_API_URL"):
+    instead of starting a temporary server (15-20 s on 2 cores). Returns the API URL used.
+    A client pointed at this home's stack (or at no API) gets its auth string."""
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        _auth_for(home, configured)
         return None
     try:
         info = StackInfo.read(home)
@@ -97,7 +163,32 @@ def use_running_stack(home: Path, timeout: float = 0.5) -> str | None:
         return None
     os.environ["PREFECT_API_URL"] = info.api_url
     os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    _auth_for(home, info.api_url)
     return info.api_url
+
+
+def _auth_for(home: Path, api_url: str) -> None:
+    """Export the auth string for a client of ``api_url`` unless one is set: the setting's for
+    any server (several workers share one), this home's file only for this home's own stack."""
+    if os.environ.get("PREFECT_API_AUTH_STRING"):
+        return
+    from officeflow.settings import get_settings
+
+    try:
+        configured = get_settings().prefect_auth_string
+    except Exception:  # bad settings: the command itself reports them
+        return
+    if configured is not None and configured.get_secret_value():
+        os.environ["PREFECT_API_AUTH_STRING"] = configured.get_secret_value()
+        return
+    try:
+        info = StackInfo.read(home)
+    except (OSError, ValueError, TypeError):
+        return
+    if info is not None and info.api_url.rstrip("/") == api_url.rstrip("/"):
+        secret = auth_string(home)
+        if secret:
+            os.environ["PREFECT_API_AUTH_STRING"] = secret
 
 
 @dataclass
@@ -143,14 +234,33 @@ class LocalStack:
 
     # --- environment ---------------------------------------------------------------------
 
-    def prefect_env(self) -> dict[str, str]:
+    @property
+    def auth_string(self) -> str:
+        secret = auth_string(self.home, create=True)
+        assert secret is not None
+        return secret
+
+    def client_env(self) -> dict[str, str]:
+        """A Prefect client of this stack: the CLI, the worker, the web app."""
         env = dict(os.environ)
+        env.pop("PREFECT_SERVER_API_AUTH_STRING", None)
         env.update(
             PREFECT_HOME=str(self.prefect_home),
             PREFECT_API_URL=self.api_url,
+            PREFECT_API_AUTH_STRING=self.auth_string,
+        )
+        return env
+
+    def prefect_env(self) -> dict[str, str]:
+        """The server's: locked down (auth string, CORS to the UI's own origin, CSRF)."""
+        env = self.client_env()
+        env.update(
             PREFECT_UI_API_URL=self.api_url,
             PREFECT_SERVER_API_HOST=self.host,
             PREFECT_SERVER_API_PORT=str(self.port),
+            PREFECT_SERVER_API_AUTH_STRING=self.auth_string,
+            PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS=self.ui_url,
+            PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED="true",
             PREFECT_SERVER_ANALYTICS_ENABLED="false",
             PREFECT_SERVER_LOGGING_LEVEL="WARNING",
         )
@@ -158,7 +268,7 @@ class LocalStack:
 
     def worker_env(self) -> dict[str, str]:
         assert self.catcher is not None
-        env = self.prefect_env()
+        env = self.client_env()
         env.update(
             OFFICEFLOW_HOME=str(self.home),
             OFFICEFLOW_SMTP_HOST=self.catcher.host,
@@ -266,11 +376,11 @@ class LocalStack:
             )
 
     def _register(self) -> None:
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect.settings import temporary_settings
 
         from deployments.register import register_all
 
-        with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
+        with temporary_settings(updates=client_settings(self.home, self.api_url)):
             self.outcomes = register_all(self.project_dir)
         for outcome in self.outcomes:
             mark = "registered" if outcome.registered else "not yet"

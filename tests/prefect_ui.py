@@ -7,7 +7,9 @@ came from. Labels are tied to inputs (<label for=id>), so `get_by_label` finds f
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,8 +32,12 @@ OFF_MACHINE = re.compile(r"^(https?|wss?)://(?!127\.0\.0\.1[:/])")
 
 
 @contextmanager
-def browser_page(failure_shot: Path | None = None, timeout_ms: float = 15_000) -> Iterator[Any]:
-    """A fresh headless page; on an error, a screenshot goes to ``failure_shot``."""
+def browser_page(
+    failure_shot: Path | None = None, timeout_ms: float = 45_000, auth_string: str | None = None
+) -> Iterator[Any]:
+    """A fresh headless page; on an error, a screenshot goes to ``failure_shot``. With
+    ``auth_string`` (the locked-down server's), the page is signed in the way the UI's own login
+    form does it: the string, base64-encoded, in localStorage under ``prefect-password``."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -42,6 +48,9 @@ def browser_page(failure_shot: Path | None = None, timeout_ms: float = 15_000) -
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(timeout_ms)
             page.route(OFF_MACHINE, lambda route: route.abort())
+            if auth_string is not None:
+                encoded = json.dumps(base64.b64encode(auth_string.encode()).decode())
+                page.add_init_script(f"localStorage.setItem('prefect-password', {encoded});")
             try:
                 yield page
             except BaseException:

@@ -95,7 +95,9 @@ def test_sweep_and_close_from_the_cli(
     # Closing without a summary is refused before the incident-close flow runs (the service's
     # own check, not only "already closed").
     closes = _runs("incident-close")
-    result = run_cli("incident", "close", str(incident_id), "--summary", "  ", env=env)
+    result = run_cli(
+        "incident", "close", str(incident_id), "--summary", "  ", "--as", "sun.li", env=env
+    )
     assert result.returncode == 2, result.stderr
     assert "summary: closing needs a summary" in result.stderr
     assert _runs("incident-close") == closes
@@ -111,7 +113,9 @@ def test_sweep_and_close_from_the_cli(
         closed = s.scalars(select(Event).where(Event.action == "incident.closed")).one()
         assert closed.actor == "sun.li"
 
-    result = run_cli("incident", "close", str(incident_id), "--summary", "again", env=env)
+    result = run_cli(
+        "incident", "close", str(incident_id), "--summary", "again", "--as", "sun.li", env=env
+    )
     assert result.returncode == 2
     assert f"incident: incident {incident_id} is already closed" in result.stderr
     assert _runs("incident-close") == closes + 1

@@ -124,8 +124,10 @@ def test_cli_report_ack_close_and_refusals(
     assert "港区危化品仓库火灾" in mail_office.messages[0].subject
 
     result = run_cli("incident", "ack", "1", "--as", "zhou.guoqiang", env=env)
-    assert result.returncode == 2
-    assert "person: 'zhou.guoqiang' was never notified of incident 1" in result.stderr
+    assert result.returncode == 77  # NotAllowed
+    assert "may not acknowledge incident 1: only the people its alerts were sent to" in (
+        result.stderr
+    )
     result = run_cli("incident", "ack", "1", "--as", "he.fang", env=env)
     assert result.returncode == 0, result.stderr
     assert "acknowledged by he.fang" in result.stdout
@@ -145,7 +147,7 @@ def test_cli_report_ack_close_and_refusals(
     assert result.returncode == 0, result.stderr
     assert "初报 recorded LATE" in result.stdout
 
-    result = run_cli("incident", "close", "1", "--summary", "明火已扑灭", env=env)
+    result = run_cli("incident", "close", "1", "--summary", "明火已扑灭", "--as", "xu.lei", env=env)
     assert result.returncode == 0, result.stderr
     assert "status closed" in result.stdout
     result = run_cli("incident", "ack", "1", "--as", "xu.lei", env=env)

@@ -302,7 +302,7 @@ def _issue_assignments(n_per_department: int = 3) -> None:
     )
     with db.session_scope() as s:
         supervision.check_decision(s, spec)
-        supervision.record_decision(s, spec, actor="test")
+        supervision.record_decision(s, spec, actor="system")
 
 
 def _snapshot() -> dict[str, Any]:

@@ -296,7 +296,7 @@ def _record_decision(data: Any) -> None:
     spec = validate_model(DecisionSpec, data)
     with db.session_scope() as s:
         supervision.check_decision(s, spec)
-        record = supervision.record_decision(s, spec, actor="fuzz")
+        record = supervision.record_decision(s, spec, actor="system")
         supervision.plan_issue_notices(s, record)
 
 
@@ -424,7 +424,7 @@ def meeting_base() -> dict[str, Any]:
 def _create_meeting(data: Any) -> int:
     spec = validate_model(MeetingSpec, data)
     with db.session_scope() as s:
-        return meetings.create_meeting(s, spec, actor="fuzz").meeting_id
+        return meetings.create_meeting(s, spec, actor="system").meeting_id
 
 
 def test_meeting_spec_fuzzed(org: Any) -> None:
@@ -480,7 +480,7 @@ def test_topic_submission_fuzzed(meeting: int) -> None:
     def submit(data: Any) -> None:
         sub = validate_model(TopicSubmission, data)
         with db.session_scope() as s:
-            meetings.submit_topic(s, sub, actor="fuzz")
+            meetings.submit_topic(s, sub, actor="system")
 
     @FUZZ
     @given(
@@ -508,7 +508,7 @@ def test_agenda_approval_fuzzed(meeting: int) -> None:
     def approve(data: Any) -> None:
         approval = validate_model(AgendaApproval, data)
         with db.session_scope() as s:
-            meetings.approve_agenda(s, approval, actor="fuzz")
+            meetings.approve_agenda(s, approval, actor="system")
 
     @FUZZ
     @given(inputs(base, specials))
@@ -539,7 +539,9 @@ def test_minutes_spec_fuzzed(meeting: int) -> None:
         """What `meeting-record-minutes` does: the minutes, then their decision."""
         minutes = validate_model(MinutesSpec, data)
         with db.session_scope() as s:
-            decision = meetings.record_minutes(s, meeting_id=meeting, minutes=minutes, actor="fuzz")
+            decision = meetings.record_minutes(
+                s, meeting_id=meeting, minutes=minutes, actor="system"
+            )
         if decision is not None:
             _record_decision(decision.model_dump(mode="json"))
 
@@ -708,7 +710,7 @@ def office(org: Any) -> dict[str, int]:
         meeting_id = meetings.create_meeting(
             s,
             validate_model(MeetingSpec, meeting_base()),
-            actor="fuzz",
+            actor="system",
         ).meeting_id
     with db.session_scope() as s:  # the 国庆 roster: shift 1 is xu.lei's, shift 2 he.fang's
         duty.publish_roster(s, validate_model(RosterSpec, roster_base()), actor="sun.li")

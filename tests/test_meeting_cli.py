@@ -78,5 +78,5 @@ def test_meeting_cli_from_create_to_minutes(
     assert "meeting_minutes, meeting:1" in decision.stdout
     assert "meeting:1:item:1" in decision.stdout and "meeting:1:item:2" in decision.stdout
 
-    cancelled = cli("cancel", "1", now="2026-10-09T12:30:00+08:00")
+    cancelled = cli("cancel", "1", "--as", "sun.li", now="2026-10-09T12:30:00+08:00")
     clean_error(cancelled, "has been held and minuted")

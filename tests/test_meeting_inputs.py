@@ -18,6 +18,7 @@ from models.org import Person
 from models.supervision import Decision
 from officeflow import clock, db
 from officeflow import meeting as service
+from officeflow.actors import NotAllowed
 from officeflow.inputs import InputError
 from officeflow.mailcatcher import MailCatcher
 from tests.conftest import both_backends
@@ -37,9 +38,9 @@ def count(model: Any) -> int:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def create(spec: MeetingSpec) -> int:
+def create(spec: MeetingSpec, actor: str = "sun.li") -> int:
     with db.session_scope() as s:
-        return service.create_meeting(s, spec, actor="sun.li").meeting_id
+        return service.create_meeting(s, spec, actor=actor).meeting_id
 
 
 @pytest.mark.parametrize(
@@ -114,15 +115,19 @@ def test_late_topic_refused_unless_the_office_accepts(org: Any) -> None:
         pytest.raises(InputError, match="'zhang.wei' is not in the general office"),
         db.session_scope() as s,
     ):
-        service.submit_topic(s, sub.model_copy(update={"accept_late_by": "zhang.wei"}), actor="x")
+        service.submit_topic(
+            s, sub.model_copy(update={"accept_late_by": "zhang.wei"}), actor="system"
+        )
     assert count(MeetingTopic) == 0
     with (
         pytest.raises(InputError, match="'education' does not attend meeting"),
         db.session_scope() as s,
     ):
-        service.submit_topic(s, sub.model_copy(update={"department": "education"}), actor="x")
+        service.submit_topic(s, sub.model_copy(update={"department": "education"}), actor="system")
     with db.session_scope() as s:
-        service.submit_topic(s, sub.model_copy(update={"accept_late_by": "liu.yang"}), actor="x")
+        service.submit_topic(
+            s, sub.model_copy(update={"accept_late_by": "liu.yang"}), actor="system"
+        )
     assert count(MeetingTopic) == 1
 
 
@@ -130,11 +135,11 @@ def test_only_the_chair_or_office_director_approves(org: Any) -> None:
     at("2026-09-28T10:00:00")
     mid = create(example_meeting())
     with (
-        pytest.raises(InputError, match="neither the chair nor the office director"),
+        pytest.raises(NotAllowed, match="only its chair '.*' and the office director may"),
         db.session_scope() as s,
     ):
         service.approve_agenda(
-            s, AgendaApproval(meeting_id=mid, approved_by="zhang.wei"), actor="x"
+            s, AgendaApproval(meeting_id=mid, approved_by="zhang.wei"), actor="system"
         )
     with db.session_scope() as s:
         assert s.get(Meeting, mid).agenda_approved_by is None  # type: ignore[union-attr]
@@ -208,7 +213,7 @@ def test_chat_channels_get_the_text_without_the_invitation(
         departments=["dept-0", "dept-1"],
         reminders=[],
     )
-    mid = create(spec)
+    mid = create(spec, actor="boss")  # this org has no sun.li
     with db.session_scope() as s:
         service.approve_agenda(s, AgendaApproval(meeting_id=mid, approved_by="boss"), actor="boss")
     at("2026-09-29T18:00:00")
@@ -264,6 +269,14 @@ def test_people_who_left_the_org_cannot_accept_topics_or_issue_minutes(org: Any)
     )
     with (
         pytest.raises(InputError, match="'liu.yang' is not in the general office"),
+        db.session_scope() as s,
+    ):
+        service.submit_topic(s, late, actor="yang.fan")
+    with (
+        pytest.raises(
+            NotAllowed,
+            match=r"'liu.yang' \(no longer in the organisation\) may not submit a topic",
+        ),
         db.session_scope() as s,
     ):
         service.submit_topic(s, late, actor="liu.yang")

@@ -206,7 +206,7 @@ def test_70_runs_on_two_workers_deliver_each_notice_once(scale: Scale) -> None:
     before = len(scale.mail)
     sweeps = [
         subprocess.Popen(
-            [str(BIN / "officeflow"), "assignment", "sweep", "--now", when],
+            [str(BIN / "officeflow"), "assignment", "sweep", "--now", when, "--send"],
             env={**os.environ, **scale.env},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -29,7 +29,7 @@ import pytest
 from deployments.definitions import DEPLOYMENTS, LIMITS, POOL, by_name
 from deployments.register import missing_reason
 from officeflow.mailcatcher import free_port, read_outbox
-from officeflow.stack import StackInfo
+from officeflow.stack import StackInfo, client_env
 from tests import prefect_ui as ui
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,11 +77,19 @@ class Stack:
     def ledger(self) -> Path:
         return self.home / "ledger.db"
 
+    @property
+    def auth(self) -> str:
+        """The API auth string `officeflow up` generated for this home."""
+        return self.env["PREFECT_API_AUTH_STRING"]
+
     def api(self, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.info.api_url + path, data, {"content-type": "application/json"}
-        )
+        """The locked-down API: HTTP Basic with the auth string, and a CSRF token on a POST."""
+        headers = {"content-type": "application/json", **basic(self.auth)}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers |= csrf_headers(self.info.api_url, self.auth)
+        request = urllib.request.Request(self.info.api_url + path, data, headers)
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
 
@@ -108,6 +116,19 @@ class Stack:
         )
 
 
+def basic(auth: str) -> dict[str, str]:
+    import base64
+
+    return {"authorization": "Basic " + base64.b64encode(auth.encode()).decode()}
+
+
+def csrf_headers(api_url: str, auth: str, client: str = "officeflow-e2e") -> dict[str, str]:
+    request = urllib.request.Request(f"{api_url}/csrf-token?client={client}", headers=basic(auth))
+    with urllib.request.urlopen(request, timeout=10) as response:
+        token = json.load(response)["token"]
+    return {"prefect-csrf-token": token, "prefect-csrf-client": client}
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     home = tmp_path_factory.mktemp("stack") / "office"
@@ -124,7 +145,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 420  # slow when the machine is shared
         info = None
         while info is None:
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -132,6 +153,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             time.sleep(0.5)
             info = StackInfo.read(home)
         env.update(PREFECT_API_URL=info.api_url, PREFECT_HOME=str(home / "prefect"))
+        env["PREFECT_API_AUTH_STRING"] = client_env(home)["PREFECT_API_AUTH_STRING"]
         yield Stack(info, home, env, proc)
     finally:
         # Ctrl-C, as a user would stop it, and a second impatient one during the shutdown.
@@ -157,12 +179,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def test_up_registers_every_deployment_with_its_schedules(stack: Stack) -> None:
     from prefect import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     listed = stack.cli("prefect", "deployment", "ls")
     assert listed.returncode == 0, listed.stderr
     with (
-        temporary_settings(updates={PREFECT_API_URL: stack.info.api_url}),
+        temporary_settings(
+            updates={PREFECT_API_URL: stack.info.api_url, PREFECT_API_AUTH_STRING: stack.auth}
+        ),
         get_client(sync_client=True) as client,
     ):
         registered = {d.name: d for d in client.read_deployments()}
@@ -238,7 +262,7 @@ def test_decision_submitted_in_the_ui_runs_and_sends_notices(
     out = OUTPUT / request.node.name
     out.mkdir(parents=True, exist_ok=True)
     mail_before = len(stack.outbox())
-    with ui.browser_page(out / "failure.png") as page:
+    with ui.browser_page(out / "failure.png", auth_string=stack.auth) as page:
         # The UI lists every registered deployment.
         page.goto(stack.info.ui_url + "/v2/deployments")
         registered = [d for d in DEPLOYMENTS if missing_reason(d) is None]
@@ -298,7 +322,7 @@ def test_incident_reported_in_the_ui_is_relayed(
     out = OUTPUT / request.node.name
     out.mkdir(parents=True, exist_ok=True)
     mail_before = len(stack.outbox())
-    with ui.browser_page(out / "failure.png") as page:
+    with ui.browser_page(out / "failure.png", auth_string=stack.auth) as page:
         ui.open_custom_run(page, stack.info.ui_url, EMERGENCY)
         for label, text in INCIDENT_TEXT.items():
             ui.fill(page, label, text)
@@ -357,7 +381,11 @@ def test_a_flow_command_reports_to_the_running_stack_without_any_variable(stack:
     by_hand = {"flow_runs": {"deployment_id": {"is_null_": True}}}
     by_hand["flows"] = {"name": {"any_": ["supervision-sweep"]}}
     before = int(stack.api("/flow_runs/count", by_hand))
-    env = {k: v for k, v in stack.env.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    env = {
+        k: v
+        for k, v in stack.env.items()
+        if k not in ("PREFECT_API_URL", "PREFECT_HOME", "PREFECT_API_AUTH_STRING")
+    }
     result = subprocess.run(
         [str(BIN / "officeflow"), "assignment", "sweep"],
         env=env,

@@ -9,7 +9,7 @@ import yaml
 
 from officeflow.cli.stack import DEMO_RUNS, _parameters_for
 from officeflow.mailcatcher import MailCatcher
-from officeflow.stack import LocalStack, StackInfo, pick_port, port_is_free
+from officeflow.stack import LocalStack, StackInfo, client_env, pick_port, port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,10 +31,23 @@ def test_worker_environment_points_at_the_same_ledger_and_the_catcher(tmp_path: 
     assert env["OFFICEFLOW_HOME"] == str((tmp_path / "office").resolve())
     assert Path(env["OFFICEFLOW_HOME"]).is_absolute()
     assert (env["OFFICEFLOW_SMTP_HOST"], env["OFFICEFLOW_SMTP_PORT"]) == ("127.0.0.1", "2525")
-    assert env["PREFECT_API_URL"] == env["PREFECT_UI_API_URL"] == "http://127.0.0.1:4321/api"
-    assert env["PREFECT_SERVER_API_PORT"] == "4321"
+    assert env["PREFECT_API_URL"] == "http://127.0.0.1:4321/api"
     assert env["PREFECT_HOME"] == str(stack.home / "prefect")
-    assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    # The worker is a client of the locked-down server: it sends the auth string, and holds
+    # nothing of the server's own settings.
+    secret = (stack.home / "prefect-auth").read_text(encoding="utf-8").strip()
+    assert env["PREFECT_API_AUTH_STRING"] == secret
+    assert "PREFECT_SERVER_API_AUTH_STRING" not in env
+
+    server = stack.prefect_env()
+    assert server["PREFECT_UI_API_URL"] == "http://127.0.0.1:4321/api"
+    assert server["PREFECT_SERVER_API_PORT"] == "4321"
+    assert server["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    assert server["PREFECT_SERVER_API_AUTH_STRING"] == secret
+    assert server["PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS"] == "http://127.0.0.1:4321"
+    assert server["PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED"] == "true"
+    # The web app and other clients read the same credentials.
+    assert client_env(stack.home) == {"PREFECT_API_AUTH_STRING": secret}
 
 
 def test_stack_info_round_trip(tmp_path: Path) -> None:

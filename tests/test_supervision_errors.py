@@ -17,6 +17,7 @@ from models.supervision import (
 )
 from models.supervision_input import DecisionSpec
 from officeflow import clock, db, supervision
+from officeflow.actors import NotAllowed
 from officeflow.inputs import InputError, validate_model
 from tests.cli_helpers import run_cli
 from tests.conftest import both_backends, write_yaml
@@ -85,7 +86,7 @@ def create(data: dict[str, Any]) -> None:
     parsed = validate_model(DecisionSpec, data)
     with db.session_scope() as s:
         supervision.check_decision(s, parsed)
-        supervision.record_decision(s, parsed, actor="test")
+        supervision.record_decision(s, parsed, actor="system")
 
 
 @pytest.mark.parametrize(
@@ -147,7 +148,11 @@ def test_feedback_on_a_closed_assignment_is_refused(assignment: int) -> None:
 
 def test_extension_for_another_departments_assignment_is_refused(assignment: int) -> None:
     with (
-        pytest.raises(InputError, match="'zhang.wei' is not in 'finance'"),
+        pytest.raises(
+            NotAllowed,
+            match="'zhang.wei' .* may not request an extension on assignment 1: only the owner "
+            "and the people of the lead department 'finance' may",
+        ),
         db.session_scope() as s,
     ):
         supervision.request_extension(
@@ -171,7 +176,7 @@ def test_only_the_issuing_leader_decides_and_only_office_verifies(assignment: in
         )
         request_id = request.id
     with (
-        pytest.raises(InputError, match="only the issuing leader \\(wang.haitao\\)"),
+        pytest.raises(NotAllowed, match="only the issuing leader 'wang.haitao' may"),
         db.session_scope() as s,
     ):
         supervision.decide_extension(
@@ -180,7 +185,7 @@ def test_only_the_issuing_leader_decides_and_only_office_verifies(assignment: in
     with db.session_scope() as s:
         supervision.request_completion(s, assignment_id=assignment, evidence="x")
     with (
-        pytest.raises(InputError, match="'lin.tao' is not in the supervising office"),
+        pytest.raises(NotAllowed, match="'lin.tao' .* may not verify .*only the general office"),
         db.session_scope() as s,
     ):
         supervision.verify_completion(

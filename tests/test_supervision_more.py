@@ -48,7 +48,7 @@ def issue_many(n_per_department: int = 6) -> None:
     )
     with db.session_scope() as s:
         supervision.check_decision(s, spec)
-        supervision.record_decision(s, spec, actor="test")
+        supervision.record_decision(s, spec, actor="system")
 
 
 def test_two_concurrent_sweeps_send_each_reminder_once(org: Any, mail_office: MailCatcher) -> None:

@@ -43,8 +43,13 @@ def _load(target: str) -> Any:
     return getattr(import_module(module), attr)
 
 
-def _root() -> None:
-    pass
+def _root(ctx: typer.Context) -> None:
+    """Every command is an operator's action: events recorded inside say ``via=cli`` and the
+    operating-system user (`officeflow.actors`). Set once here, for every command."""
+    from officeflow import actors
+
+    if actors.current().via != actors.CLI:
+        ctx.with_resource(actors.acting(actors.CLI, operator=actors.os_user()))
 
 
 def build_app(only: str | None = None) -> typer.Typer:
@@ -121,6 +126,10 @@ def _use_running_stack() -> None:
     use_running_stack(home)
 
 
+# The exit code of a refused action (`officeflow.actors.NotAllowed`): EX_NOPERM from sysexits.h.
+NOT_ALLOWED_EXIT = 77
+
+
 def _exit_for(exc: Exception) -> None:
     """Bad input, a refused template, a missing env file or a locked ledger: a one-line error and
     its exit code; anything else is re-raised. (Imported here, so a command that succeeds never
@@ -128,6 +137,7 @@ def _exit_for(exc: Exception) -> None:
     from pydantic import ValidationError
     from sqlalchemy.exc import OperationalError
 
+    from officeflow.actors import NotAllowed
     from officeflow.cli.common import err_console, plain
     from officeflow.db import is_lock_timeout, lock_timeout_message
     from officeflow.inputs import InputError, problems_from
@@ -143,6 +153,11 @@ def _exit_for(exc: Exception) -> None:
     if isinstance(exc, (TemplateRefused, EnvFileMissing)):
         _plain_error(str(exc))
         sys.exit(2)
+    if isinstance(exc, NotAllowed):  # who, what and who may; nothing was written
+        from officeflow.text import strip_controls
+
+        _plain_error(strip_controls(str(exc)))
+        sys.exit(NOT_ALLOWED_EXIT)
     if isinstance(exc, OperationalError) and is_lock_timeout(exc):
         _plain_error(lock_timeout_message())
         sys.exit(75)  # EX_TEMPFAIL: try again later

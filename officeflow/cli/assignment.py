@@ -167,7 +167,12 @@ def show(assignment_id: int = typer.Argument(...)) -> None:
 @app.command()
 def sweep(
     now: str | None = typer.Option(
-        None, "--now", help="Run as of this time (ISO; default: the clock), e.g. for a replay"
+        None,
+        "--now",
+        help="Replay as of this time (ISO) instead of the clock: a dry run unless --send",
+    ),
+    send: bool = typer.Option(
+        False, "--send", help="With --now: really light and send as of that time"
     ),
     remind_before_workdays: int = typer.Option(
         3, min=0, max=30, help="Blue when due within N workdays"
@@ -175,20 +180,39 @@ def sweep(
     red_repeat_workdays: int = typer.Option(1, min=1, max=30, help="Repeat red every N workdays"),
 ) -> None:
     """督查: run the supervision-sweep flow: light every open assignment and send the due
-    reminders once. Does nothing on non-working days."""
+    reminders once. Does nothing on non-working days. With --now, a replay of another moment
+    only says what it would do (nothing written, nothing sent) unless --send is given."""
     at = None
     if now:
         try:
             at = clock.parse_instant(now)
         except ValueError:
             fail(f"--now must be a date and time like 2026-09-21T09:00, not {now!r}")
+    elif send:
+        fail("--send goes with --now (a sweep as of the clock always sends)")
     check_first(lambda _session: supervision.sweep_time(at))
+    if at is not None and not send:
+        dry = supervision.run_sweep(
+            now=at,
+            remind_before_workdays=remind_before_workdays,
+            red_repeat_workdays=red_repeat_workdays,
+            dry_run=True,
+        )
+        if dry.skipped:
+            console.print(f"dry run: the sweep would skip: {dry.reason}", highlight=False)
+            return
+        console.print(
+            f"dry run as of {clock.format_local(at)}: lights {dry.tally('light')}; reminders "
+            f"it would send {dry.tally('reminder')}; nothing written or sent (add --send to "
+            "run it)",
+            highlight=False,
+        )
+        return
     if at is not None:
-        clock.set_now(at)
+        clock.set_now(at)  # the flow runs as of the process's clock (never a run parameter)
     from flows.supervision import supervision_sweep
 
     result = supervision_sweep(
-        now=at,
         remind_before_workdays=remind_before_workdays,
         red_repeat_workdays=red_repeat_workdays,
     )

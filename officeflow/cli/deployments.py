@@ -33,17 +33,17 @@ def list_() -> None:
 def register() -> None:
     """Create the pool and the limits and register every deployment whose flow exists, against
     PREFECT_API_URL or the stack `officeflow up` started."""
-    from officeflow.stack import StackInfo
+    from officeflow.stack import StackInfo, client_settings
 
     info = StackInfo.read(get_settings().home)
     api_url = os.environ.get("PREFECT_API_URL") or (info.api_url if info else None)
     if api_url is None:
         fail("set PREFECT_API_URL or start the stack with `officeflow up`")
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import temporary_settings
 
     from deployments.register import register_all
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+    with temporary_settings(updates=client_settings(get_settings().home, api_url)):
         for outcome in register_all():
             mark = "registered" if outcome.registered else "not yet"
             console.print(f"{mark:<10} {outcome.name}: {outcome.detail}", highlight=False)

@@ -83,11 +83,13 @@ def file_report(
 def close(
     incident_id: int = typer.Argument(..., metavar="ID"),
     summary: str = typer.Option(..., help="How it ended"),
-    actor: str = actor_option("Who closes it", default="system"),
+    actor: str = actor_option("Who closes it: the duty officer, the office director or a leader"),
 ) -> None:
     """Close incident ID: stop the clocks, ask for the final report (终报), request the review
     (复盘) and publish the timeline (runs the `incident-close` flow)."""
-    check_first(lambda s: service.check_close(s, incident_id=incident_id, summary=summary))
+    check_first(
+        lambda s: service.check_close(s, incident_id=incident_id, summary=summary, actor=actor)
+    )
     from flows.emergency import incident_close
 
     incident_close(incident_id, summary, actor)

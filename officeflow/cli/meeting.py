@@ -199,7 +199,7 @@ def materials(
 def reschedule(
     meeting_id: int = typer.Argument(..., metavar="ID"),
     to: str = typer.Option(..., help="New start, e.g. 2026-10-10T09:30 (office time zone)"),
-    actor: str = actor_option("Who moves it", default="system"),
+    actor: str = actor_option("Who moves it: the chair or someone of the office"),
 ) -> None:
     """Move the meeting: invited attendees get an updated invitation (same UID, SEQUENCE+1);
     pending steps move with it."""
@@ -219,7 +219,7 @@ def reschedule(
 def cancel(
     meeting_id: int = typer.Argument(..., metavar="ID"),
     reason: str = typer.Option("", help="Why"),
-    actor: str = actor_option("Who cancels it", default="system"),
+    actor: str = actor_option("Who cancels it: the chair or someone of the office"),
 ) -> None:
     """Cancel the meeting: pending steps are dropped, everyone told gets a METHOD:CANCEL."""
     from flows.meeting import meeting_cancel

@@ -13,15 +13,18 @@ from typing import Any
 import typer
 import yaml
 
+from officeflow import actors
 from officeflow.cli.common import console, fail, warn
 from officeflow.settings import get_settings
 from officeflow.stack import (
+    AUTH_FILE,
     DEFAULT_PORT,
     DEFAULT_SMTP_PORT,
     DEFAULT_WEB_PORT,
     EXAMPLE_ORG,
     LocalStack,
     StackInfo,
+    client_settings,
 )
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -100,7 +103,9 @@ def _print_ready(info: StackInfo, stack: LocalStack) -> None:
     console.rule("officeflow is up")
     console.print(
         f"Prefect UI      [bold]{info.ui_url}[/]  (Deployments → a process → Run → Custom run)\n"
+        f"Prefect UI sign-in  the auth string in {stack.home / AUTH_FILE} (the UI asks once)\n"
         f"Prefect API     export PREFECT_API_URL={info.api_url}\n"
+        f'                export PREFECT_API_AUTH_STRING="$(cat {stack.home / AUTH_FILE})"\n'
         f"office pages    [bold]{info.web_url}[/]  (the links in notices open here)\n"
         f"mail catcher    {info.smtp_host}:{info.smtp_port}, messages in {info.outbox}\n"
         f"outbox          officeflow outbox   (officeflow outbox 1 shows a message)\n"
@@ -124,9 +129,9 @@ def demo(
         fail(f"no running stack under {home}: start it with `officeflow up` (or `make run`)")
     outbox_dir = Path(info.outbox) if info else home / "outbox"
 
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+    with temporary_settings(updates=client_settings(get_settings().home, api_url)):
         results = _run_demo(outbox_dir, timeout)
     failed = [name for name, state, _ in results if state != "COMPLETED"]
     if failed:
@@ -156,7 +161,9 @@ def _run_demo(outbox_dir: Path, timeout: float) -> list[tuple[str, str, int]]:
         parameters = _parameters_for(deployment.parameter_openapi_schema or {}, path)
         before = len(read_outbox(outbox_dir))
         console.print(f"running {name} with {example} …")
-        run: Any = run_deployment(deployment.id, parameters=parameters, timeout=timeout)
+        run: Any = run_deployment(
+            deployment.id, parameters=parameters, timeout=timeout, tags=actors.run_tags()
+        )
         state = run.state.type.value if run.state else "UNKNOWN"
         new = read_outbox(outbox_dir)[before:]
         console.print(

@@ -16,15 +16,14 @@ from models.emergency import (
     SituationReport,
 )
 from models.emergency_input import AckResult
-from models.org import Person
-from officeflow import clock, events
-from officeflow.emergency.audience import duty_officers, notified_people
+from officeflow import clock, events, permissions
+from officeflow.emergency.audience import duty_officers
 from officeflow.emergency.checks import check_close, get_incident
 from officeflow.emergency.config import OBJECT
 from officeflow.emergency.notices import plan_final_request
 from officeflow.emergency.recording import clock_of, report_row
 from officeflow.emergency.review import REVIEW_WORKDAYS, create_review_assignment
-from officeflow.inputs import check_actor_id, check_text, input_error
+from officeflow.inputs import check_text, input_error
 from officeflow.org import department_heads
 from officeflow.workdays import get_calendar
 from rules.response_plan import ReportKind, final_deadline, is_late, report_label
@@ -43,8 +42,8 @@ def acknowledge(
     incident = get_incident(session, incident_id)
     if incident.status is IncidentStatus.CLOSED:
         raise input_error("incident", f"incident {incident_id} is closed")
-    if person_id not in notified_people(session, incident_id):
-        raise input_error("person", f"{person_id!r} was never notified of incident {incident_id}")
+    # A notified person acknowledges: someone an alert of this incident was sent to.
+    permissions.check_acknowledge(session, incident_id, person_id)
     existing = session.scalar(
         select(Acknowledgement).where(
             Acknowledgement.incident_id == incident_id, Acknowledgement.person_id == person_id
@@ -127,8 +126,7 @@ def file_report(
     if not summary.strip():
         raise input_error("summary", "a report needs its text or a summary")
     check_text(summary=summary)
-    if check_actor_id(person_id) or session.get(Person, person_id) is None:
-        raise input_error("person", f"unknown person {person_id!r}")
+    permissions.check_actor(session, person_id, f"file a report on incident {incident_id}")
     closed = incident.status is IncidentStatus.CLOSED
     if kind is ReportKind.FINAL and not closed:
         raise input_error("kind", "the final report (终报) follows closure")
@@ -193,7 +191,7 @@ def close_incident(
 ) -> Closed:
     """Stop the ladder and the clocks, ask for the final report, request the review."""
     now = now or clock.now()
-    incident = check_close(session, incident_id=incident_id, summary=summary)
+    incident = check_close(session, incident_id=incident_id, summary=summary, actor=actor, now=now)
     incident.status, incident.closed_at, incident.closure_summary = (
         IncidentStatus.CLOSED,
         now,

@@ -9,17 +9,17 @@ from sqlalchemy.orm import Session
 
 from models.meeting import AgendaStatus, MeetingTopic
 from models.meeting_input import AgendaApproval, TopicSubmission
-from models.org import Role
-from officeflow import clock, events
+from officeflow import clock, events, permissions
 from officeflow.inputs import input_error
 from officeflow.meeting.common import OBJECT, department_ids, scheduled_meeting, topics
-from officeflow.org import active_person, is_office_member, roles_of
+from officeflow.org import active_person, is_office_member
 
 
 def submit_topic(session: Session, sub: TopicSubmission, *, actor: str) -> tuple[int, bool]:
     """A department's topic. After the deadline it is refused unless the office accepts it.
     Returns (topic id, newly recorded)."""
     meeting = scheduled_meeting(session, sub.meeting_id)
+    permissions.check_actor(session, actor, f"submit a topic to meeting {meeting.id}")
     if sub.department not in department_ids(session, meeting.id):
         raise input_error("department", f"{sub.department!r} does not attend meeting {meeting.id}")
     presenter = active_person(session, sub.presenter)
@@ -76,10 +76,12 @@ def approve_agenda(session: Session, approval: AgendaApproval, *, actor: str) ->
     """The chair or the office director approves the agenda. True when newly approved."""
     meeting = scheduled_meeting(session, approval.meeting_id)
     by = approval.approved_by
-    if active_person(session, by) is None:
-        raise input_error("approved_by", f"unknown person {by!r}")
-    if by != meeting.chair_id and Role.OFFICE_DIRECTOR not in roles_of(session, by):
-        raise input_error("approved_by", f"{by!r} is neither the chair nor the office director")
+    # The chair or the office director approves; whoever records it must be someone too.
+    permissions.check_approve_agenda(session, meeting, by)
+    if actor != by:
+        permissions.check_actor(
+            session, actor, f"record the agenda approval of meeting {meeting.id}"
+        )
     if meeting.agenda_status is AgendaStatus.APPROVED:
         return False
     meeting.agenda_status = AgendaStatus.APPROVED
@@ -101,6 +103,7 @@ def mark_materials(
 ) -> list[int]:
     """Materials (会议材料) received for a topic, or for every topic of a department."""
     meeting = scheduled_meeting(session, meeting_id)
+    permissions.check_actor(session, actor, f"mark materials of meeting {meeting.id} received")
     chosen = [
         t
         for t in topics(session, meeting.id)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from models.common import FIRST_YEAR, LAST_YEAR
 from models.meeting import MeetingStatus, MeetingStep, StepKind, StepStatus
-from officeflow import clock, events
+from officeflow import clock, events, permissions
 from officeflow.inputs import input_error
 from officeflow.meeting.common import OBJECT, aware, scheduled_meeting, steps
 from officeflow.meeting.registration import reminder_tuples
@@ -22,6 +22,7 @@ def reschedule(session: Session, *, meeting_id: int, to: dt.datetime, actor: str
     """Move the meeting: SEQUENCE+1, deadlines not yet passed follow it, pending steps move,
     and attendees already invited get an updated invitation. Returns the new sequence."""
     meeting = scheduled_meeting(session, meeting_id)
+    permissions.check_change_meeting(session, meeting, actor, "reschedule")
     now = clock.now()
     start = aware(to)
     if start <= now:
@@ -105,6 +106,7 @@ def cancel(session: Session, *, meeting_id: int, reason: str, actor: str) -> int
     """Drop every pending step and tell everyone told about the meeting (METHOD:CANCEL).
     Returns the number of steps dropped."""
     meeting = scheduled_meeting(session, meeting_id)
+    permissions.check_change_meeting(session, meeting, actor, "cancel")
     now = clock.now()
     dropped = session.execute(
         update(MeetingStep)

@@ -11,7 +11,6 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.org import Person
 from models.supervision import (
     Assignment,
     AssignmentStatus,
@@ -21,9 +20,8 @@ from models.supervision import (
     ProgressReport,
     RequestStatus,
 )
-from officeflow import clock, events
+from officeflow import clock, events, permissions
 from officeflow.inputs import input_error, is_ledger_id
-from officeflow.org import active_person, is_office_member
 from officeflow.supervision.notices import notify, owner_and_heads, supervising_office_staff
 from officeflow.supervision.views import get_assignment
 from officeflow.workdays import get_calendar
@@ -36,22 +34,10 @@ def _open_assignment(session: Session, assignment_id: int) -> Assignment:
     return a
 
 
-def _person(session: Session, person_id: str, field: str) -> Person:
-    person = active_person(session, person_id)
-    if person is None:
-        raise input_error(field, f"unknown person {person_id!r}")
-    return person
-
-
-def _in_lead_department(session: Session, a: Assignment, person_id: str, field: str) -> Person:
-    person = _person(session, person_id, field)
-    if person.id != a.owner_id and person.department_id != a.lead_department_id:
-        raise input_error(
-            field,
-            f"{person_id!r} is not in {a.lead_department_id!r}, the lead department of "
-            f"assignment {a.id}",
-        )
-    return person
+def _in_lead_department(session: Session, a: Assignment, person_id: str, what: str) -> None:
+    """The owner and the people of the lead department report and request
+    (`officeflow.permissions.may_report`); anyone else is refused with `NotAllowed`."""
+    permissions.check_report(session, a, person_id, what)
 
 
 def report_progress(
@@ -62,7 +48,7 @@ def report_progress(
         raise input_error("progress", f"progress must be between 0 and 100, not {progress}")
     a = _open_assignment(session, assignment_id)
     reporter = reporter or a.owner_id
-    _in_lead_department(session, a, reporter, "reporter")
+    _in_lead_department(session, a, reporter, "report progress")
     now = clock.now()
     report = ProgressReport(
         assignment_id=a.id, at=now, reporter_id=reporter, progress=progress, note=note
@@ -90,7 +76,7 @@ def request_completion(
     if a.status is AssignmentStatus.COMPLETION_REQUESTED:
         raise input_error("assignment", f"assignment {a.id} already awaits verification")
     requested_by = requested_by or a.owner_id
-    _in_lead_department(session, a, requested_by, "requested_by")
+    _in_lead_department(session, a, requested_by, "request completion")
     request = CompletionRequest(
         assignment_id=a.id,
         requested_by=requested_by,
@@ -129,13 +115,6 @@ def verify_completion(
         raise input_error(
             "assignment", f"assignment {a.id} has no completion request awaiting verification"
         )
-    _person(session, verifier, "verifier")
-    if not is_office_member(session, verifier):
-        raise input_error("verifier", f"{verifier!r} is not in the supervising office")
-    if not accept and not comment.strip():
-        raise input_error(
-            "comment", "a rejection needs a comment telling the owner what is missing"
-        )
     request = session.scalar(
         select(CompletionRequest)
         .where(
@@ -145,6 +124,12 @@ def verify_completion(
         .order_by(CompletionRequest.id.desc())
     )
     assert request is not None
+    # The general office verifies; the person who requested completion never verifies it.
+    permissions.check_verify(session, a, verifier, request.requested_by)
+    if not accept and not comment.strip():
+        raise input_error(
+            "comment", "a rejection needs a comment telling the owner what is missing"
+        )
     now = clock.now()
     request.status = RequestStatus.APPROVED if accept else RequestStatus.REFUSED
     request.decided_by, request.decided_at, request.comment = verifier, now, comment
@@ -192,7 +177,7 @@ def request_extension(
 ) -> tuple[ExtensionRequest, str]:
     """延期申请, to be decided by the issuing leader."""
     a = _open_assignment(session, assignment_id)
-    _in_lead_department(session, a, requested_by, "requested_by")
+    _in_lead_department(session, a, requested_by, "request an extension")
     if not reason.strip():
         raise input_error("reason", "an extension needs a reason")
     calendar = get_calendar()
@@ -252,15 +237,13 @@ def decide_extension(
     if request is None:
         raise input_error("request", f"no extension request {request_id}")
     a = get_assignment(session, request.assignment_id)
+    # Only the issuing leader decides, even an answer already given (the no-op below).
+    permissions.check_decide_extension(session, a, decided_by, request.id)
     wanted = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
     if request.status is not RequestStatus.PENDING:
         if request.status is wanted:
             return request, None
         raise input_error("request", f"extension request {request_id} was already {request.status}")
-    if decided_by != a.decision.issued_by:
-        raise input_error(
-            "decided_by", f"only the issuing leader ({a.decision.issued_by}) decides this extension"
-        )
     if a.status is AssignmentStatus.CLOSED:
         raise input_error("assignment", f"assignment {a.id} is closed (销号)")
     now = clock.now()

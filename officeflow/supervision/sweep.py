@@ -16,6 +16,8 @@ for one (tests/test_supervision_lights.py holds them together):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import (
     Column,
@@ -255,16 +257,21 @@ def run_sweep(
     remind_before_workdays: int = 3,
     red_repeat_workdays: int = 1,
     plan_deliveries: bool = True,
+    dry_run: bool = False,
 ) -> SweepResult:
     """Light every open assignment and reserve each reminder it is owed (and its deliveries), in
     one transaction. Sending is left to the caller (`deliver_notices(result.notice_keys)`).
     Counts: ``light:<light>`` (open assignments now), ``reminder:<light>`` (newly reserved),
-    ``changed`` (lights that changed)."""
+    ``changed`` (lights that changed). With ``dry_run`` the same work is done and rolled back:
+    the counts say what a sweep at ``now`` would do, and nothing is written or reserved (a
+    replay of another day, `officeflow assignment sweep --now …`)."""
     now = sweep_time(now)
     calendar = get_calendar()
     today = calendar.local_date(now)
     if not is_sweep_day(calendar, now):
         reason = f"{today} is not a working day ({calendar.holiday_name(today) or 'weekend'})"
+        if dry_run:
+            return SweepResult(process=PROCESS, skipped=True, reason=reason)
         with Session(get_engine()) as session, session.begin():
             events.record(
                 session,
@@ -275,7 +282,7 @@ def run_sweep(
             )
         return SweepResult(process=PROCESS, skipped=True, reason=reason)
 
-    with Session(get_engine()) as session, session.begin():
+    with Session(get_engine()) as session, _transaction(session, dry_run):
         changed, reserved = classify_and_select(
             session.connection(),
             now=now,
@@ -301,7 +308,24 @@ def run_sweep(
     counts = {"changed": changed}
     counts |= {f"light:{k}": v for k, v in lights.items()}
     counts |= {f"reminder:{k}": v for k, v in reminders.items()}
-    return SweepResult(process=PROCESS, counts=counts, notice_keys=[r[2] for r in reserved])
+    # A dry run reserved nothing (rolled back): there is nothing to send.
+    keys = [] if dry_run else [r[2] for r in reserved]
+    return SweepResult(process=PROCESS, counts=counts, notice_keys=keys)
+
+
+@contextmanager
+def _transaction(session: Session, dry_run: bool) -> Iterator[None]:
+    """Commit, or for a dry run roll everything back."""
+    session.begin()
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
 
 
 def light_counts(session: Session) -> dict[str, int]:

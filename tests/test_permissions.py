@@ -1,0 +1,485 @@
+"""Who may do what (issue 11 §4): the rules of `officeflow.permissions` over the example org,
+the refusals inside the services, the repro cases of the issue through the real CLI (exit code,
+the sentence, nothing written, the event's door), and the door of a flow run started from a
+deployment (the Prefect UI) or by the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from models.emergency import EscalationRung, Incident, IncidentStatus
+from models.emergency_input import IncidentReport
+from models.ledger import Event
+from models.meeting import Meeting, MeetingStatus
+from models.supervision import Assignment, AssignmentStatus, CompletionRequest, ExtensionRequest
+from models.supervision_input import DecisionSpec
+from officeflow import actors, clock, db, permissions, supervision
+from officeflow import emergency as incidents
+from officeflow import meeting as meetings
+from officeflow.actors import NotAllowed
+from officeflow.cli import NOT_ALLOWED_EXIT
+from officeflow.inputs import load_yaml_model, validate_model
+from rules.response_plan import ReportKind
+from tests.cli_helpers import run_cli
+from tests.conftest import both_backends
+from tests.meeting_helpers import example_meeting
+
+backend = both_backends  # the rules run on SQLite and on PostgreSQL
+
+ROOT = Path(__file__).resolve().parent.parent
+MONDAY = "2026-09-28T10:00:00+08:00"
+
+
+def decision(lead: str = "finance", owner: str = "zheng.hui") -> tuple[int, int]:
+    """A decision of wang.haitao with one assignment; returns (decision id, assignment id)."""
+    spec = validate_model(
+        DecisionSpec,
+        {
+            "title": f"预算调整 {lead}",
+            "issued_by": "wang.haitao",
+            "issued_on": "2026-09-28",
+            "assignments": [
+                {
+                    "lead_department": lead,
+                    "owner": owner,
+                    "task": "编制预算调整方案",
+                    "acceptance_standard": "报送方案",
+                    "due_in_workdays": 5,
+                }
+            ],
+        },
+    )
+    with db.session_scope() as s:
+        supervision.check_decision(s, spec)
+        record = supervision.record_decision(s, spec, actor="wang.haitao")
+    return record.decision_id, record.assignment_ids[0]
+
+
+def incident() -> int:
+    report, _ = load_yaml_model(ROOT / "examples" / "incident.yaml", IncidentReport)
+    matrix, plan = incidents.load_grading_matrix(), incidents.load_response_plan()
+    with db.session_scope() as s:
+        recorded = incidents.record_incident(
+            s, report=report, assessment=incidents.assess(report, matrix), plan=plan
+        )
+    return recorded.incident_id
+
+
+def meeting() -> int:
+    with db.session_scope() as s:
+        return meetings.create_meeting(s, example_meeting(), actor="sun.li").meeting_id
+
+
+def events_count() -> int:
+    with db.session_scope() as s:
+        return s.scalar(select(func.count()).select_from(Event)) or 0
+
+
+# --- the rules, directly ---------------------------------------------------------------------
+
+
+def test_the_rules_over_the_example_org(org: Any) -> None:
+    clock.set_now(MONDAY)
+    _, aid = decision()
+    incident_id = incident()
+    mid = meeting()
+    with db.session_scope() as s:
+        a = s.get_one(Assignment, aid)
+        # The owner and the lead department (finance) report and request; nobody else.
+        assert permissions.may_report(s, a, "zheng.hui")
+        assert permissions.may_report(s, a, "lin.tao")
+        assert not permissions.may_report(s, a, "zhang.wei")  # development-reform
+        assert not permissions.may_report(s, a, "nobody-at-all")
+        # The general office verifies, never the person who requested the completion.
+        assert permissions.may_verify(s, "liu.yang", requested_by="zheng.hui")
+        assert permissions.may_verify(s, "sun.li", requested_by="zheng.hui")
+        assert not permissions.may_verify(s, "liu.yang", requested_by="liu.yang")
+        assert not permissions.may_verify(s, "lin.tao", requested_by="zheng.hui")
+        assert not permissions.may_verify(s, "ghost", requested_by="zheng.hui")
+        # Only the issuing leader decides an extension (another leader does not).
+        assert permissions.may_decide_extension(s, a, "wang.haitao")
+        assert not permissions.may_decide_extension(s, a, "zhou.guoqiang")
+        assert not permissions.may_decide_extension(s, a, "sun.li")
+        # Closing an incident: duty officers, the office director, the leaders.
+        for person in ("xu.lei", "tang.jun", "sun.li", "zhou.guoqiang"):
+            assert permissions.may_close_incident(s, person), person
+        for person in ("liu.yang", "zheng.hui", "nobody-at-all"):
+            assert not permissions.may_close_incident(s, person), person
+        # A notified person acknowledges: the grade II alert went to the duty officers, …
+        notified = incidents.notified_people(s, incident_id)
+        assert "xu.lei" in notified and "zheng.hui" not in notified
+        assert permissions.may_acknowledge(s, incident_id, "xu.lei")
+        assert not permissions.may_acknowledge(s, incident_id, "zheng.hui")
+        assert not permissions.may_acknowledge(s, incident_id, "nobody-at-all")
+        # A meeting: the chair (zhou.guoqiang) and the office change it; the chair or the office
+        # director approve its agenda.
+        m = s.get_one(Meeting, mid)
+        assert permissions.may_change_meeting(s, m, "zhou.guoqiang")
+        assert permissions.may_change_meeting(s, m, "liu.yang")
+        assert not permissions.may_change_meeting(s, m, "wang.haitao")
+        assert not permissions.may_change_meeting(s, m, "ghost")
+        assert permissions.may_approve_agenda(s, m, "zhou.guoqiang")
+        assert permissions.may_approve_agenda(s, m, "sun.li")
+        assert not permissions.may_approve_agenda(s, m, "liu.yang")
+        # `system` is the office's own steps: allowed only through the system door.
+        assert permissions.may_verify(s, "system", requested_by="zheng.hui")
+        assert permissions.may_close_incident(s, "system")
+        for door in (actors.CLI, actors.WEB, actors.PREFECT_UI):
+            with actors.acting(door):
+                assert not permissions.may_verify(s, "system", requested_by="zheng.hui")
+                assert not permissions.may_close_incident(s, "system")
+                assert not permissions.may_change_meeting(s, m, "system")
+
+
+def test_the_services_refuse_with_who_what_and_who_may(org: Any) -> None:
+    clock.set_now(MONDAY)
+    _, aid = decision(lead="general-office", owner="liu.yang")
+    incident_id = incident()
+    mid = meeting()
+    before = events_count()
+    with actors.acting(actors.WEB):
+        with pytest.raises(NotAllowed) as refused, db.session_scope() as s:
+            supervision.report_progress(
+                s, assignment_id=aid, progress=10, note="", reporter="lin.tao"
+            )
+        assert str(refused.value) == (
+            f"'lin.tao' (林涛) may not report progress on assignment {aid}: only the owner and the "
+            "people of the lead department 'general-office' may"
+        )
+        with db.session_scope() as s:
+            supervision.request_completion(
+                s, assignment_id=aid, evidence="方案已报送", requested_by="liu.yang"
+            )
+        after_request = events_count()
+        # One office member requested completion; she cannot verify it herself.
+        with pytest.raises(NotAllowed) as refused, db.session_scope() as s:
+            supervision.verify_completion(
+                s, assignment_id=aid, accept=True, comment="", verifier="liu.yang"
+            )
+        assert "'liu.yang' (刘洋) may not verify the completion of assignment" in str(refused.value)
+        assert "they requested this completion" in str(refused.value)
+        with (
+            pytest.raises(NotAllowed, match="unknown person 'ghost' may not close incident"),
+            db.session_scope() as s,
+        ):
+            incidents.close_incident(s, incident_id=incident_id, summary="x", actor="ghost")
+        with (
+            pytest.raises(NotAllowed, match="only the duty officer, the office director and"),
+            db.session_scope() as s,
+        ):
+            incidents.close_incident(s, incident_id=incident_id, summary="x", actor="liu.yang")
+        with (
+            pytest.raises(NotAllowed, match="only the people its alerts were sent to may"),
+            db.session_scope() as s,
+        ):
+            incidents.acknowledge(s, incident_id=incident_id, person_id="zheng.hui")
+        with (
+            pytest.raises(NotAllowed, match="'wang.haitao' .* may not cancel meeting"),
+            db.session_scope() as s,
+        ):
+            meetings.cancel(s, meeting_id=mid, reason="", actor="wang.haitao")
+        with (
+            pytest.raises(NotAllowed, match="unknown person 'ghost' may not reschedule meeting"),
+            db.session_scope() as s,
+        ):
+            meetings.reschedule(
+                s, meeting_id=mid, to=dt.datetime(2026, 10, 12, 9, 30), actor="ghost"
+            )
+        with pytest.raises(NotAllowed, match="file a report on incident"), db.session_scope() as s:
+            incidents.file_report(
+                s,
+                incident_id=incident_id,
+                kind=ReportKind.PHONE,
+                person_id="nobody",
+                summary="x",
+            )
+    assert events_count() == after_request > before  # only the completion request's
+    with db.session_scope() as s:
+        assert s.get_one(Assignment, aid).status is AssignmentStatus.COMPLETION_REQUESTED
+        assert s.get_one(Incident, incident_id).status is IncidentStatus.OPEN
+        assert s.get_one(Meeting, mid).status is MeetingStatus.SCHEDULED
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(EscalationRung)
+                .where(EscalationRung.cancelled_at.is_not(None))
+            )
+            == 0
+        )
+    # Someone else of the office verifies; the extension is decided by the issuing leader only.
+    with actors.acting(actors.WEB), db.session_scope() as s:
+        supervision.verify_completion(
+            s, assignment_id=aid, accept=True, comment="", verifier="huang.jing"
+        )
+    with db.session_scope() as s:
+        closed = s.scalars(select(Event).where(Event.action == "assignment.closed")).one()
+        assert (closed.actor, closed.via, closed.operator) == ("huang.jing", "web", None)
+
+
+def test_only_the_issuing_leader_decides_even_an_answer_already_given(org: Any) -> None:
+    clock.set_now(MONDAY)
+    _, aid = decision()
+    with db.session_scope() as s:
+        request, _ = supervision.request_extension(
+            s,
+            assignment_id=aid,
+            new_due_date=dt.date(2026, 10, 16),
+            reason="数据未齐",
+            requested_by="zheng.hui",
+        )
+        request_id = request.id
+    with db.session_scope() as s:
+        supervision.decide_extension(
+            s, request_id=request_id, approve=True, decided_by="wang.haitao"
+        )
+    for person in ("zhou.guoqiang", "ghost"):
+        with (
+            pytest.raises(NotAllowed, match="only the issuing leader 'wang.haitao' may"),
+            db.session_scope() as s,
+        ):
+            supervision.decide_extension(s, request_id=request_id, approve=True, decided_by=person)
+    with db.session_scope() as s:
+        assert s.get_one(ExtensionRequest, request_id).decided_by == "wang.haitao"
+
+
+# --- the repro cases of the issue, through the CLI ---------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_repro_cases_fail_through_the_cli(org: Any, mail_office: Any) -> None:
+    clock.set_now(MONDAY)
+    env = {"OFFICEFLOW_NOW": MONDAY}
+    incident_id = incident()
+    mid = meeting()
+    _, aid = decision(lead="general-office", owner="liu.yang")
+    with db.session_scope() as s:
+        supervision.request_completion(
+            s, assignment_id=aid, evidence="已报送", requested_by="liu.yang"
+        )
+    before = events_count()
+
+    def refused(args: list[str], sentence: str) -> None:
+        result = run_cli(*args, env=env)
+        assert result.returncode == NOT_ALLOWED_EXIT, result.stdout + result.stderr
+        assert sentence in " ".join(result.stderr.split()), result.stderr
+        assert "Traceback" not in result.stderr
+
+    refused(
+        ["incident", "close", str(incident_id), "--summary", "已处置", "--as", "nobody-at-all"],
+        f"error: unknown person 'nobody-at-all' may not close incident {incident_id}: only the "
+        "duty officer, the office director and the leaders may",
+    )
+    refused(
+        ["meeting", "cancel", str(mid), "--reason", "改期", "--as", "ghost"],
+        f"unknown person 'ghost' may not cancel meeting {mid}: only its chair 'zhou.guoqiang' and "
+        "the general office (办公室) may",
+    )
+    refused(  # someone outside the general office
+        ["assignment", "verify", str(aid), "--accept", "--as", "zhou.guoqiang"],
+        f"'zhou.guoqiang' (周国强) may not verify the completion of assignment {aid}",
+    )
+    refused(  # the office member who requested completion
+        ["assignment", "verify", str(aid), "--accept", "--as", "liu.yang"],
+        "they requested this completion",
+    )
+    refused(
+        ["assignment", "report", str(aid), "--progress", "50", "--as", "zheng.hui"],
+        "only the owner and the people of the lead department 'general-office' may",
+    )
+    # Nothing was written: no event, the incident open with its ladder, the meeting scheduled,
+    # the completion still awaiting verification.
+    assert events_count() == before
+    with db.session_scope() as s:
+        assert s.get_one(Incident, incident_id).status is IncidentStatus.OPEN
+        assert s.get_one(Meeting, mid).status is MeetingStatus.SCHEDULED
+        assert s.get_one(Assignment, aid).status is AssignmentStatus.COMPLETION_REQUESTED
+        assert s.scalars(select(CompletionRequest.decided_by)).one() is None
+
+    # An allowed operator action is recorded as the CLI's, with the operating-system user.
+    ok = run_cli("assignment", "verify", str(aid), "--accept", "--as", "huang.jing", env=env)
+    assert ok.returncode == 0, ok.stderr
+    with db.session_scope() as s:
+        closed = s.scalars(select(Event).where(Event.action == "assignment.closed")).one()
+        assert (closed.actor, closed.via) == ("huang.jing", "cli")
+        assert closed.operator == getpass.getuser()
+
+
+# --- the door of a flow run --------------------------------------------------------------------
+
+
+def test_door_of_a_run() -> None:
+    assert actors.door_of_run(None, [], False) is None  # in-process: the caller's door
+    assert actors.door_of_run("d", [], False) == actors.Door(actors.PREFECT_UI)
+    assert actors.door_of_run("d", ["supervision"], True) == actors.Door(actors.SYSTEM)
+    tags = actors.run_tags(actors.Door(actors.CLI, "alice"))
+    assert tags == ["officeflow-via:cli", "officeflow-operator:alice"]
+    assert actors.door_of_run("d", tags, False) == actors.Door(actors.CLI, "alice")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_deployment_run_is_recorded_as_the_prefect_ui_or_the_cli(
+    org: Any, prefect_api: None
+) -> None:
+    """A run made from a deployment (what the Prefect UI's Run button does) records its events
+    as ``prefect-ui``; a run the CLI started carries its door in its tags; a refused action
+    fails the run with the sentence."""
+    from prefect import get_client
+    from prefect.flow_engine import run_flow_sync
+
+    from flows.supervision import assignment_report_progress, assignment_verify
+
+    clock.set_now(MONDAY)
+    _, aid = decision()
+
+    def deployment_run(flow: Any, parameters: dict[str, Any], tags: list[str]) -> Any:
+        with get_client(sync_client=True) as client:
+            flow_id = client.create_flow(flow)
+            deployment_id = client.create_deployment(flow_id=flow_id, name="authz-test")
+            run = client.create_flow_run_from_deployment(
+                deployment_id, parameters=parameters, tags=tags
+            )
+        return run_flow_sync(flow, flow_run=run, parameters=parameters, return_type="state")
+
+    progress = {"assignment_id": aid, "progress": 20, "note": "", "reporter": "zheng.hui"}
+    assert deployment_run(assignment_report_progress, progress, []).is_completed()
+    cli_tags = actors.run_tags(actors.Door(actors.CLI, "alice"))
+    assert deployment_run(assignment_report_progress, progress, cli_tags).is_completed()
+    with db.session_scope() as s:
+        rows = s.execute(
+            select(Event.via, Event.operator)
+            .where(Event.action == "assignment.progress")
+            .order_by(Event.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [("prefect-ui", None), ("cli", "alice")]
+
+    with db.session_scope() as s:
+        supervision.request_completion(s, assignment_id=aid, evidence="方案已报送")
+    verify = {"assignment_id": aid, "accept": True, "verifier": "nobody-at-all"}
+    state = deployment_run(assignment_verify, verify, [])
+    assert state.is_failed()
+    assert "unknown person 'nobody-at-all' may not verify the completion" in (state.message or "")
+
+
+# --- the embedded Prefect server is locked down -------------------------------------------------
+
+
+def _http(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> Any:
+    import urllib.error
+    import urllib.request
+
+    data = b"{}" if method == "POST" else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_the_embedded_prefect_server_is_locked_down(tmp_path: Path) -> None:
+    """The server `officeflow up` starts refuses a request without the auth string (401), a POST
+    without a CSRF token (403), and a cross-origin preflight from another site; the Prefect
+    client with `client_settings` (what the CLI, the worker and the web app use) gets in."""
+    import base64
+    import json
+    import stat
+
+    from prefect import get_client
+    from prefect.settings import temporary_settings
+
+    from officeflow.stack import AUTH_FILE, LocalStack, client_settings, pick_port
+
+    stack = LocalStack(home=tmp_path / "office", port=0, say=lambda _text: None)
+    stack.make_dirs()
+    stack.port = pick_port(stack.host, 0)
+    try:
+        stack._start_server()
+        secret = (stack.home / AUTH_FILE).read_text(encoding="utf-8").strip()
+        assert len(secret) > 40 and stat.S_IMODE((stack.home / AUTH_FILE).stat().st_mode) == 0o600
+        api = stack.api_url
+        basic = {"Authorization": "Basic " + base64.b64encode(secret.encode()).decode()}
+        wrong = {"Authorization": "Basic " + base64.b64encode(b"officeflow:guess").decode()}
+
+        assert _http(api + "/admin/version")[0] == 401
+        assert _http(api + "/admin/version", headers=wrong)[0] == 401
+        assert _http(api + "/flows/filter", "POST")[0] in (401, 403)  # CSRF is checked first
+        assert _http(api + "/admin/version", headers=basic)[0] == 200
+        # Signed in, a POST still needs a CSRF token (the UI and the client fetch one).
+        assert _http(api + "/flows/filter", "POST", basic)[0] == 403
+        status, _, body = _http(api + "/csrf-token?client=t", headers=basic)
+        assert status == 200
+        csrf = {"Prefect-Csrf-Token": json.loads(body)["token"], "Prefect-Csrf-Client": "t"}
+        assert _http(api + "/flows/filter", "POST", basic | csrf)[0] == 200
+
+        def preflight(origin: str) -> dict[str, str]:
+            headers = {
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            }
+            _, got, _ = _http(api + "/deployments/filter", "OPTIONS", headers)
+            return {k.lower(): v for k, v in got.items()}
+
+        evil = preflight("http://attacker.example")
+        assert evil.get("access-control-allow-origin") not in ("*", "http://attacker.example")
+        assert preflight(stack.ui_url).get("access-control-allow-origin") == stack.ui_url
+
+        # The Prefect client, as the CLI, the worker and the web app configure it.
+        with (
+            temporary_settings(updates=client_settings(stack.home, api)),
+            get_client(sync_client=True) as client,
+        ):
+            flow_id = client.create_flow_from_name("authz-lockdown-probe")  # a POST
+            assert client.read_flow(flow_id).name == "authz-lockdown-probe"
+        server_log = (stack.logs / "server.log").read_text(encoding="utf-8", errors="replace")
+        assert secret not in server_log
+    finally:
+        stack.stop()
+
+
+# --- a deployment cannot move the clock ----------------------------------------------------------
+
+
+def test_no_deployment_takes_a_clock_parameter() -> None:
+    """Whoever can start a run (the Prefect UI) cannot replay another day: no deployed flow has
+    a parameter that sets the time it runs as of."""
+    import importlib
+    import inspect
+
+    from deployments.definitions import DEPLOYMENTS
+
+    clockish = {"now", "at", "today", "as_of", "clock"}
+    for d in DEPLOYMENTS:
+        module = importlib.import_module(d.path.removesuffix(".py").replace("/", "."))
+        flow = getattr(module, d.function)
+        params = set(inspect.signature(flow.fn).parameters)
+        assert not params & clockish, (d.name, params & clockish)
+
+
+def test_a_replay_of_another_day_is_a_dry_run_unless_sent(org: Any) -> None:
+    from models.ledger import Notice
+
+    clock.set_now(MONDAY)
+    _, aid = decision()
+    with db.session_scope() as s:
+        notices = s.scalar(select(func.count()).select_from(Notice))
+        events = s.scalar(select(func.count()).select_from(Event))
+        light = s.get_one(Assignment, aid).light
+    # Two weeks later the assignment is overdue: a real sweep would send red reminders.
+    result = run_cli("assignment", "sweep", "--now", "2026-10-20T09:00:00+08:00")
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert "dry run as of 2026-10-20 09:00" in out and "'red': 1" in out
+    assert "nothing written or sent (add --send to run it)" in out
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Notice)) == notices
+        assert s.scalar(select(func.count()).select_from(Event)) == events
+        assert s.get_one(Assignment, aid).light == light
+    refused = run_cli("assignment", "sweep", "--send")
+    assert refused.returncode == 2 and "--send goes with --now" in refused.stderr
