@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks.office_plan import END, YEAR, Calendar, Step, Year
+from benchmarks.office_plan import YEAR, Calendar, Step, Year
 from rules.grading import Category, GradingMatrix, grade_incident
 from rules.response_plan import (
     Audience,
@@ -273,13 +273,13 @@ class Oracle:
             fires = t0 + spec.rung * gp.ack_within
             if spec.rung and any(x is not None and fires >= x for x in (ack, close)):
                 continue
-            if fires > END:
+            if fires > self.year.end:
                 continue
             key = f"incident:{incident_id}:initial" if spec.rung == 0 else (
                 f"incident:{incident_id}:rung:{spec.rung}"
             )
             self.notify(key, self._audience(spec, departments), channels)
-        open_until = close or END
+        open_until = close or self.year.end
         officers = self.duty_officers()
         deadlines = list(opening_deadlines(clock, t0))
         if clock.follow_up_every is not None:
@@ -288,13 +288,13 @@ class Oracle:
                 start = anchor + (n - 1) * clock.follow_up_every
                 due = anchor + n * clock.follow_up_every
                 remind = max(due - clock.remind_before, start)
-                if not (remind < open_until and remind <= END):
+                if not (remind < open_until and remind <= self.year.end):
                     break
                 deadlines.append(_Deadline("follow_up", n, remind))
                 n += 1
         for d in deadlines:
             kind = getattr(d.kind, "value", d.kind)
-            if d.remind_at < open_until and d.remind_at <= END:
+            if d.remind_at < open_until and d.remind_at <= self.year.end:
                 self.notify(
                     f"incident:{incident_id}:report:{kind}:{d.number}:reminder", officers, channels
                 )
@@ -341,7 +341,7 @@ class Oracle:
                 officers + self.heads(i.department),
                 channels,
             )
-            if final.remind_at <= END:
+            if final.remind_at <= self.year.end:
                 self.notify(
                     f"incident:{incident_id}:report:final:0:reminder", officers, channels
                 )

@@ -97,6 +97,14 @@ class Year:
     decisions: list[DecisionPlan]
     incidents: list[IncidentPlan]
     timeline: list[Step]
+    end: dt.datetime = END  # the simulation stops here (a shorter year with --until)
+
+    def until(self, end: dt.datetime) -> Year:
+        """The same year, stopped at ``end`` (for a quick look)."""
+        return Year(
+            self.scale, self.seed, self.org, self.decisions, self.incidents,
+            [s for s in self.timeline if s.at <= end], min(end, self.end),
+        )
 
     @property
     def assignments(self) -> int:

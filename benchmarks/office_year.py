@@ -49,7 +49,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.office_plan import END, Step, Year, generate  # noqa: E402
+from benchmarks.office_plan import TZ, Step, Year, generate  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -439,7 +439,7 @@ def play(year: Year, timer: Timer, limit: int | None = None) -> Office:
         if time.perf_counter() - last_report > 10:
             last_report = time.perf_counter()
             log(f"{timeline[i - 1].at:%Y-%m-%d %H:%M}  steps {i}/{len(timeline)}  sent {office.sent}")
-    while (due := office.next_due()) is not None and due <= END:
+    while (due := office.next_due()) is not None and due <= year.end:
         office.watchdog(due)
     return office
 
@@ -501,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the JSON file (default benchmarks/results/office_year.json, "
                         "office_year_scale<S>.json when --scale is not 1); charts go beside it")
     parser.add_argument("--steps", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--until", type=dt.date.fromisoformat, default=None,
+                        help="stop the year at the end of this day (a quick look), e.g. 2026-03-31")
     parser.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 1:
@@ -516,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
         del os.environ[name]  # the shipped defaults: the oracle reads the same rules
     log(f"generating the year at scale {args.scale:g}, seed {args.seed}")
     year = generate(args.scale, args.seed)
+    if args.until is not None:
+        year = year.until(dt.datetime.combine(args.until, dt.time(23, 59, 59), tzinfo=TZ))
     log(f"{len(year.org['people'])} people, {len(year.decisions)} decisions, "
         f"{year.assignments} assignments, {len(year.incidents)} incidents, "
         f"{len(year.timeline)} steps")
@@ -596,6 +600,7 @@ def run(
     assert all(p in people for _, p, _ in received) or True
     figures: dict[str, Any] = {
         "scale": args.scale,
+        "until": year.end.date().isoformat(),
         "seed": args.seed,
         "db": args.db,
         "people": len(year.org["people"]),

@@ -1,0 +1,60 @@
+"""The office year at 1/50 of its size (issue 15): a generated organisation lives through 2026
+on the time-travel clock, every notice goes over real SMTP and HTTP to servers on 127.0.0.1,
+and an independent oracle (benchmarks/office_oracle.py) says which notices must arrive. Nothing
+may be missing, extra or duplicated, at the servers or in the ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_fiftieth_of_the_office_year_sends_exactly_what_the_oracle_expects(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "office_year.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OFFICEFLOW_")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "office_year.py"),
+            "--scale",
+            "0.02",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=880,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = json.loads(done.stdout.strip().splitlines()[-1])
+    assert line == json.loads(out.read_text())
+    assert (line["people"], line["decisions"], line["assignments"], line["incidents"]) == (
+        100,
+        400,
+        2000,
+        10,
+    )
+    assert line["notices_expected"] > 1000
+    assert line["missing"] == line["extra"] == line["duplicates"] == 0, done.stderr[-3000:]
+    assert line["ledger_missing"] == line["ledger_extra"] == line["ledger_not_sent"] == 0
+    assert line["messages"] == line["notices_expected"] == line["notices_sent"]
+    for chart in line["charts"]:
+        assert (tmp_path / chart).stat().st_size > 5000
+    # The committed full-scale results are not touched.
+    assert not any(
+        p.stat().st_mtime > out.stat().st_mtime - line["wall_s"] - 5
+        for p in (ROOT / "benchmarks" / "results").glob("office_year*")
+    )
