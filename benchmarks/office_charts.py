@@ -52,8 +52,12 @@ def _lights(path: Path, year: Any) -> Path:
         values = [weeks[w].get(light, 0) for w in labels]
         ax.bar(range(len(labels)), values, bottom=bottom, color=COLOURS[light], label=light)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    ax.set_xticks(range(0, len(labels), 4), [labels[i] for i in range(0, len(labels), 4)],
-                  rotation=60, fontsize=8)
+    ax.set_xticks(
+        range(0, len(labels), 4),
+        [labels[i] for i in range(0, len(labels), 4)],
+        rotation=60,
+        fontsize=8,
+    )
     ax.set_ylabel("assignments not closed (at the week's last sweep)")
     ax.set_title(f"Supervision lights by week, 2026 (scale {year.scale:g})")
     ax.legend(loc="upper left")
@@ -79,9 +83,7 @@ def _on_time(path: Path, year: Any, n: int = 15) -> Path:
             )
         ):
             done[dept].append(closed_at <= due_at)
-    rates = sorted(
-        ((sum(v) / len(v), dept, len(v)) for dept, v in done.items() if v), reverse=True
-    )
+    rates = sorted(((sum(v) / len(v), dept, len(v)) for dept, v in done.items() if v), reverse=True)
     shown = rates if len(rates) <= 2 * n else rates[:n] + rates[-n:]
     fig, ax = plt.subplots(figsize=(10, max(3, 0.28 * len(shown) + 1.5)))
     ax.barh(
@@ -123,8 +125,9 @@ def _acks(path: Path, year: Any) -> Path:
                 minutes[g].append((acked_at - recorded_at).total_seconds() / 60)
     fig, ax = plt.subplots(figsize=(8, 5))
     ax.boxplot([minutes[g] or [float("nan")] for g in GRADES], showfliers=True)
-    ax.set_xticks(range(1, 5), [f"{g}\n({len(minutes[g])} acked, {never[g]} never)"
-                                for g in GRADES])
+    ax.set_xticks(
+        range(1, 5), [f"{g}\n({len(minutes[g])} acked, {never[g]} never)" for g in GRADES]
+    )
     ax.set_ylabel("minutes from recording to the first acknowledgement")
     ax.set_title("Incident acknowledgement times by grade")
     fig.tight_layout()

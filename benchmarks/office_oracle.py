@@ -103,7 +103,9 @@ class Oracle:
 
     def with_role(self, role: str, dept: str | None = None) -> list[str]:
         return sorted(
-            p for p, r in self.roles.items() if role in r and (dept is None or self.dept_of[p] == dept)
+            p
+            for p, r in self.roles.items()
+            if role in r and (dept is None or self.dept_of[p] == dept)
         )
 
     def heads(self, dept: str) -> list[str]:
@@ -145,8 +147,17 @@ class Oracle:
         pass
 
     def _new_assignment(
-        self, ref: Any, *, lead: str, owner: str | None, issuer: str, co: tuple[str, ...],
-        issued_on: dt.date, issued_at: dt.datetime, due_on: dt.date, cycle: str,
+        self,
+        ref: Any,
+        *,
+        lead: str,
+        owner: str | None,
+        issuer: str,
+        co: tuple[str, ...],
+        issued_on: dt.date,
+        issued_at: dt.datetime,
+        due_on: dt.date,
+        cycle: str,
     ) -> _Assignment:
         a = _Assignment(
             id=self.next_id("assignments"),
@@ -216,7 +227,9 @@ class Oracle:
         if step.args["approve"]:
             a.due_on, a.due_at = new_due, self.cal.end_of_office_hours(new_due)
         outcome = "approved" if step.args["approve"] else "refused"
-        self.notify(f"assignment:{a.id}:extension:{request}:{outcome}", [a.owner, *self.heads(a.lead)])
+        self.notify(
+            f"assignment:{a.id}:extension:{request}:{outcome}", [a.owner, *self.heads(a.lead)]
+        )
 
     def _sweep(self, step: Step) -> None:
         """The 09:00 sweep of a working day: `rules.supervision.assess` for every assignment
@@ -255,7 +268,10 @@ class Oracle:
         incident_id = self.next_id("incidents")
         self.incident_ids[i.index] = incident_id
         grading = grade_incident(
-            self.matrix, Category(i.category), deaths=i.deaths, serious_injuries=0,
+            self.matrix,
+            Category(i.category),
+            deaths=i.deaths,
+            serious_injuries=0,
             direct_loss_cny=0,
         )
         assert grading.grade.value == step.args["grade"], (grading, step)
@@ -275,8 +291,10 @@ class Oracle:
                 continue
             if fires > self.year.end:
                 continue
-            key = f"incident:{incident_id}:initial" if spec.rung == 0 else (
-                f"incident:{incident_id}:rung:{spec.rung}"
+            key = (
+                f"incident:{incident_id}:initial"
+                if spec.rung == 0
+                else (f"incident:{incident_id}:rung:{spec.rung}")
             )
             self.notify(key, self._audience(spec, departments), channels)
         open_until = close or self.year.end
@@ -342,9 +360,7 @@ class Oracle:
                 channels,
             )
             if final.remind_at <= self.year.end:
-                self.notify(
-                    f"incident:{incident_id}:report:final:0:reminder", officers, channels
-                )
+                self.notify(f"incident:{incident_id}:report:final:0:reminder", officers, channels)
         # The review (复盘): a decision by the department's leader in charge, due in 5 working
         # days, issued now.
         day = step.at.date()

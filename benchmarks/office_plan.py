@@ -18,7 +18,6 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 from typing import Any
-
 from zoneinfo import ZoneInfo
 
 from rules.calendar import WorkCalendar
@@ -102,8 +101,13 @@ class Year:
     def until(self, end: dt.datetime) -> Year:
         """The same year, stopped at ``end`` (for a quick look)."""
         return Year(
-            self.scale, self.seed, self.org, self.decisions, self.incidents,
-            [s for s in self.timeline if s.at <= end], min(end, self.end),
+            self.scale,
+            self.seed,
+            self.org,
+            self.decisions,
+            self.incidents,
+            [s for s in self.timeline if s.at <= end],
+            min(end, self.end),
         )
 
     @property
@@ -207,8 +211,9 @@ def generate(scale: float, seed: int) -> Year:
         for seq, a in enumerate(d.assignments, 1):
             owner = a.owner or heads[a.lead]
             due = cal.add_workdays(d.issued_on, a.due_in_workdays)
-            steps += _life(rng, cal, order, ("a", d.index, seq), d, owner, d.issued_on, due,
-                           office_staff)
+            steps += _life(
+                rng, cal, order, ("a", d.index, seq), d, owner, d.issued_on, due, office_staff
+            )
 
     incidents: list[IncidentPlan] = []
     grade_pick = [g for g, _ in GRADE_SHARE]
@@ -307,7 +312,9 @@ def _org(
     staff_of: dict[str, list[str]] = {}
     ids = [f"d{i:03d}" for i in range(1, n_depts)]
     for i, dept in enumerate(ids):
-        departments.append({"id": dept, "name": f"Department {dept}", "leader": leaders[i % n_leaders]})
+        departments.append(
+            {"id": dept, "name": f"Department {dept}", "leader": leaders[i % n_leaders]}
+        )
         heads[dept] = f"{dept}h"
         person(heads[dept], dept, ["department_head"])
         staff_of[dept] = []
@@ -357,8 +364,13 @@ def _life(
             Step(at(ask, ACT_AT), next(order), "extend", ref, {"new_due": new_due, "by": owner})
         )
         steps.append(
-            Step(at(decide, ACT_AT), next(order), "decide", ref,
-                 {"approve": approve, "by": d.issued_by})
+            Step(
+                at(decide, ACT_AT),
+                next(order),
+                "decide",
+                ref,
+                {"approve": approve, "by": d.issued_by},
+            )
         )
         if approve:
             request_day = cal.subtract_workdays(new_due, rng.randint(0, 3))
@@ -375,8 +387,9 @@ def _life(
         # Ahead of the planned pace until the next report (or behind, for the laggards).
         ahead = int(100 * (done + cadence) / n) + rng.randint(0, 8)
         pct = min(95, max(0, ahead - (40 if lagging else 0)))
-        steps.append(Step(at(day, ACT_AT), next(order), "progress", ref,
-                          {"progress": pct, "by": owner}))
+        steps.append(
+            Step(at(day, ACT_AT), next(order), "progress", ref, {"progress": pct, "by": owner})
+        )
         day = cal.add_workdays(day, cadence)
     steps += _finish(rng, cal, order, ref, owner, request_day, office, reject=0.1)
     return steps
@@ -397,11 +410,25 @@ def _finish(
     steps = [Step(at(request_day, ACT_AT), next(order), "complete", ref, {"by": owner})]
     verify_day = cal.add_workdays(request_day, 1)
     if rng.random() < reject:
-        steps.append(Step(at(verify_day, ACT_AT), next(order), "verify", ref,
-                          {"accept": False, "by": rng.choice(office)}))
+        steps.append(
+            Step(
+                at(verify_day, ACT_AT),
+                next(order),
+                "verify",
+                ref,
+                {"accept": False, "by": rng.choice(office)},
+            )
+        )
         request_day = cal.add_workdays(verify_day, 1)
         steps.append(Step(at(request_day, ACT_AT), next(order), "complete", ref, {"by": owner}))
         verify_day = cal.add_workdays(request_day, 1)
-    steps.append(Step(at(verify_day, ACT_AT), next(order), "verify", ref,
-                      {"accept": True, "by": rng.choice(office)}))
+    steps.append(
+        Step(
+            at(verify_day, ACT_AT),
+            next(order),
+            "verify",
+            ref,
+            {"accept": True, "by": rng.choice(office)},
+        )
+    )
     return steps

@@ -438,7 +438,10 @@ def play(year: Year, timer: Timer, limit: int | None = None) -> Office:
         i = j
         if time.perf_counter() - last_report > 10:
             last_report = time.perf_counter()
-            log(f"{timeline[i - 1].at:%Y-%m-%d %H:%M}  steps {i}/{len(timeline)}  sent {office.sent}")
+            log(
+                f"{timeline[i - 1].at:%Y-%m-%d %H:%M}  steps {i}/{len(timeline)}  "
+                f"sent {office.sent}"
+            )
     while (due := office.next_due()) is not None and due <= year.end:
         office.watchdog(due)
     return office
@@ -491,18 +494,42 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--scale", type=float, default=1.0, help="1 = 5,000 people, 20,000 decisions, "
-        "100,000 assignments, 500 incidents; 0.02 = 100 people … (default 1)"
+        "--scale",
+        type=float,
+        default=1.0,
+        help="1 = 5,000 people, 20,000 decisions, "
+        "100,000 assignments, 500 incidents; 0.02 = 100 people … (default 1)",
     )
-    parser.add_argument("--seed", type=int, default=2026, help="the generator's seed (default 2026)")
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
-                        help="the ledger: SQLite (default) or a private PostgreSQL cluster")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="the JSON file (default benchmarks/results/office_year.json, "
-                        "office_year_scale<S>.json when --scale is not 1); charts go beside it")
+    parser.add_argument(
+        "--seed", type=int, default=2026, help="the generator's seed (default 2026)"
+    )
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the ledger: SQLite (default) or a private PostgreSQL cluster",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the JSON file (default benchmarks/results/office_year.json, "
+        "office_year_scale<S>.json when --scale is not 1); charts go beside it",
+    )
     parser.add_argument("--steps", type=int, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--until", type=dt.date.fromisoformat, default=None,
-                        help="stop the year at the end of this day (a quick look), e.g. 2026-03-31")
+    parser.add_argument(
+        "--until",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="stop the year at the end of this day (a quick look), e.g. 2026-03-31",
+    )
+    parser.add_argument(
+        "--prefect-sample",
+        action="store_true",
+        help="after the year, run the supervision sweep and the emergency "
+        "watchdog once each as real Prefect flow runs (a temporary Prefect "
+        "server) and report their cost and task runs",
+    )
     parser.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 1:
@@ -520,9 +547,11 @@ def main(argv: list[str] | None = None) -> int:
     year = generate(args.scale, args.seed)
     if args.until is not None:
         year = year.until(dt.datetime.combine(args.until, dt.time(23, 59, 59), tzinfo=TZ))
-    log(f"{len(year.org['people'])} people, {len(year.decisions)} decisions, "
+    log(
+        f"{len(year.org['people'])} people, {len(year.decisions)} decisions, "
         f"{year.assignments} assignments, {len(year.incidents)} incidents, "
-        f"{len(year.timeline)} steps")
+        f"{len(year.timeline)} steps"
+    )
 
     cluster = None
     mail, hooks = MailCounter(), HookCounter()
@@ -555,7 +584,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(
-    year: Year, args: Any, home: Path, mail: MailCounter, hooks: HookCounter, out: Path,
+    year: Year,
+    args: Any,
+    home: Path,
+    mail: MailCounter,
+    hooks: HookCounter,
+    out: Path,
     wall: float,
 ) -> dict[str, Any]:
     import yaml
@@ -583,13 +617,14 @@ def run(
     office = play(year, timer, args.steps)
     played = time.perf_counter() - start
     clock.set_now(None)
-    log(f"played in {played:.0f} s: {office.sweeps} sweeps, {office.watchdog_runs} watchdog "
-        f"runs, {office.retries} retries, {office.sent} sent, {office.failed} failed")
+    log(
+        f"played in {played:.0f} s: {office.sweeps} sweeps, {office.watchdog_runs} watchdog "
+        f"runs, {office.retries} retries, {office.sent} sent, {office.failed} failed"
+    )
 
     log("asking the oracle")
     with timer("oracle"):
         expected, oracle = expected_notices(year)
-    people = {p["id"] for p in year.org["people"]}
     received = [(k, rcpt.split("@")[0], "email") for k, rcpt in mail.seen]
     received += [(k, who, "webhook") for k, who in hooks.seen]
     ledger, notices = ledger_rows()
@@ -597,7 +632,6 @@ def run(
     for name, rows in diff.items():
         if rows:
             log(f"{name}: {len(rows)}, e.g. {rows[:5]}")
-    assert all(p in people for _, p, _ in received) or True
     figures: dict[str, Any] = {
         "scale": args.scale,
         "until": year.end.date().isoformat(),
@@ -638,6 +672,11 @@ def run(
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "cut": "meetings, information items and documents are not simulated (see docs)",
     }
+    if args.prefect_sample:
+        log("measuring Prefect: one supervision sweep and one watchdog as real flow runs")
+        figures.update(prefect_sample(year))
+        figures["time_s"]["prefect"] = figures["prefect_sample"]["flow_s"]
+        figures["prefect_task_runs"] = figures["prefect_sample"]["task_runs"]
     if not args.no_charts:
         from benchmarks.office_charts import draw
 
@@ -650,9 +689,50 @@ def run(
     return figures
 
 
+def prefect_sample(year: Year) -> dict[str, Any]:
+    """Run the deployments' flows once each on a temporary Prefect server, on the year's last
+    working-day morning: what Prefect adds to a process run, and how many task runs it has."""
+    import asyncio as aio
+
+    from prefect.client.orchestration import get_client
+    from prefect.testing.utilities import prefect_test_harness
+
+    from benchmarks.office_plan import SWEEP_AT, Calendar, at
+    from flows.emergency import emergency_sweep
+    from flows.supervision import supervision_sweep
+    from officeflow import clock
+
+    cal = Calendar()
+    day = year.end.date()
+    while not cal.is_workday(day):
+        day -= dt.timedelta(days=1)
+    morning = at(day, SWEEP_AT, 1)
+    with prefect_test_harness(server_startup_timeout=120):
+        clock.set_now(morning)
+        start = time.perf_counter()
+        supervision_sweep(now=morning)
+        emergency_sweep()
+        flow_s = time.perf_counter() - start
+        clock.set_now(None)
+
+        async def count() -> int:
+            async with get_client() as client:
+                return len(await client.read_task_runs())
+
+        task_runs = aio.run(count())
+    return {
+        "prefect_sample": {
+            "flow_runs": 2,
+            "task_runs": task_runs,
+            "flow_s": round(flow_s, 1),
+            "at": morning.isoformat(),
+        }
+    }
+
+
 def suffix_of(out: Path) -> str:
     stem = out.stem
-    return stem[len("office_year"):] if stem.startswith("office_year") else f"_{stem}"
+    return stem[len("office_year") :] if stem.startswith("office_year") else f"_{stem}"
 
 
 if __name__ == "__main__":
