@@ -8,7 +8,7 @@ Run:
   .venv/bin/python benchmarks/office_year.py                 # the full year: 5,000 people,
                                                              # 20,000 decisions, 100,000
                                                              # assignments, 500 incidents
-  .venv/bin/python benchmarks/office_year.py --scale 0.02    # the same at 1/50 (< 2 minutes)
+  .venv/bin/python benchmarks/office_year.py --scale 0.02    # the same at 1/50 (the test)
   .venv/bin/python benchmarks/office_year.py --db postgresql # on a private PostgreSQL cluster
 
 What happens, in simulated time (the clock is `officeflow.clock.set_now`):
@@ -21,7 +21,7 @@ What happens, in simulated time (the clock is `officeflow.clock.set_now`):
     late, some never; closures ask for a final report and a review (复盘) assignment;
   - the retry (`officeflow.delivery.retry_failed`) runs every night at 23:30.
 The processes are called through the same service functions the Prefect flows' tasks call;
-Prefect itself is not started (see docs/reliability.md, "The office year").
+Prefect itself is not started, unless --prefect-sample (see docs/reliability.md).
 
 Prints one JSON line on stdout (progress goes to stderr) and writes it, with the charts
 (lights by week, on-time rate per department, acknowledgement times by grade), to --out's

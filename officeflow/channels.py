@@ -227,7 +227,7 @@ def send(
     if channel is Channel.EMAIL and (invite or attachment is not None):
         try:
             msg = email_message(
-                settings, address, subject, body, invite=invite, attachment=attachment
+                settings, address, subject, body, invite=invite, attachment=attachment, key=key
             )
         except Exception as exc:  # e.g. an address the email package refuses
             return Outcome(False, scrub(f"email: {type(exc).__name__}: {exc}", settings)[:2000])
@@ -301,6 +301,7 @@ def email_message(
     *,
     invite: str | None = None,
     attachment: Attachment | None = None,
+    key: str = "",
 ) -> EmailMessage:
     """text/plain; with an ``invite``, a ``text/calendar; method=…`` alternative (what clients
     act on) and the same calendar as an ``invite.ics`` attachment (for clients that only show
@@ -313,6 +314,8 @@ def email_message(
     msg["Subject"] = subject
     msg["Date"] = format_datetime(clock.now())
     msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
+    if key:  # as on every mail Apprise sends (apprise_url's +X-Officeflow-Notice)
+        msg["X-Officeflow-Notice"] = key
     msg.set_content(body)
     if invite:
         msg.add_alternative(invite, subtype="calendar", params={"method": itip_method(invite)})

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,3 +59,27 @@ def test_a_fiftieth_of_the_office_year_sends_exactly_what_the_oracle_expects(
         p.stat().st_mtime > out.stat().st_mtime - line["wall_s"] - 5
         for p in (ROOT / "benchmarks" / "results").glob("office_year*")
     )
+
+
+def test_an_invitation_or_attachment_mail_carries_its_notice_key(
+    office_env: Any, smtp_server: Any
+) -> None:
+    """Found building the office year's counting servers: a meeting invitation and a mail with
+    a file were built without the X-Officeflow-Notice header every other mail carries, so a
+    server (or a client rule) could not tell which notice they were."""
+    from models.org import Channel
+    from officeflow import channels
+
+    settings = office_env.set(smtp_host=smtp_server.host, smtp_port=smtp_server.port)
+    invite = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    cases = {
+        "meeting:1:invite": {"invite": invite},
+        "doc:1:issued": {"attachment": channels.Attachment("a.txt", b"x", "text/plain")},
+        "assignment:1:issued": {},
+    }
+    for key, extra in cases.items():
+        outcome = channels.send(
+            settings, Channel.EMAIL, "p@example.org", "subject", "body", key=key, **extra
+        )
+        assert outcome.ok, outcome.error
+    assert sorted(m.notice for m in smtp_server.messages) == sorted(cases)
