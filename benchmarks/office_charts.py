@@ -124,7 +124,9 @@ def _acks(path: Path, year: Any) -> Path:
             else:
                 minutes[g].append((acked_at - recorded_at).total_seconds() / 60)
     fig, ax = plt.subplots(figsize=(8, 5))
-    ax.boxplot([minutes[g] or [float("nan")] for g in GRADES], showfliers=True)
+    ax.boxplot([minutes[g] or [float("nan")] for g in GRADES], showfliers=False)
+    for i, g in enumerate(GRADES, 1):  # every incident, as a point
+        ax.scatter([i] * len(minutes[g]), minutes[g], s=14, alpha=0.6, color="#c62828")
     ax.set_xticks(
         range(1, 5), [f"{g}\n({len(minutes[g])} acked, {never[g]} never)" for g in GRADES]
     )
