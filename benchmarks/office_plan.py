@@ -169,14 +169,14 @@ class Calendar(WorkCalendar):
         return super().workdays_between(start, end)
 
 
-def generate(scale: float, seed: int) -> Year:
+def generate(scale: float, seed: int, incidents: int | None = None) -> Year:
     rng = random.Random(seed)
     cal = Calendar()
     n_people = max(60, round(FULL["people"] * scale))
     n_depts = max(4, round(FULL["departments"] * scale))
     n_decisions = max(1, round(FULL["decisions"] * scale))
     n_assignments = max(n_decisions, round(FULL["assignments"] * scale))
-    n_incidents = max(1, round(FULL_INCIDENTS * scale))
+    n_incidents = incidents if incidents is not None else max(1, round(FULL_INCIDENTS * scale))
     org, heads, staff_of, leaders, officers, office_staff = _org(rng, n_people, n_depts)
     depts = [d["id"] for d in org["departments"] if not d.get("general_office")]
 

@@ -518,6 +518,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--steps", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument(
+        "--incidents",
+        type=int,
+        default=None,
+        help="this many incidents instead of the scale's (an emergency-heavy year)",
+    )
+    parser.add_argument(
         "--until",
         type=dt.date.fromisoformat,
         default=None,
@@ -544,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in [k for k in os.environ if k.startswith("OFFICEFLOW_") and k != "OFFICEFLOW_HOME"]:
         del os.environ[name]  # the shipped defaults: the oracle reads the same rules
     log(f"generating the year at scale {args.scale:g}, seed {args.seed}")
-    year = generate(args.scale, args.seed)
+    year = generate(args.scale, args.seed, args.incidents)
     if args.until is not None:
         year = year.until(dt.datetime.combine(args.until, dt.time(23, 59, 59), tzinfo=TZ))
     log(
