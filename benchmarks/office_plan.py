@@ -7,9 +7,10 @@ produce. Both walk `Year.timeline` in order; objects are named by references (``
 side maps to its own ids.
 
 Every instant is in the office's zone (Asia/Shanghai). The script keeps instants apart on
-purpose so the order of things at "the same moment" never matters: incidents are recorded at
-second 13, closed at second 29, acknowledged at second 47; the supervision sweep runs at
-09:00:00, decisions are issued at 10:00:00, assignment actions happen at 14:00:00.
+purpose so the order of things at "the same moment" rarely matters: incidents are recorded at
+second 13 and closed at second 29; the supervision sweep runs at 09:00:00, decisions are issued
+at 10:00:00, assignment actions happen at 14:00:00. (An acknowledgement falls on any second; at
+the very instant a rung falls due it counts first, for the player and the oracle alike.)
 """
 
 from __future__ import annotations
