@@ -30,9 +30,10 @@ lint: env
 system-deps:
 	bash scripts/system-deps.sh
 
-# Everything but the scale test (about 35 minutes on 2 cores).
+# Everything but the scale test, in two pytest-xdist workers (each test file in one worker: its
+# servers, PostgreSQL cluster and Prefect test server are the worker's own, on free ports).
 test: env lint system-deps
-	$(VENV)/bin/pytest -m "not scale" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not scale" -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The scale test: Prefect server and ledger on PostgreSQL, two workers, 70 runs at once
 # (about 10 minutes on 2 cores). CI runs it after `make test`.

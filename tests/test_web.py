@@ -138,7 +138,7 @@ def test_refusals_change_nothing(
     mayor_link = f"/a/{tokens.sign(mayor)}"
     mayor_page = client.get(mayor_link)
     refused = client.post(mayor_link, data=form_of(mayor_page.text))
-    assert refused.status_code == 400 and "never notified" in refused.text
+    assert refused.status_code == 403 and "acknowledge incident" in refused.text
     # No CSRF token, or one that is not the cookie's.
     assert client.post(link, data={"state": fields["state"]}).status_code == 403
     assert client.post(link, data={**fields, "csrf_token": "x" * 43}).status_code == 403

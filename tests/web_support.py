@@ -69,7 +69,7 @@ def issue_assignment() -> int:
     )
     with db.session_scope() as s:
         supervision.check_decision(s, spec)
-        record = supervision.record_decision(s, spec, actor="test")
+        record = supervision.record_decision(s, spec, actor="system")
         keys = supervision.plan_issue_notices(s, record)
     send_pending(keys)
     return record.assignment_ids[0]
