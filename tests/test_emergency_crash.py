@@ -132,8 +132,9 @@ def test_sigkill_before_the_first_fanout_is_sent_then_sweep_sends_each_once(
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        # Recorded and reserved, nothing sent: one row claimed (its mail held), two pending.
-        assert at_kill == {DeliveryStatus.SENDING: 1, DeliveryStatus.PENDING: 2}
+        # Recorded and reserved, nothing sent: the one sender claimed a batch of two rows (the
+        # first one's mail held, the second waiting its turn), one pending.
+        assert at_kill == {DeliveryStatus.SENDING: 2, DeliveryStatus.PENDING: 1}
         deadline = time.monotonic() + 10
         while catcher.dropped < 1 and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -141,14 +142,14 @@ def test_sigkill_before_the_first_fanout_is_sent_then_sweep_sends_each_once(
         catcher.release()
 
         # Recovery: the sweep, after the acknowledgement deadline (5 minutes for grade II),
-        # sends the two pending alerts and the escalation, each once…
+        # sends the pending alert and the escalation, each once…
         clock.set_now(pendulum.parse(T0).add(minutes=5, seconds=30))  # type: ignore[union-attr]
         report = emergency_sweep()
-        assert (report.sent, report.failed) == (2 + 4, 0)
+        assert (report.sent, report.failed) == (1 + 4, 0)
         assert emergency_sweep().sent == 0  # and again: nothing new
-        # …and the row the dead process had claimed (stuck in `sending`, its mail never
-        # accepted) goes out once when stale sends are retried.
-        assert retry_failed(stale_after=dt.timedelta(minutes=1)).sent == 1
+        # …and the two rows the dead process had claimed (stuck in `sending`, no mail accepted)
+        # go out once each when stale sends are retried.
+        assert retry_failed(stale_after=dt.timedelta(minutes=1)).sent == 2
         assert emergency_sweep().sent == 0 and retry_failed().sent == 0
         assert mail_counts(catcher) == RUNG0 + RUNG1
         with db.session_scope() as s:

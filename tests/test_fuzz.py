@@ -37,6 +37,7 @@ from models.org_input import OrgFile
 from models.supervision_input import DecisionSpec
 from officeflow import clock, db, documents, duty, emergency, information, supervision
 from officeflow import meeting as meetings
+from officeflow.actors import NotAllowed
 from officeflow.inputs import InputError, validate_model
 from officeflow.org import load_org, parse_org_file
 from tests.cli_helpers import run_cli
@@ -94,9 +95,12 @@ def table_counts() -> dict[str, int]:
 
 # --- what a refusal must look like ---------------------------------------------------------
 
-REFUSALS = (InputError, ValidationError, ParameterTypeError, SignatureMismatchError)
+# NotAllowed: the actor may not take the action (officeflow.permissions), said in a sentence
+# that names who, what, and who may.
+REFUSALS = (InputError, ValidationError, ParameterTypeError, SignatureMismatchError, NotAllowed)
 # Service-level problems name the object a parameter points at ("assignment: no assignment 7").
 SERVICE_NAMES = {
+    "actor",  # the acting person, checked first by officeflow.permissions
     "assignment",
     "decision",
     "meeting",
@@ -118,6 +122,9 @@ def assert_names_a_field(exc: Exception, fields: Iterable[str]) -> None:
     message = str(exc)
     assert message.strip(), f"empty message from {type(exc).__name__}"
     assert "Traceback" not in message
+    if isinstance(exc, NotAllowed):
+        assert " may not " in message and " may" in message.rsplit(":", 1)[-1], message
+        return
     if isinstance(exc, InputError):
         assert exc.problems
         for problem in exc.problems:
@@ -1086,8 +1093,9 @@ def test_cli_fuzzed(office: dict[str, int], prefect_env: dict[str, str], tmp_pat
             result = run_cli(*args, env=env)
             out = result.stdout + result.stderr
             assert "Traceback" not in out, (args, out)
-            assert result.returncode in (0, 2), (args, result.returncode, out)
-            if result.returncode == 2:
+            # 2: bad input; 77: the actor may not (officeflow.permissions)
+            assert result.returncode in (0, 2, 77), (args, result.returncode, out)
+            if result.returncode in (2, 77):
                 assert result.stderr.strip(), (args, out)
                 assert table_counts() == before, (args, "refused, yet the ledger changed")
             outcomes["refused" if result.returncode else "accepted"] += 1
