@@ -364,6 +364,11 @@ def test_a_deployment_run_is_recorded_as_the_prefect_ui_or_the_cli(
     state = deployment_run(assignment_verify, verify, [])
     assert state.is_failed()
     assert "unknown person 'nobody-at-all' may not verify the completion" in (state.message or "")
+    # A real person outside the general office (a department's staff) is refused the same way.
+    state = deployment_run(assignment_verify, {**verify, "verifier": "zhang.wei"}, [])
+    assert state.is_failed() and "may not verify the completion" in (state.message or "")
+    with db.session_scope() as s:
+        assert s.get_one(Assignment, aid).status.value == "completion_requested"
 
 
 # --- the embedded Prefect server is locked down -------------------------------------------------
