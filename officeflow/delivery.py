@@ -482,6 +482,19 @@ def _claim(
     lease of ``lease_s``; return them, their notices' extras, and the names of people with a
     digest among them."""
     now = clock.now()
+    # Lock the still-claimable rows first, in id order, skipping rows another sender's claim
+    # holds (PostgreSQL; SQLite has one writer): two claims over overlapping rows then never
+    # wait on each other, nor deadlock.
+    ids = list(
+        conn.scalars(
+            select(Delivery.id)
+            .where(Delivery.id.in_(ids), condition)
+            .order_by(Delivery.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not ids:
+        return [], {}, {}
     rows = conn.execute(
         update(Delivery)
         .where(Delivery.id.in_(ids), condition)

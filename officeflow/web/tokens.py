@@ -83,12 +83,19 @@ def secret_key(settings: Settings | None = None) -> str:
         pass
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return path.read_text(encoding="ascii").strip()
+    # Written whole to a private file, then linked into place: the name appears with its
+    # content or not at all, so a sender thread or process that loses the race reads the
+    # winner's key, never a half-written (empty) one.
+    tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as out:
         out.write(key + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:  # another thread or process made it first: use theirs
+        return path.read_text(encoding="ascii").strip()
+    finally:
+        tmp.unlink(missing_ok=True)
     return key
 
 
