@@ -126,12 +126,13 @@ def decision(i: int) -> dict[str, Any]:
     }
 
 
-def wait_for(runs: list[Any], api: str, timeout: float) -> dict[str, int]:
+def wait_for(runs: list[Any], api: str, timeout: float, auth_string: str) -> dict[str, int]:
     from prefect import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     deadline = time.monotonic() + timeout
-    with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as c:
+    auth = {PREFECT_API_URL: api, PREFECT_API_AUTH_STRING: auth_string}
+    with temporary_settings(updates=auth), get_client(sync_client=True) as c:
         while True:
             states = Counter(c.read_flow_run(r.id).state.type.value for r in runs)  # type: ignore[union-attr]
             if states.get("COMPLETED", 0) == len(runs) or time.monotonic() > deadline:
@@ -156,11 +157,13 @@ def sent_rows() -> list[tuple[str, str, str, str]]:
 @pytest.mark.timeout(1500)
 def test_70_runs_on_two_workers_deliver_each_notice_once(scale: Scale) -> None:
     from prefect.deployments import run_deployment
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     api = scale.stack.api_url
     started = time.monotonic()
-    with temporary_settings(updates={PREFECT_API_URL: api}):
+    # The stack's Prefect server is locked down: its clients present the auth string.
+    auth = {PREFECT_API_URL: api, PREFECT_API_AUTH_STRING: scale.stack.auth_string}
+    with temporary_settings(updates=auth):
         runs = [
             run_deployment(
                 "emergency-response/emergency-response",
@@ -177,7 +180,7 @@ def test_70_runs_on_two_workers_deliver_each_notice_once(scale: Scale) -> None:
             )
             for i in range(DECISIONS)
         ]
-    states = wait_for(runs, api, timeout=900)
+    states = wait_for(runs, api, timeout=900, auth_string=scale.stack.auth_string)
     elapsed = time.monotonic() - started
     print(f"70 runs on two workers: {states} in {elapsed:.0f} s", file=sys.stderr)
     assert states == {"COMPLETED": EMERGENCIES + DECISIONS}
@@ -226,10 +229,15 @@ def test_70_runs_on_two_workers_deliver_each_notice_once(scale: Scale) -> None:
 
 
 def test_the_prefect_server_runs_on_postgresql(scale: Scale) -> None:
+    import base64
     import json
     import urllib.request
 
-    with urllib.request.urlopen(scale.stack.api_url + "/admin/version", timeout=10) as r:
+    basic = "Basic " + base64.b64encode(scale.stack.auth_string.encode()).decode()
+    version = urllib.request.Request(
+        scale.stack.api_url + "/admin/version", headers={"Authorization": basic}
+    )
+    with urllib.request.urlopen(version, timeout=10) as r:
         assert json.loads(r.read())
     assert scale.env["PREFECT_SERVER_DATABASE_CONNECTION_URL"].startswith("postgresql+asyncpg")
     # The server's tables live in the PostgreSQL database we gave it.
