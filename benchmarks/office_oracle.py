@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks.office_plan import YEAR, Calendar, Step, Year
+from benchmarks.office_plan import YEAR, Calendar, Step, Year, processes
 from rules.grading import Category, GradingMatrix, grade_incident
 from rules.response_plan import (
     Audience,
@@ -139,8 +139,12 @@ class Oracle:
     # --- the walk --------------------------------------------------------------------------
 
     def run(self) -> set[Notice]:
+        further = {kind: fn for m in processes() for kind, fn in m.ORACLE.items()}
         for step in self.year.timeline:
-            getattr(self, f"_{step.kind}")(step)
+            if step.kind in further:
+                further[step.kind](self, step)
+            else:
+                getattr(self, f"_{step.kind}")(step)
         return self.expected()
 
     def _retry(self, step: Step) -> None:  # nothing fails: nothing to retry

@@ -16,8 +16,10 @@ the very instant a rung falls due it counts first, for the player and the oracle
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -98,6 +100,8 @@ class Year:
     incidents: list[IncidentPlan]
     timeline: list[Step]
     end: dt.datetime = END  # the simulation stops here (a shorter year with --until)
+    # The further processes' plans, by the module's NAME ("meetings", "information", …).
+    extras: dict[str, list[Any]] = field(default_factory=dict)
 
     def until(self, end: dt.datetime) -> Year:
         """The same year, stopped at ``end`` (for a quick look)."""
@@ -109,11 +113,41 @@ class Year:
             self.incidents,
             [s for s in self.timeline if s.at <= end],
             min(end, self.end),
+            self.extras,
         )
 
     @property
     def assignments(self) -> int:
         return sum(len(d.assignments) for d in self.decisions)
+
+
+@dataclass(frozen=True)
+class People:
+    """Who is who in the generated organisation, for the further processes' generators."""
+
+    org: dict[str, Any]
+    depts: list[str]  # every department but the general office
+    heads: dict[str, str]  # department → its head
+    staff_of: dict[str, list[str]]  # department → its staff
+    leaders: list[str]
+    officers: list[str]  # the duty officers
+    office_staff: list[str]  # the general office's director and deputy
+
+
+# The further processes of the year (meetings, information, documents), each a module with:
+#   NAME                          the key of its plans in `Year.extras` (and of its JSON count)
+#   generate(rng, cal, people, order, scale) -> (plans, steps)
+#                                 its objects and its dated steps (its scheduled sweeps too),
+#                                 drawn from its own random stream
+#   PLAY:   {kind: fn(office, session, step)}   an action, inside the step's transaction
+#   SWEEPS: {kind: fn(office)}                  a scheduled process run (its own sessions)
+#   ORACLE: {kind: fn(oracle, step)}            the notices the step must produce
+# office_year.py sends what is pending after every step and sweep, as the CLI and flows do.
+PROCESS_MODULES: tuple[str, ...] = ()
+
+
+def processes() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in PROCESS_MODULES]
 
 
 def _plain(day: dt.date) -> dt.date:
@@ -270,6 +304,14 @@ def generate(scale: float, seed: int, incidents: int | None = None) -> Year:
         steps += _finish(rng, cal, order, ref, head, request_day, office_staff, reject=0.0)
         del review_due
 
+    people = People(org, depts, heads, staff_of, leaders, officers, office_staff)
+    extras: dict[str, list[Any]] = {}
+    for k, module in enumerate(processes(), 1):
+        # Each process draws from its own stream: adding one changes nothing of the others.
+        plans, more = module.generate(random.Random(seed * 1000 + k), cal, people, order, scale)
+        extras[module.NAME] = plans
+        steps += more
+
     day = dt.date(YEAR, 1, 1)
     while day <= dt.date(YEAR, 12, 31):
         if cal.is_workday(day):
@@ -278,7 +320,7 @@ def generate(scale: float, seed: int, incidents: int | None = None) -> Year:
         day += dt.timedelta(days=1)
     steps = [s for s in steps if s.at <= END]
     steps.sort(key=lambda s: (s.at, s.order))
-    return Year(scale, seed, org, decisions, incidents, steps)
+    return Year(scale, seed, org, decisions, incidents, steps, END, extras)
 
 
 def _org(

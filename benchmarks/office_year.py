@@ -49,7 +49,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.office_plan import TZ, Step, Year, generate  # noqa: E402
+from benchmarks.office_plan import TZ, Step, Year, generate, processes  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -181,6 +181,9 @@ class Office:
         self.watchdog_runs = 0
         self.sweeps = 0
         self.retries = 0
+        self.runs: Counter[str] = Counter()  # the further processes' sweeps, by kind
+        self.play = {kind: fn for m in processes() for kind, fn in m.PLAY.items()}
+        self.sweeps_of = {kind: fn for m in processes() for kind, fn in m.SWEEPS.items()}
 
     def send(self) -> None:
         """What `send_notices(keys)` does after a CLI action and the flows' deliver task: send
@@ -198,8 +201,12 @@ class Office:
 
         clock.set_now(steps[0].at)
         kind = steps[0].kind
-        assert kind not in ("sweep", "retry") or len(steps) == 1, steps
-        if kind == "sweep":
+        assert kind not in ("sweep", "retry", *self.sweeps_of) or len(steps) == 1, steps
+        if kind in self.sweeps_of:
+            with self.timer("ledger"):
+                self.sweeps_of[kind](self)
+            self.runs[kind] += 1
+        elif kind == "sweep":
             self.supervision_sweep()
         elif kind == "retry":
             self.retry()
@@ -207,7 +214,10 @@ class Office:
         else:
             with self.timer("ledger"), db.session_scope() as session:
                 for s in steps:
-                    getattr(self, f"_{s.kind}")(session, s)
+                    if s.kind in self.play:
+                        self.play[s.kind](self, session, s)
+                    else:
+                        getattr(self, f"_{s.kind}")(session, s)
         self.send()
 
     def supervision_sweep(self) -> None:
@@ -648,7 +658,9 @@ def run(
         "decisions": len(year.decisions),
         "assignments": year.assignments,
         "incidents": len(year.incidents),
-        "meetings": 0,
+        "meetings": len(year.extras.get("meetings", [])),
+        "information_items": len(year.extras.get("information", [])),
+        "documents": len(year.extras.get("documents", [])),
         "notices_expected": len(expected),
         "notice_keys_expected": len(oracle.notices),
         "notice_keys_in_ledger": notices,
@@ -674,6 +686,7 @@ def run(
             "supervision_sweep": office.sweeps,
             "emergency_watchdog": office.watchdog_runs,
             "retry": office.retries,
+            **office.runs,
         },
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "cut": "meetings, information items and documents are not simulated (see docs)",
