@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models.org import Channel, ContactPoint, Department, Organisation, Person, PersonRole, Role
 from models.org_input import OrgFile
@@ -193,4 +193,10 @@ def general_office(session: Session) -> Department | None:
 
 
 def list_people(session: Session) -> list[Person]:
-    return list(session.scalars(select(Person).order_by(Person.department_id, Person.id)))
+    return list(
+        session.scalars(
+            select(Person)
+            .options(selectinload(Person.roles), selectinload(Person.contacts))
+            .order_by(Person.department_id, Person.id)
+        )
+    )

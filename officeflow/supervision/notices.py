@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models.org import Department, Person, Role
 from models.supervision import Assignment, Light
-from officeflow.delivery import plan_notice
+from officeflow.delivery import NoticeSpec, plan_notice
 from officeflow.org import department_heads, people_with_role
 
 
@@ -54,6 +54,25 @@ def reminder_recipients(session: Session, a: Assignment, light: str) -> list[str
 
 def supervising_office_staff(session: Session) -> list[str]:
     return people_with_role(session, Role.OFFICE_DIRECTOR)
+
+
+def notice_spec(
+    session: Session,
+    a: Assignment,
+    step: str,
+    template: str,
+    recipients: list[str],
+    **extra: Any,
+) -> NoticeSpec:
+    """The notice ``assignment:<id>:<step>``, for `officeflow.delivery.plan_notices`."""
+    return NoticeSpec(
+        f"assignment:{a.id}:{step}",
+        template,
+        "assignment",
+        a.id,
+        recipients,
+        {**assignment_context(session, a), **extra},
+    )
 
 
 def notify(
