@@ -159,6 +159,9 @@ class Servers:
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(child, delay, lean), daemon=True)
         self._proc.start()
+        if not self._conn.poll(120):  # the process died or hangs: say so, do not wait forever
+            self._proc.kill()
+            raise RuntimeError("the local SMTP and webhook servers did not start in 120 s")
         self.smtp_host, self.smtp_port, self.webhook_url = self._conn.recv()
         self._arrived: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = None
 

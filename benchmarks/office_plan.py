@@ -422,7 +422,9 @@ def _life(
             request_day = cal.add_workdays(due, rng.randint(1, 3))
     if request_day.month == 12 and rng.random() < 0.1:
         request_day = dt.date(YEAR + 1, 1, 15)  # still open at the end of the year
-    cadence = {"weekly": 4, "monthly": 15}.get(d.report_cycle, 8)
+    # A weekly report every week (5 working days), a monthly one every 20 working days, and
+    # without a cycle every two weeks; past a holiday a report can come late (a yellow light).
+    cadence = {"weekly": 5, "monthly": 20}.get(d.report_cycle, 10)
     lagging = rng.random() < 0.05
     day = cal.add_workdays(issued, 1)  # a first word the next working day
     while day < request_day and day <= dt.date(YEAR, 12, 31):

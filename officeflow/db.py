@@ -142,6 +142,29 @@ def dispose_engines() -> None:
         _engines.popitem()[1].dispose()
 
 
+# The ledger's sessions hold the objects they load until they close (SQLAlchemy's recipe
+# "strong reference session"): a session's identity map only holds weak references, so an
+# office action that looks the same person, assignment or decision up several times (the
+# permission check, the event's actor check, the notice's context) would otherwise load it
+# again each time. Sessions are one command, one flow task or one web request long.
+_LedgerSession = sessionmaker(expire_on_commit=False)
+
+
+@event.listens_for(_LedgerSession, "pending_to_persistent")
+@event.listens_for(_LedgerSession, "deleted_to_persistent")
+@event.listens_for(_LedgerSession, "detached_to_persistent")
+@event.listens_for(_LedgerSession, "loaded_as_persistent")
+def _hold(session: Session, instance: Any) -> None:
+    session.info.setdefault("held", set()).add(instance)
+
+
+@event.listens_for(_LedgerSession, "persistent_to_detached")
+@event.listens_for(_LedgerSession, "persistent_to_deleted")
+@event.listens_for(_LedgerSession, "persistent_to_transient")
+def _release(session: Session, instance: Any) -> None:
+    session.info.get("held", set()).discard(instance)
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None, *, readonly: bool = False) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error.
@@ -151,7 +174,6 @@ def session_scope(engine: Engine | None = None, *, readonly: bool = False) -> It
     bind = engine or get_engine()
     if readonly:
         bind = bind.execution_options(**{READONLY: True})
-    factory = sessionmaker(bind, expire_on_commit=False)
     # SQLite has one writer at a time, and its busy handler polls without any fairness: with
     # many threads of one process writing at once (the web pages under load) a waiter can miss
     # the lock for longer than the busy timeout. Writers of one process queue here instead.
@@ -160,7 +182,7 @@ def session_scope(engine: Engine | None = None, *, readonly: bool = False) -> It
     serial = not readonly and bind.dialect.name == "sqlite"
     queued = serial and _SQLITE_WRITERS.acquire(timeout=get_settings().sqlite_busy_timeout_s)
     try:
-        with factory() as session, session.begin():
+        with _LedgerSession(bind=bind) as session, session.begin():
             yield session
     finally:
         if queued:

@@ -80,6 +80,7 @@ def left_out(session: Session, org: OrgFile) -> list[tuple[str, str]]:
 def load_org(session: Session, org: OrgFile, *, actor: str = events.SYSTEM) -> LoadResult:
     """Write a validated org into the ledger, updating in place. People left out are deactivated
     (their past notices still point at them), never deleted."""
+    session.info.pop("people_with_role", None)  # roles and people change below
     office_name = org.office_name or next(d.name for d in org.departments if d.general_office)
     meta = session.get(Organisation, 1)
     notifications = org.notifications.model_dump(exclude_none=True) or None
@@ -138,6 +139,7 @@ def load_org(session: Session, org: OrgFile, *, actor: str = events.SYSTEM) -> L
         actor=actor,
         data={"departments": len(org.departments), "people": len(ids), "deactivated": deactivated},
     )
+    session.info.pop("people_with_role", None)
     return LoadResult(len(org.departments), len(ids), deactivated, tuple(leaving))
 
 
@@ -174,6 +176,15 @@ def is_office_member(session: Session, person_id: str) -> bool:
 
 
 def people_with_role(session: Session, role: Role, department_id: str | None = None) -> list[str]:
+    """The active people with ``role`` (in ``department_id``), by id. Remembered for the
+    session's life: one action asks for the same heads several times (`load_org` forgets)."""
+    known = session.info.setdefault("people_with_role", {})
+    if (role, department_id) not in known:
+        known[role, department_id] = _people_with_role(session, role, department_id)
+    return list(known[role, department_id])
+
+
+def _people_with_role(session: Session, role: Role, department_id: str | None) -> list[str]:
     stmt = (
         select(Person.id)
         .join(PersonRole, PersonRole.person_id == Person.id)

@@ -180,6 +180,12 @@ def test_the_board_page_renders_its_charts_and_exports_the_ledger(known: dict[st
     )
     assert "2026-11-18 07:55" in page.text  # the incident's acknowledgement clock
     assert 'href="/board/ledger.xlsx"' in page.text
+    # The page's title is its title: the delivery-problems table once sat inside the title
+    # block too (a merge slip), so browsers showed the table's text as the tab's title and the
+    # table came twice.
+    title = page.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<table" not in title and title.strip()
+    assert page.text.count('id="deliveries"') == 1
     assert "board-link" in c.get("/me").text
 
     export = c.get("/board/ledger.xlsx")
