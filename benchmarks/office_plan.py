@@ -145,7 +145,7 @@ class People:
 # office_year.py sends what is pending after every step and sweep, as the CLI and flows do.
 PROCESS_MODULES: tuple[str, ...] = (
     "benchmarks._year_information",
-    # "benchmarks._year_documents",
+    "benchmarks._year_documents",
 )
 
 
