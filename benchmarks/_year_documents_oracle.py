@@ -101,9 +101,9 @@ def _open(
 
 def _pending(doc: _Doc, kind: str, **match: Any) -> _Step:
     for step in doc.steps:
-        if step.kind == kind and step.status == "pending":
-            if all(getattr(step, k) == v for k, v in match.items()):
-                return step
+        matches = all(getattr(step, k) == v for k, v in match.items())
+        if step.kind == kind and step.status == "pending" and matches:
+            return step
     raise AssertionError(f"document {doc.id} has no pending {kind} {match}")
 
 
@@ -115,9 +115,7 @@ def _tasks(oracle: Any, s: Step, doc: _Doc, k: int, issuer: str) -> None:
     oracle.next_id("decisions")
     day = oracle.cal.local_date(s.at)
     for seq, (lead, days) in enumerate(s.args["tasks"], 1):
-        n = days or assignment_workdays(
-            Urgency(doc.urgency), normal_workdays=5, urgent_workdays=2
-        )
+        n = days or assignment_workdays(Urgency(doc.urgency), normal_workdays=5, urgent_workdays=2)
         oracle._new_assignment(
             ("doc-a", s.ref[1], k, seq),
             lead=lead,
