@@ -10,8 +10,10 @@ Full-scale volumes (a city government's general office), scaled like the others 
 - 4,000 documents a year: 2,400 incoming, 1,600 outgoing; 10 % 特急, 30 % 加急, 60 % 平件;
 - incoming: 拟办 to one leader (55 %), two leaders in sequence or in parallel (30 %), or none
   (15 %, straight to 分办); 45 % of the documents get tasks in a leader's comment (a supervision
-  decision), the others are distributed (分办) to one or two departments; every assignment is
-  asked to be closed and verified (10 % rejected once, 15 % late); 60 % are filed later;
+  decision; the first or the second leader's), the others are distributed (分办) to one or two
+  departments, except one in five read and filed (阅件: its open 分办 step is closed); every
+  assignment is asked to be closed and verified (10 % rejected once, 15 % late); 60 % are
+  filed later;
 - outgoing: 20 % returned at 核稿 with a comment and redrafted; zero to two departments co-sign;
   the signer signs off; the office issues to one to four departments, of which 70 % confirm the
   same day, 20 % one to three working days late and 10 % never; 90 % are filed a week or two
@@ -166,18 +168,24 @@ def generate(
         parallel = len(route) == 2 and rng.random() < 0.25
         step(proposed, "doc_propose", ref, leaders=route, parallel=parallel, by=rng.choice(office))
         with_tasks = bool(route) and rng.random() < 0.45 / 0.85
+        task_turn = rng.randint(1, len(route)) if route else 0  # whose comment carries them
         last = proposed
         done: list[tuple[dt.datetime, str]] = []
         for n, leader in enumerate(route, 1):
             start = proposed if parallel or n == 1 else done[-1][0]
             at = clock.act(start, _deadline(cal, start, urgency))
-            tasks = tasks_for() if with_tasks and n == len(route) else []
+            tasks = tasks_for() if with_tasks and n == task_turn else []
             step(at, "doc_comment", ref, by=leader, tasks=tasks, k=n)
             if tasks:
                 assignment_lives(ref, n, tasks, at, urgency)
             done.append((at, leader))
         if done:
             last = max(done)[0]
+        if not with_tasks and rng.random() < 0.2:
+            # 阅件: read by the leaders and filed, never distributed (its 分办 step is closed)
+            at = clock.act(last, _deadline(cal, last, urgency))
+            step(at, "doc_file", ref, by=rng.choice(office))
+            continue
         if not with_tasks:
             tasks = tasks_for()
             at = clock.act(last, _deadline(cal, last, urgency))
