@@ -178,6 +178,8 @@ def generate(
         due = cal.add_workdays(day, due_in)
         for dept in asked:
             fate = rng.random()
+            if r == 0 and dept == asked[-1]:
+                fate = 1.0  # at any scale, one department never answers
             if fate < 0.7:
                 answer_day = cal.add_workdays(day, rng.randint(1, due_in))
             elif fate < 0.9:
