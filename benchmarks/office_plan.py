@@ -143,7 +143,10 @@ class People:
 #   SWEEPS: {kind: fn(office)}                  a scheduled process run (its own sessions)
 #   ORACLE: {kind: fn(oracle, step)}            the notices the step must produce
 # office_year.py sends what is pending after every step and sweep, as the CLI and flows do.
-PROCESS_MODULES: tuple[str, ...] = ()
+PROCESS_MODULES: tuple[str, ...] = (
+    "benchmarks._year_information",
+    "benchmarks._year_documents",
+)
 
 
 def processes() -> list[ModuleType]:
@@ -328,7 +331,11 @@ def _org(
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, list[str]], list[str], list[str], list[str]]:
     n_leaders = max(3, n_people // 250)
     n_officers = max(2, n_people // 500)
-    departments = [{"id": "office", "name": "General Office", "general_office": True}]
+    leaders = [f"l{i:03d}" for i in range(n_leaders)]
+    # The office's leader in charge issues its 约稿 (information requests) as decisions.
+    departments = [
+        {"id": "office", "name": "General Office", "general_office": True, "leader": leaders[0]}
+    ]
     people: list[dict[str, Any]] = []
 
     def person(pid: str, dept: str, roles: list[str]) -> None:
@@ -343,7 +350,6 @@ def _org(
             entry["chat"] = {"webhook": pid}
         people.append(entry)
 
-    leaders = [f"l{i:03d}" for i in range(n_leaders)]
     for pid in leaders:
         person(pid, "office", ["leader"])
     person("director", "office", ["office_director"])

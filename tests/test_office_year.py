@@ -54,6 +54,10 @@ def test_a_fiftieth_of_the_office_year_sends_exactly_what_the_oracle_expects(
         2000,
         10,
     )
+    # 信息报送 and 办文 (benchmarks/_year_information.py, _year_documents.py): 10,000 items and
+    # 4,000 documents at scale 1; the daily digest and the documents sweep every working day.
+    assert (line["information_items"], line["documents"]) == (200, 80)
+    assert min(line["process_runs"][k] for k in ("info_digest", "doc_sweep")) >= 35
     assert line["notices_expected"] > 500
     assert line["incidents"] and line["process_runs"]["supervision_sweep"] >= 35
     assert line["missing"] == line["extra"] == line["duplicates"] == 0, done.stderr[-3000:]
