@@ -143,7 +143,7 @@ class People:
 #   SWEEPS: {kind: fn(office)}                  a scheduled process run (its own sessions)
 #   ORACLE: {kind: fn(oracle, step)}            the notices the step must produce
 # office_year.py sends what is pending after every step and sweep, as the CLI and flows do.
-PROCESS_MODULES: tuple[str, ...] = ()
+PROCESS_MODULES: tuple[str, ...] = ("benchmarks._year_meetings",)
 
 
 def processes() -> list[ModuleType]:
