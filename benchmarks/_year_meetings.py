@@ -48,7 +48,7 @@ OTHER_REMINDERS = (
     (("1wd", 1, "working_days"), ("2h", 2, "hours"), ("15m", 15, "minutes")),
 )
 # Lives the first meetings have whatever the dice say (the others draw theirs).
-FORCED = {0: (), 1: ("move",), 2: ("cancel",), 3: (), 4: ("move",), 5: ("move", "cancel")}
+FORCED = {0: (), 1: ("move",), 2: ("cancel",), 3: ("earlier",), 4: ("move",), 5: ("move", "cancel")}
 __all__ = ["NAME", "ORACLE", "PLAY", "SWEEPS", "generate"]
 
 
@@ -233,6 +233,22 @@ def generate(
             for t in (topic_deadline, topic2):
                 for m in (materials_deadline, materials2):
                     due |= _due_moments(cal, moved_at, final_start, t, m, reminders)
+        if final_start == start and (rng.random() < 0.03 or "earlier" in forced):
+            # Moved to an earlier day, so soon that the new default deadlines have passed.
+            day = cal.add_workdays(reg_day, 1)
+            moved_at = _act(rng, day, 16)
+            final_start = at(cal.add_workdays(day, 2), rng.choice(STARTS))
+            actions = [a for a in actions if a.at < moved_at]
+            actions.append(
+                step(moved_at, "meeting_reschedule", ref, to=final_start, by=rng.choice(office))
+            )
+            if not any(a.kind == "meeting_approve" for a in actions):
+                actions.append(step(_act(rng, day, 17), "meeting_approve", ref, by=chair))
+            topic2 = rules.default_topic_deadline(cal, final_start)
+            materials2 = rules.default_materials_deadline(cal, final_start)
+            for t in (topic_deadline, topic2, moved_at):
+                for m in (materials_deadline, materials2, moved_at):
+                    due |= _due_moments(cal, moved_at, final_start, t, m, reminders)
         cancelled = None
         if rng.random() < 0.06 or "cancel" in forced:
             window = _workdays_between(cal, reg_day, cal.subtract_workdays(start_day, 1))
@@ -295,6 +311,8 @@ def generate(
         )
         steps += actions
     for moment in sorted(due):
+        if moment.second or moment.minute % 5:
+            continue  # the action's own sweep ran it (the deployment's runs are on the 5 minutes)
         when = moment + dt.timedelta(seconds=SWEEP_SECOND)
         if when <= END:
             steps.append(Step(when, next(order), "meeting_sweep"))

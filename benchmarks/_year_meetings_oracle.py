@@ -22,7 +22,8 @@ Each step: when it falls due → who is told, under which key (``meeting:ID:`` +
   ``cancel``.
 
 Attendees: the chair, the people named and the heads of the attending departments. A reschedule
-raises the sequence, moves the deadlines not yet passed to the new defaults, moves every
+raises the sequence, moves the deadlines not yet passed to the new defaults (or to now, when
+a new default has passed: a meeting moved sooner; never after the meeting), moves every
 pending step, re-arms sent reminders whose new time is ahead (``reminder:1h:seq1``). The
 working-day steps wait for a working day; the sweep runs every due step of every meeting, and
 the actions that register, approve, move or cancel run it too. Minutes end the meeting's steps
@@ -186,12 +187,12 @@ def _materials(oracle: Any, step: Any) -> None:
 def _reschedule(oracle: Any, step: Any) -> None:
     m, now, cal = _state(oracle)[step.ref], step.at, oracle.cal
     to = step.args["to"]
+    # A deadline not yet passed follows the meeting to its new default, or closes now when
+    # that has passed already (a meeting moved sooner): never after the meeting.
     if m.topic_deadline > now:
-        new = rules.default_topic_deadline(cal, to)
-        m.topic_deadline = new if new > now else m.topic_deadline
+        m.topic_deadline = max(rules.default_topic_deadline(cal, to), now)
     if m.materials_deadline > now:
-        new = rules.default_materials_deadline(cal, to)
-        m.materials_deadline = new if new > now else m.materials_deadline
+        m.materials_deadline = max(rules.default_materials_deadline(cal, to), now)
     m.start = to
     m.sequence += 1
     planned = _schedule(oracle, m, now)
