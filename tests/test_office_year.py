@@ -54,6 +54,7 @@ def test_a_fiftieth_of_the_office_year_sends_exactly_what_the_oracle_expects(
         2000,
         10,
     )
+    assert line["meetings"] == 40 and line["process_runs"]["meeting_sweep"] >= 20
     assert line["notices_expected"] > 500
     assert line["incidents"] and line["process_runs"]["supervision_sweep"] >= 35
     assert line["missing"] == line["extra"] == line["duplicates"] == 0, done.stderr[-3000:]
