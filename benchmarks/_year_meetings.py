@@ -217,6 +217,8 @@ def generate(
             window = _workdays_between(
                 cal, cal.add_workdays(reg_day, 1), cal.subtract_workdays(start_day, 1)
             )
+            if "move" in forced:  # the eve: after the notice and the 1-working-day reminder
+                window = window[-1:]
             moved_at = _act(rng, rng.choice(window), 16)
             final_start = at(cal.add_workdays(start_day, rng.randint(1, 5)), rng.choice(STARTS))
             actions.append(
