@@ -144,6 +144,7 @@ class People:
 #   ORACLE: {kind: fn(oracle, step)}            the notices the step must produce
 # office_year.py sends what is pending after every step and sweep, as the CLI and flows do.
 PROCESS_MODULES: tuple[str, ...] = (
+    "benchmarks._year_meetings",
     "benchmarks._year_information",
     "benchmarks._year_documents",
 )

@@ -54,6 +54,7 @@ def test_a_fiftieth_of_the_office_year_sends_exactly_what_the_oracle_expects(
         2000,
         10,
     )
+    assert line["meetings"] == 40 and line["process_runs"]["meeting_sweep"] >= 20
     # 信息报送 and 办文 (benchmarks/_year_information.py, _year_documents.py): 10,000 items and
     # 4,000 documents at scale 1; the daily digest and the documents sweep every working day.
     assert (line["information_items"], line["documents"]) == (200, 80)

@@ -38,12 +38,13 @@ def reschedule(session: Session, *, meeting_id: int, to: dt.datetime, actor: str
     calendar = get_calendar()
     duration = meeting.end_at - meeting.start_at
     old_start = meeting.start_at
+    # A deadline not yet passed follows the meeting to its new default; when that default has
+    # passed already (a meeting moved sooner), the deadline closes now. Keeping the old one
+    # left it after the new start: the notice waited for it, and the minutes then dropped it.
     if meeting.topic_deadline > now:
-        topic = rules.default_topic_deadline(calendar, start)
-        meeting.topic_deadline = topic if topic > now else meeting.topic_deadline
+        meeting.topic_deadline = max(rules.default_topic_deadline(calendar, start), now)
     if meeting.materials_deadline > now:
-        materials = rules.default_materials_deadline(calendar, start)
-        meeting.materials_deadline = materials if materials > now else meeting.materials_deadline
+        meeting.materials_deadline = max(rules.default_materials_deadline(calendar, start), now)
     meeting.start_at, meeting.end_at = start, start + duration
     meeting.sequence += 1
     seq = meeting.sequence
