@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from models.org import Department, Person, Role
 from models.supervision import Assignment, Light
-from officeflow.delivery import plan_notice
 from officeflow.org import department_heads, people_with_role
 
 
@@ -65,6 +64,8 @@ def notify(
     **extra: Any,
 ) -> str:
     """Plan the notice ``assignment:<id>:<step>`` (once, whatever re-runs); returns its key."""
+    from officeflow.delivery import plan_notice  # (imported here: Apprise, Jinja2, httpx)
+
     key = f"assignment:{a.id}:{step}"
     plan_notice(
         session,
