@@ -18,7 +18,7 @@ $(UV):
 # (an `officeflow calendar` call took 7 s instead of 2.4 s).
 env: $(UV)
 	$(UV) sync --frozen --quiet --compile-bytecode
-	$(VENV)/bin/python -m compileall -q -j0 officeflow rules models flows tasks deployments tests >/dev/null
+	$(VENV)/bin/python -m compileall -q -j0 officeflow rules models flows tasks deployments tests benchmarks >/dev/null
 
 run: env
 	$(VENV)/bin/officeflow up

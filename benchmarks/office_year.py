@@ -38,17 +38,15 @@ import os
 import resource
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from email.parser import BytesHeaderParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import _support  # noqa: E402
 from benchmarks.office_plan import TZ, Step, Year, generate, processes  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -56,69 +54,6 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 def log(message: str) -> None:
     print(f"[office-year] {message}", file=sys.stderr, flush=True)
-
-
-# --- the servers that count every message --------------------------------------------------
-
-
-class MailCounter:
-    """An aiosmtpd server on 127.0.0.1 keeping (notice key, recipient address) per message."""
-
-    def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        from officeflow.mailcatcher import free_port
-
-        self.seen: list[tuple[str, str]] = []
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler:
-            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-                headers = BytesHeaderParser().parsebytes(envelope.content)
-                key = str(headers.get("X-Officeflow-Notice") or "")
-                with outer.lock:
-                    for rcpt in envelope.rcpt_tos:
-                        outer.seen.append((key, rcpt))
-                return "250 OK"
-
-        self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        self.controller.stop()
-
-
-class HookCounter:
-    """An HTTP server on 127.0.0.1 keeping (notice key, recipient) per webhook POST."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str]] = []
-        lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                body = json.loads(raw)
-                with lock:
-                    outer.seen.append((str(body.get("notice", "")), str(body.get("recipient", ""))))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 # --- timing -------------------------------------------------------------------------------
@@ -570,7 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     cluster = None
-    mail, hooks = MailCounter(), HookCounter()
+    # The counting servers run in a process of their own, as real servers do: their work does
+    # not compete with the senders for this process's GIL (and uses the second core).
+    servers = _support.Servers(lean=True)
     try:
         if args.db == "postgresql":
             from tests.pg_cluster import PostgresCluster
@@ -581,16 +518,18 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update(
             {
                 "OFFICEFLOW_SMTP_HOST": "127.0.0.1",
-                "OFFICEFLOW_SMTP_PORT": str(mail.port),
-                "OFFICEFLOW_WEBHOOK_URL": hooks.url,
+                "OFFICEFLOW_SMTP_PORT": str(servers.smtp_port),
+                "OFFICEFLOW_WEBHOOK_URL": servers.webhook_url,
                 "OFFICEFLOW_DELIVERY_ATTEMPTS": "2",
+                # Servers that answer in microseconds leave no latency for parallel senders
+                # to overlap (benchmarks/fanout.py measures that): one sender per run.
+                "OFFICEFLOW_DELIVERY_CONCURRENCY": "1",
                 "OFFICEFLOW_DELIVERY_BACKOFF_S": "0.05",
             }
         )
-        figures = run(year, args, home, mail, hooks, out, wall)
+        figures = run(year, args, home, servers, out, wall)
     finally:
-        mail.stop()
-        hooks.stop()
+        servers.stop()
         if cluster is not None:
             from officeflow import db
 
@@ -603,8 +542,7 @@ def run(
     year: Year,
     args: Any,
     home: Path,
-    mail: MailCounter,
-    hooks: HookCounter,
+    servers: _support.Servers,
     out: Path,
     wall: float,
 ) -> dict[str, Any]:
@@ -641,8 +579,9 @@ def run(
     log("asking the oracle")
     with timer("oracle"):
         expected, oracle = expected_notices(year)
-    received = [(k, rcpt.split("@")[0], "email") for k, rcpt in mail.seen]
-    received += [(k, who, "webhook") for k, who in hooks.seen]
+    mail, hooks = servers.stop()
+    received = [(k, rcpt.split("@")[0], "email") for k, rcpt in mail]
+    received += [(k, who, "webhook") for k, who in hooks]
     ledger, notices = ledger_rows()
     diff = compare(expected, received, ledger)
     for name, rows in diff.items():

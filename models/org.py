@@ -68,10 +68,11 @@ class Person(Base):
     department: Mapped[Department] = relationship(
         back_populates="members", foreign_keys=[department_id]
     )
-    roles: Mapped[list[PersonRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    contacts: Mapped[list[ContactPoint]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Loaded when read (in the session): the permission checks and notices look a person up
+    # thousands of times a day and rarely need either list; a listing asks for them up front
+    # (`officeflow.org.list_people`).
+    roles: Mapped[list[PersonRole]] = relationship(cascade="all, delete-orphan")
+    contacts: Mapped[list[ContactPoint]] = relationship(cascade="all, delete-orphan")
 
 
 class PersonRole(Base):

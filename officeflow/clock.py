@@ -12,23 +12,27 @@ from officeflow.settings import get_settings
 from rules.calendar import MINUTE, format_instant
 
 _frozen: dt.datetime | None = None
+_frozen_utc: pendulum.DateTime | None = None  # `_frozen` in UTC (pendulum's are immutable)
 
 
 def now() -> pendulum.DateTime:
     """The current instant in UTC, honouring `set_now` and then ``OFFICEFLOW_NOW``."""
-    override = _frozen or get_settings().now
+    if _frozen_utc is not None:
+        return _frozen_utc
+    override = get_settings().now
     if override is not None:
         return pendulum.instance(override).in_timezone("UTC")
     return pendulum.now("UTC")
 
 
 def set_now(value: dt.datetime | str | None) -> None:
-    global _frozen
+    global _frozen, _frozen_utc
     if isinstance(value, str):
         value = parse_instant(value)
     if value is not None and value.tzinfo is None:
         raise ValueError("the clock needs an aware datetime")
     _frozen = value
+    _frozen_utc = None if value is None else pendulum.instance(value).in_timezone("UTC")
 
 
 @contextmanager

@@ -182,6 +182,65 @@ def plan_notice(
     return PlanResult(key, max(reserved, 0), unreachable.get(key, []))
 
 
+@dataclass(frozen=True)
+class NoticeSpec:
+    """One notice for `plan_notices`: `plan_notice`'s arguments."""
+
+    key: str
+    template: str
+    object_type: str
+    object_id: str | int
+    recipients: Sequence[str]
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def plan_notices(session: Session, specs: Sequence[NoticeSpec]) -> list[str]:
+    """`plan_notice` for many notices at once (a decision's assignments): the notices in one
+    INSERT, their deliveries rendered and reserved in one pass. Re-planning adds only what is
+    missing. Returns the keys."""
+    if not specs:
+        return []
+    now = clock.now()
+    contexts = {s.key: _jsonable(dict(s.context)) for s in specs}
+    session.flush()
+    session.connection().execute(
+        insert_ignore(session, Notice.__table__),
+        [
+            {
+                "key": s.key,
+                "template": s.template,
+                "object_type": s.object_type,
+                "object_id": str(s.object_id),
+                "context": contexts[s.key],
+                "created_at": now,
+            }
+            for s in specs
+        ],
+    )
+    ids = dict(
+        session.execute(select(Notice.key, Notice.id).where(Notice.key.in_(list(contexts))))
+        .tuples()
+        .all()
+    )
+    reserve_deliveries(
+        session,
+        [
+            PlannedNotice(
+                ids[s.key],
+                s.key,
+                s.template,
+                s.object_type,
+                str(s.object_id),
+                list(s.recipients),
+                dict(s.context),
+                urgent=s.object_type == URGENT_OBJECT,
+            )
+            for s in specs
+        ],
+    )
+    return [s.key for s in specs]
+
+
 def reserve_deliveries(
     session: Session,
     notices: Sequence[PlannedNotice],
@@ -414,13 +473,17 @@ def send_pending(
                 )
 
     report = DeliveryReport(remaining=remaining)
-    writer = _Writer(engine, settings.delivery_lease_s)
-    try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-            for outcome in [pool.submit(work) for _ in range(workers)]:
-                report = report + outcome.result()
-    finally:
-        writer.close()
+    if workers == 1:  # one sender: it claims and marks in its own transactions, here
+        writer: _Writer | _DirectWriter = _DirectWriter(engine, settings.delivery_lease_s)
+        report = report + work()
+    else:
+        writer = _Writer(engine, settings.delivery_lease_s)
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+                for outcome in [pool.submit(work) for _ in range(workers)]:
+                    report = report + outcome.result()
+        finally:
+            writer.close()
     if report.undeliverable_ids:
         from officeflow import retry  # the report is a notice: planned and sent like any
 
@@ -680,11 +743,30 @@ class _Writer:
                 slot["done"].set()
 
 
+class _DirectWriter:
+    """`_Writer`'s claims and marks for a run with a single sender: each in its own
+    transaction, in the sender's thread (nothing to group, no thread to hand over to)."""
+
+    def __init__(self, engine: Engine, lease_s: float) -> None:
+        self.engine = engine
+        self.lease_s = lease_s
+
+    def claim(
+        self, ids: list[int], condition: Any, token: str
+    ) -> tuple[list[Any], dict[int, Any], dict[str, str]]:
+        with self.engine.begin() as conn:
+            return _claim(conn, ids, condition, token, self.lease_s)
+
+    def mark(self, token: str, done: list[_Sent]) -> None:
+        with self.engine.begin() as conn:
+            _mark(conn, [(token, done)])
+
+
 def _deliver_batch(
     engine: Engine,
     settings: Settings,
     sender: channels.Sender,
-    writer: _Writer,
+    writer: _Writer | _DirectWriter,
     units: list[list[int]],
     condition: Any,
     limit: str | None = None,

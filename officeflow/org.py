@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models.org import Channel, ContactPoint, Department, Organisation, Person, PersonRole, Role
 from officeflow import events
@@ -198,4 +198,10 @@ def general_office(session: Session) -> Department | None:
 
 
 def list_people(session: Session) -> list[Person]:
-    return list(session.scalars(select(Person).order_by(Person.department_id, Person.id)))
+    return list(
+        session.scalars(
+            select(Person)
+            .options(selectinload(Person.roles), selectinload(Person.contacts))
+            .order_by(Person.department_id, Person.id)
+        )
+    )

@@ -11,9 +11,10 @@ from models.org import Department, Role
 from models.supervision import Assignment, Decision
 from models.supervision_input import DecisionRecord, DecisionSpec
 from officeflow import clock, events
+from officeflow.delivery import plan_notices
 from officeflow.inputs import InputError, Problem
 from officeflow.org import active_person, department_heads, roles_of
-from officeflow.supervision.notices import notify, owner_and_heads
+from officeflow.supervision.notices import notice_spec, owner_and_heads
 from officeflow.workdays import get_calendar
 from rules.supervision import assignment_deadline
 
@@ -155,12 +156,12 @@ def record_decision(session: Session, spec: DecisionSpec, *, actor: str) -> Deci
 def plan_issue_notices(session: Session, record: DecisionRecord) -> list[str]:
     """交办通知 to each owner, the lead department's head and the co-departments' heads. Keys
     make re-runs send nothing."""
-    keys = []
+    specs = []
     for assignment_id in record.assignment_ids:
         a = session.get(Assignment, assignment_id)
         assert a is not None
         recipients = owner_and_heads(session, a)
         for co in a.co_departments:
             recipients.extend(department_heads(session, co))
-        keys.append(notify(session, a, "issued", "assignment_issued", recipients))
-    return keys
+        specs.append(notice_spec(session, a, "issued", "assignment_issued", recipients))
+    return plan_notices(session, specs)  # all of the decision's notices in one pass

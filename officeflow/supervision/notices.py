@@ -3,13 +3,18 @@ an assignment's notice is planned."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from models.org import Department, Person, Role
 from models.supervision import Assignment, Light
 from officeflow.org import department_heads, people_with_role
+
+# The delivery layer (Apprise, Jinja2, httpx) is imported where a notice is planned, so that a
+# command that plans none (`officeflow assignment report`) does not load it.
+if TYPE_CHECKING:
+    from officeflow.delivery import NoticeSpec
 
 
 def assignment_context(session: Session, assignment: Assignment) -> dict[str, Any]:
@@ -53,6 +58,27 @@ def reminder_recipients(session: Session, a: Assignment, light: str) -> list[str
 
 def supervising_office_staff(session: Session) -> list[str]:
     return people_with_role(session, Role.OFFICE_DIRECTOR)
+
+
+def notice_spec(
+    session: Session,
+    a: Assignment,
+    step: str,
+    template: str,
+    recipients: list[str],
+    **extra: Any,
+) -> NoticeSpec:
+    """The notice ``assignment:<id>:<step>``, for `officeflow.delivery.plan_notices`."""
+    from officeflow.delivery import NoticeSpec
+
+    return NoticeSpec(
+        f"assignment:{a.id}:{step}",
+        template,
+        "assignment",
+        a.id,
+        recipients,
+        {**assignment_context(session, a), **extra},
+    )
 
 
 def notify(
