@@ -119,6 +119,7 @@ def test_commands_that_run_no_flow_import_neither_prefect_nor_delivery(
         ("assignment", "report", "1", "--progress", "30", "--note", "half the sites"),
         ("assignment", "show", "1"),
         ("org", "show"),
+        ("deliveries", "list"),
     ]
     outputs = {}
     for args in commands:
