@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from officeflow.settings import get_settings
@@ -202,8 +201,12 @@ def insert_ignore(engine_or_session: Engine | Session, table: Any) -> Any:
         else engine_or_session
     )
     if bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table).on_conflict_do_nothing()
     if bind.dialect.name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table).on_conflict_do_nothing()
     raise NotImplementedError(f"the ledger supports SQLite and PostgreSQL, not {bind.dialect.name}")
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.org import Channel, ContactPoint, Department, Organisation, Person, PersonRole, Role
-from models.org_input import OrgFile
 from officeflow import events
 from officeflow.inputs import InputError, Problem, check_actor_id, line_of, load_yaml_model
+
+if TYPE_CHECKING:  # the org file's model (and email-validator) only where a file is read
+    from models.org_input import OrgFile
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def check_references(org: OrgFile, node: yaml.Node | None = None) -> list[Proble
 
 
 def parse_org_file(path: Path) -> OrgFile:
+    from models.org_input import OrgFile
+
     org, node = load_yaml_model(path, OrgFile)
     problems = check_references(org, node)
     if problems:

@@ -141,11 +141,15 @@ def client_settings(home: Path, api_url: str) -> dict[Any, Any]:
     return updates
 
 
-def use_running_stack(home: Path, timeout: float = 0.5) -> str | None:
+def use_running_stack(home: Path, timeout: float = 3.0) -> str | None:
     """Point this process's Prefect client at the stack `officeflow up` runs from ``home``, if it
     is running and no Prefect API is configured, so that a command that runs a flow reports to it
     instead of starting a temporary server (15-20 s on 2 cores). Returns the API URL used.
-    A client pointed at this home's stack (or at no API) gets its auth string."""
+    A client pointed at this home's stack (or at no API) gets its auth string.
+
+    A stack that died answers at once (connection refused); a live one on a busy machine can
+    take a second to answer, and giving up on it would cost a temporary server: hence the
+    generous ``timeout``."""
     configured = os.environ.get("PREFECT_API_URL")
     if configured:
         _auth_for(home, configured)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from importlib import import_module
 from typing import Any
@@ -101,7 +102,7 @@ def _plain_error(message: str) -> None:
 def main() -> None:
     group = _group_named(sys.argv[1:])
     if group not in ("up", "calendar"):
-        _use_running_stack()
+        _StackBeforePrefect.install()
     app = build_app(group)
     try:
         app()
@@ -112,6 +113,29 @@ def main() -> None:
 
         console.print("interrupted")
         sys.exit(130)
+
+
+class _StackBeforePrefect:
+    """Finds the running stack the moment a command first imports Prefect (to run a flow, to
+    register deployments), and only then: a command that runs no flow never imports Prefect,
+    so it pays neither for reading the settings here nor for the stack's health request. The
+    Prefect client reads ``PREFECT_API_URL`` and ``PREFECT_HOME`` when it is imported, so they
+    are set just before. (A meta path finder that finds nothing: the import itself is Python's
+    ordinary one.)"""
+
+    @classmethod
+    def install(cls) -> None:
+        if "prefect" in sys.modules:  # already imported (in-process callers): too late to hook
+            _use_running_stack()
+        elif not any(isinstance(f, cls) for f in sys.meta_path):
+            sys.meta_path.insert(0, cls())
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "prefect":
+            with contextlib.suppress(ValueError):  # removed once, before anything else runs
+                sys.meta_path.remove(self)
+            _use_running_stack()
+        return None
 
 
 def _use_running_stack() -> None:

@@ -7,7 +7,6 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from models.supervision import Assignment, Decision
-from models.supervision_input import DecisionSpec
 from officeflow import db, supervision
 from officeflow.cli.common import cell, check_first, console, plain
 from officeflow.inputs import load_yaml_model
@@ -22,6 +21,8 @@ def create(
     """Run the decision-implementation flow on FILE: validate, record the assignments with
     working-day deadlines, notify owners and department heads, publish the 交办单.
     Submitting the same file again records and sends nothing new."""
+    from models.supervision_input import DecisionSpec
+
     spec, _ = load_yaml_model(file, DecisionSpec)
     check_first(lambda session: supervision.check_decision(session, spec), str(file))
     from flows.supervision import decision_implementation

@@ -10,7 +10,6 @@ from models.ledger import Delivery, DeliveryStatus
 from officeflow import db
 from officeflow.cli.common import cell, console
 from officeflow.clock import to_local
-from officeflow.delivery import retry_failed
 
 app = typer.Typer(
     help="The delivery ledger: what was sent, what failed, and retries.", no_args_is_help=True
@@ -110,6 +109,8 @@ def retry(
 ) -> None:
     """Send failed deliveries again. Rows already sent are never sent twice."""
     stale = dt.timedelta(seconds=stale_after) if stale_after is not None else None
+    from officeflow.delivery import retry_failed  # (Apprise, Jinja2: only to send)
+
     report = retry_failed(due_only=due_only, stale_after=stale, limit=limit)
     console.print(
         f"sent {report.sent}, failed {report.failed}"

@@ -3,14 +3,18 @@ an assignment's notice is planned."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from models.org import Department, Person, Role
 from models.supervision import Assignment, Light
-from officeflow.delivery import NoticeSpec, plan_notice
 from officeflow.org import department_heads, people_with_role
+
+# The delivery layer (Apprise, Jinja2, httpx) is imported where a notice is planned, so that a
+# command that plans none (`officeflow assignment report`) does not load it.
+if TYPE_CHECKING:
+    from officeflow.delivery import NoticeSpec
 
 
 def assignment_context(session: Session, assignment: Assignment) -> dict[str, Any]:
@@ -65,6 +69,8 @@ def notice_spec(
     **extra: Any,
 ) -> NoticeSpec:
     """The notice ``assignment:<id>:<step>``, for `officeflow.delivery.plan_notices`."""
+    from officeflow.delivery import NoticeSpec
+
     return NoticeSpec(
         f"assignment:{a.id}:{step}",
         template,
@@ -84,6 +90,8 @@ def notify(
     **extra: Any,
 ) -> str:
     """Plan the notice ``assignment:<id>:<step>`` (once, whatever re-runs); returns its key."""
+    from officeflow.delivery import plan_notice  # (imported here: Apprise, Jinja2, httpx)
+
     key = f"assignment:{a.id}:{step}"
     plan_notice(
         session,

@@ -1,0 +1,161 @@
+"""Commands that run no flow never import Prefect (issue 15 §4), nor the delivery layer's
+Apprise, Jinja2 and httpx; only a command that imports Prefect looks for the running stack.
+
+Each command runs in a fresh interpreter (a subprocess, through the console script's `main`),
+which then reports the packages it loaded: an import that creeps back in fails here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.supervision_input import DecisionSpec
+from officeflow import db, supervision
+from officeflow.inputs import load_yaml_model
+from officeflow.stack import STACK_FILE
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Run a command as the console script does, then print what the interpreter loaded.
+RUN = """
+import json, os, sys
+sys.argv = ["officeflow", *json.loads(sys.argv[1])]
+from officeflow.cli import main
+code = 0
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code or 0
+print(json.dumps({
+    "code": code,
+    "packages": sorted({m.split(".")[0] for m in sys.modules}),
+    "orm": "sqlalchemy.orm" in sys.modules,
+    "api_url": os.environ.get("PREFECT_API_URL"),
+}), file=sys.stderr)
+"""
+
+NEVER_WITHOUT_A_FLOW = {"prefect", "apprise", "jinja2", "httpx", "aiosmtpd", "fastapi"}
+
+
+def run(*args: str, code: str = RUN) -> tuple[str, dict[str, Any]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
+    env["COLUMNS"] = "200"
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    report = json.loads(out.stderr.strip().splitlines()[-1])
+    return out.stdout, report
+
+
+class _Health(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:
+        type(self).hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_stack(ledger: Any) -> Iterator[list[str]]:
+    """A `<home>/stack.json` naming a live HTTP server that answers `/api/health` (as the
+    stack's Prefect server does) and counts the requests."""
+    _Health.hits = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api"
+    info = {
+        "api_url": url,
+        "ui_url": url.removesuffix("/api"),
+        "smtp_host": "127.0.0.1",
+        "smtp_port": 1,
+        "outbox": "",
+        "pids": {},
+    }
+    (ledger.home / STACK_FILE).write_text(json.dumps(info), encoding="utf-8")
+    try:
+        yield _Health.hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def decision(org: Any) -> int:
+    spec, _ = load_yaml_model(ROOT / "examples" / "decision.yaml", DecisionSpec)
+    with db.session_scope() as s:
+        record = supervision.record_decision(s, spec, actor="system")
+    return record.decision_id
+
+
+def test_commands_that_run_no_flow_import_neither_prefect_nor_delivery(
+    decision: int, fake_stack: list[str]
+) -> None:
+    commands: list[tuple[str, ...]] = [
+        ("decision", "show", str(decision)),
+        ("decision", "list"),
+        ("calendar", "add-workdays", "2026-09-24", "5"),
+        ("calendar", "is-workday", "2026-10-10"),
+        ("assignment", "report", "1", "--progress", "30", "--note", "half the sites"),
+        ("assignment", "show", "1"),
+        ("org", "show"),
+        ("deliveries", "list"),
+    ]
+    outputs = {}
+    for args in commands:
+        out, report = run(*args)
+        assert report["code"] == 0, (args, out)
+        loaded = NEVER_WITHOUT_A_FLOW & set(report["packages"])
+        assert not loaded, f"officeflow {' '.join(args)} imported {sorted(loaded)}"
+        assert report["api_url"] is None  # the stack was not looked for
+        outputs[args[:2]] = out
+    # The commands did their work (a command that failed early would import little).
+    assert f"Decision {decision}:" in outputs[("decision", "show")]
+    assert outputs[("calendar", "add-workdays")].strip() == "2026-10-09"
+    assert "progress 30% recorded" in outputs[("assignment", "report")]
+    assert "half the sites" not in outputs[("assignment", "report")]
+    # The calendar needs no ledger: no SQLAlchemy at all.
+    _, report = run("calendar", "add-workdays", "2026-09-24", "5")
+    assert "sqlalchemy" not in report["packages"]
+    # None of them asked the stack's server anything.
+    assert fake_stack == []
+
+
+def test_the_stack_is_found_when_prefect_is_first_imported(fake_stack: list[str]) -> None:
+    """The moment a command imports Prefect (to run a flow), the running stack in
+    `<home>/stack.json` is checked (one health request) and becomes the Prefect API."""
+    code = RUN.replace(
+        "    main()\n",
+        "    from officeflow import cli\n"
+        "    cli._StackBeforePrefect.install()\n"
+        "    assert 'PREFECT_API_URL' not in os.environ\n"
+        "    import prefect.settings\n"
+        "    assert prefect.settings.PREFECT_API_URL.value() == os.environ['PREFECT_API_URL']\n",
+    )
+    _, report = run("calendar", code=code)
+    assert report["code"] == 0
+    assert (
+        report["api_url"]
+        == json.loads((Path(os.environ["OFFICEFLOW_HOME"]) / STACK_FILE).read_text())["api_url"]
+    )
+    assert fake_stack == ["/api/health"]
