@@ -19,7 +19,12 @@ What happens, in simulated time (the clock is `officeflow.clock.set_now`):
   - incidents are recorded at any hour; the emergency watchdog runs at every moment something
     falls due (a rung, a reporting reminder, a deadline); some are acknowledged in time, some
     late, some never; closures ask for a final report and a review (复盘) assignment;
-  - the retry (`officeflow.delivery.retry_failed`) runs every night at 23:30.
+  - the retry (`officeflow.delivery.retry_failed`) runs every night at 23:30;
+  - the further processes of `office_plan.PROCESS_MODULES` play their own steps and scheduled
+    runs: meetings (`_year_meetings.py`: topics, approvals, materials, moves, cancellations,
+    minutes whose action items are supervised, the meeting sweep), information items and
+    documents (`_year_information.py`, `_year_documents.py`: the daily digest, the monthly
+    scores, the documents sweep).
 The processes are called through the same service functions the Prefect flows' tasks call;
 Prefect itself is not started, unless --prefect-sample (see docs/reliability.md).
 
@@ -628,7 +633,7 @@ def run(
             **office.runs,
         },
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "cut": "meetings, information items and documents are not simulated (see docs)",
+        "cut": "duty rosters are not generated (see docs/reliability.md)",
     }
     if args.prefect_sample:
         log("measuring Prefect: one supervision sweep and one watchdog as real flow runs")
