@@ -635,26 +635,8 @@ def _mark(conn: Connection, marks: list[tuple[str, list[_Sent]]]) -> None:
     whose claim was taken over meanwhile are left alone), and record one event per row: one
     transaction for all of them."""
     at = clock.now()
-    table = Delivery.__table__
     params = [_mark_values(token, d, at) for token, done in marks for d in done]
-    conn.execute(
-        update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.claim_token == bindparam("b_token"))
-        .values(
-            status=bindparam("b_status"),
-            attempts=bindparam("b_attempts"),
-            sent_at=bindparam("b_sent"),
-            last_error=bindparam("b_error"),
-            next_attempt_at=bindparam("b_next"),
-            first_failed_at=func.coalesce(
-                table.c.first_failed_at,
-                bindparam("b_failed", type_=table.c.first_failed_at.type),
-            ),
-            claim_token=None,
-            lease_until=None,
-        ),
-        params,
-    )
+    conn.execute(_MARK, params)
     events.record_many(
         conn,
         [
@@ -676,6 +658,27 @@ def _mark(conn: Connection, marks: list[tuple[str, list[_Sent]]]) -> None:
             for d in done
         ],
     )
+
+
+_TABLE = Delivery.__table__
+# One prepared statement for every mark (its compiled form is cached).
+_MARK = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.claim_token == bindparam("b_token"))
+    .values(
+        status=bindparam("b_status"),
+        attempts=bindparam("b_attempts"),
+        sent_at=bindparam("b_sent"),
+        last_error=bindparam("b_error"),
+        next_attempt_at=bindparam("b_next"),
+        first_failed_at=func.coalesce(
+            _TABLE.c.first_failed_at,
+            bindparam("b_failed", type_=_TABLE.c.first_failed_at.type),
+        ),
+        claim_token=None,
+        lease_until=None,
+    )
+)
 
 
 class _Writer:

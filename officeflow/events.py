@@ -36,18 +36,24 @@ def record(
         check_actor(session, actor, f"{action.replace('_', ' ')} ({object_type} {object_id})")
     check_text(**{str(k): v for k, v in (data or {}).items()})
     door = actors.current()
+    # One prepared INSERT for every event (its compiled form is cached), in the session's
+    # transaction; the ORM's bulk machinery has nothing to add to a row of plain values.
     session.execute(
-        insert(Event).values(
-            at=at or clock.now(),
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            data=data or {},
-            via=door.via,
-            operator=door.operator,
-        )
+        _INSERT,
+        {
+            "at": at or clock.now(),
+            "actor": actor,
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "data": data or {},
+            "via": door.via,
+            "operator": door.operator,
+        },
     )
+
+
+_INSERT = insert(Event.__table__)
 
 
 def record_many(session: Session | Connection, entries: list[dict[str, Any]]) -> None:
@@ -76,7 +82,7 @@ def record_many(session: Session | Connection, entries: list[dict[str, Any]]) ->
                 "operator": door.operator,
             }
         )
-    session.execute(Event.__table__.insert(), rows)
+    session.execute(_INSERT, rows)
 
 
 def history(session: Session, *, object_type: str, object_id: str | int) -> list[Event]:

@@ -3,10 +3,11 @@ on the time-travel clock, every notice goes over real SMTP and HTTP to servers o
 and an independent oracle (benchmarks/office_oracle.py) says which notices must arrive. Nothing
 may be missing, extra or duplicated, at the servers or in the ledger.
 
-By default the test plays January and February (New Year, the Spring Festival and its make-up
-Saturdays, an incident never acknowledged, its closure and review): the whole 1/50 year takes
-far longer than a test should on two shared cores (docs/reliability.md has the figures).
-``OFFICE_YEAR_FULL=1`` plays all of 2026."""
+The test plays the whole year, as the issue's test command asks: all of 2026's holidays and
+make-up days, every process (supervision, incidents of every grade, meetings, information items,
+documents), about 19,000 notices (about 4 minutes on two quiet cores; docs/reliability.md has
+the figures). ``OFFICE_YEAR_UNTIL=2026-02-28`` stops it earlier, for a quick look while working
+on a process."""
 
 from __future__ import annotations
 
@@ -37,7 +38,11 @@ def test_a_fiftieth_of_the_office_year_sends_exactly_what_the_oracle_expects(
             "0.02",
             "--out",
             str(out),
-            *([] if os.environ.get("OFFICE_YEAR_FULL") else ["--until", "2026-02-28"]),
+            *(
+                ["--until", os.environ["OFFICE_YEAR_UNTIL"]]
+                if "OFFICE_YEAR_UNTIL" in os.environ
+                else []
+            ),
         ],
         cwd=ROOT,
         env=env,
@@ -64,6 +69,9 @@ def test_a_fiftieth_of_the_office_year_sends_exactly_what_the_oracle_expects(
     assert line["missing"] == line["extra"] == line["duplicates"] == 0, done.stderr[-3000:]
     assert line["ledger_missing"] == line["ledger_extra"] == line["ledger_not_sent"] == 0
     assert line["messages"] == line["notices_expected"] == line["notices_sent"]
+    if "OFFICE_YEAR_UNTIL" not in os.environ:  # the whole year: 2026 has 248 working days
+        assert line["until"] == "2026-12-31" and line["process_runs"]["supervision_sweep"] == 248
+        assert line["notices_expected"] > 15_000 and line["process_runs"]["info_scores"] == 12
     for chart in line["charts"]:
         assert (tmp_path / chart).stat().st_size > 5000
     # The committed full-scale results are not touched.
