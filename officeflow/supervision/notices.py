@@ -90,16 +90,6 @@ def notify(
     **extra: Any,
 ) -> str:
     """Plan the notice ``assignment:<id>:<step>`` (once, whatever re-runs); returns its key."""
-    from officeflow.delivery import plan_notice  # (imported here: Apprise, Jinja2, httpx)
+    from officeflow.delivery import plan_notices  # (imported here: Apprise, Jinja2, httpx)
 
-    key = f"assignment:{a.id}:{step}"
-    plan_notice(
-        session,
-        key=key,
-        template=template,
-        object_type="assignment",
-        object_id=a.id,
-        recipients=recipients,
-        context={**assignment_context(session, a), **extra},
-    )
-    return key
+    return plan_notices(session, [notice_spec(session, a, step, template, recipients, **extra)])[0]
