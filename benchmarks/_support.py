@@ -61,7 +61,8 @@ def load(data: dict[str, Any]) -> None:
 
 class Hooks:
     """A webhook receiver on 127.0.0.1 keeping every JSON body (with ``lean``: only each
-    body's notice and recipient, for a year's hundreds of thousands of posts)."""
+    body's notice, recipient and a digest's items, for a year's hundreds of thousands of
+    posts)."""
 
     def __init__(self, delay: float = 0.0, *, lean: bool = False) -> None:
         self.bodies: list[dict[str, Any]] = []
@@ -78,7 +79,11 @@ class Hooks:
                     time.sleep(delay)
                 body = json.loads(raw)
                 if lean:
-                    body = {"notice": body.get("notice", ""), "recipient": body.get("recipient")}
+                    body = {
+                        "notice": body.get("notice", ""),
+                        "recipient": body.get("recipient"),
+                        "items": tuple((body.get("items") or "").split()),
+                    }
                 with lock:
                     outer.bodies.append(body)
                 self.send_response(200)
@@ -106,7 +111,8 @@ def report(name: str, figures: dict[str, Any]) -> None:
 
 class MailCounter:
     """An SMTP server (aiosmtpd) on 127.0.0.1 that reads only each message's headers and keeps
-    (X-Officeflow-Notice, recipient) per recipient: a year's mail in a few megabytes."""
+    (X-Officeflow-Notice, recipient, a digest's X-Officeflow-Items) per recipient: a year's
+    mail in a few megabytes."""
 
     def __init__(self) -> None:
         from email.parser import BytesHeaderParser
@@ -115,14 +121,15 @@ class MailCounter:
 
         from officeflow.mailcatcher import free_port
 
-        self.seen: list[tuple[str, str]] = []
+        self.seen: list[tuple[str, str, tuple[str, ...]]] = []
         outer = self
 
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 headers = BytesHeaderParser().parsebytes(envelope.content)
                 key = str(headers.get("X-Officeflow-Notice") or "")
-                outer.seen.extend((key, rcpt) for rcpt in envelope.rcpt_tos)
+                items = tuple(str(headers.get("X-Officeflow-Items") or "").split())
+                outer.seen.extend((key, rcpt, items) for rcpt in envelope.rcpt_tos)
                 return "250 OK"
 
         self.host, self.port = "127.0.0.1", free_port()
@@ -142,7 +149,10 @@ def _serve(conn: Any, delay: float, lean: bool) -> None:  # runs in the server p
     conn.recv()  # "stop"
     smtp.stop()
     hooks.stop()
-    mail = smtp.seen if lean else [(m.notice, m.rcpt_tos[0]) for m in smtp.messages]
+    if lean:  # (notice, recipient, a digest's items) per message
+        conn.send((smtp.seen, [(b["notice"], b["recipient"], b["items"]) for b in hooks.bodies]))
+        return
+    mail = [(m.notice, m.rcpt_tos[0]) for m in smtp.messages]
     conn.send((mail, [(b["notice"], b["recipient"]) for b in hooks.bodies]))
 
 
@@ -150,7 +160,8 @@ class Servers:
     """A local SMTP server and a webhook receiver in a process of their own, as real servers
     are: their CPU then does not compete for this process's GIL with the senders it measures.
     ``stop()`` returns what arrived: ([(notice, rcpt)], [(notice, recipient)]). With ``lean``
-    the servers keep only that (no parsed messages), for a whole year of mail."""
+    the servers keep only that and a digest's items, ``(notice, rcpt, (item, …))`` (no parsed
+    messages), for a whole year of mail."""
 
     def __init__(self, delay: float = 0.0, *, lean: bool = False) -> None:
         import multiprocessing
@@ -163,9 +174,9 @@ class Servers:
             self._proc.kill()
             raise RuntimeError("the local SMTP and webhook servers did not start in 120 s")
         self.smtp_host, self.smtp_port, self.webhook_url = self._conn.recv()
-        self._arrived: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = None
+        self._arrived: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] | None = None
 
-    def stop(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    def stop(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """Stop the servers (once; a second call returns the same)."""
         if self._arrived is None:
             self._conn.send("stop")

@@ -378,6 +378,8 @@ def _org(
     org = {
         "organisation": "Simulated City",
         "office_name": "Simulated City General Office",
+        # A sweep's reminders to one person go as one message (channels.md, digests).
+        "notifications": {"digests": True},
         "departments": departments,
         "people": people,
     }

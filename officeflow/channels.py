@@ -13,6 +13,7 @@ import smtplib
 import socket
 import ssl
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -169,8 +170,11 @@ def plain_auth_refused(settings: Settings) -> bool:
     )
 
 
-def apprise_url(settings: Settings, channel: Channel, address: str, *, key: str = "") -> str:
-    """The Apprise URL that reaches ``address`` on ``channel``. Contains secrets: never log it."""
+def apprise_url(
+    settings: Settings, channel: Channel, address: str, *, key: str = "", items: Sequence[str] = ()
+) -> str:
+    """The Apprise URL that reaches ``address`` on ``channel``. Contains secrets: never log it.
+    ``items``: the notice keys a digest carries (`ITEMS_HEADER`)."""
     if channel is Channel.EMAIL:
         scheme = "mailtos" if settings.smtp_starttls else "mailto"
         auth = ""
@@ -186,6 +190,7 @@ def apprise_url(settings: Settings, channel: Channel, address: str, *, key: str 
                 "format": "text",
                 # Lets a mail server, a client rule or a test tell notices apart.
                 "+X-Officeflow-Notice": key,
+                **({f"+{ITEMS_HEADER}": " ".join(items)} if items else {}),
             },
             # %20, not +: Apprise does not decode + in the display name ("General+Office").
             quote_via=quote,
@@ -237,7 +242,11 @@ def apprise_url(settings: Settings, channel: Channel, address: str, *, key: str 
     if channel is Channel.WEBHOOK:
         base = _webhook_base(_secret(settings.webhook_url))
         sep = "&" if "?" in base else "?"
-        return f"{base}{sep}{urlencode({':recipient': address, ':notice': key})}"
+        fields = {":recipient": address, ":notice": key}
+        if items:
+            fields[":items"] = " ".join(items)
+        # %20, not +, between a digest's items: Apprise does not decode + in a query value.
+        return f"{base}{sep}{urlencode(fields, quote_via=quote, safe='')}"
     if channel is Channel.SMS:
         return sms_url(settings, address)
     raise ValueError(f"unknown channel {channel!r}")
@@ -328,6 +337,7 @@ def send(
     body: str,
     *,
     key: str = "",
+    items: Sequence[str] = (),
     invite: str | None = None,
     attachment: Attachment | None = None,
 ) -> Outcome:
@@ -344,13 +354,20 @@ def send(
         # is permanent) at DEBUG only; it also cannot carry an invitation or a file.
         try:
             msg = email_message(
-                settings, address, subject, body, invite=invite, attachment=attachment, key=key
+                settings,
+                address,
+                subject,
+                body,
+                invite=invite,
+                attachment=attachment,
+                key=key,
+                items=items,
             )
         except Exception as exc:  # e.g. an address the email package refuses
             text = scrub(f"email: cannot build the message: {type(exc).__name__}: {exc}", settings)
             return Outcome(False, text[:2000], permanent=True)
         return send_built_email(settings, msg)
-    url = apprise_url(settings, channel, address, key=key)
+    url = apprise_url(settings, channel, address, key=key, items=items)
     body = with_mentions(channel, address, body)
     # service_timeout=0: Apprise then sends a single URL inline, in this thread. With its
     # default (60 s) every send goes through Apprise's process-wide pool of min(32, CPUs + 4)
@@ -461,7 +478,13 @@ def smtp_failure(exc: BaseException, settings: Settings) -> Outcome:
 
 
 def plain_email_bytes(
-    settings: Settings, address: str, subject: str, body: str, *, key: str = ""
+    settings: Settings,
+    address: str,
+    subject: str,
+    body: str,
+    *,
+    key: str = "",
+    items: Sequence[str] = (),
 ) -> bytes:
     """The wire form of a plain-text notice (what Apprise's ``format=text`` mail carries):
     text/plain in UTF-8, base64, the subject as RFC 2047 encoded words. Written out directly:
@@ -484,11 +507,35 @@ def plain_email_bytes(
     ]
     if key:
         headers.append(("X-Officeflow-Notice", _encoded_words(key)))
+    if items:
+        headers.append((ITEMS_HEADER, _folded(items)))
     if not address.isprintable():
         raise ValueError("a line break or control character in the address")
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     text = base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n")
     return head.encode("ascii") + b"\r\n" + text
+
+
+# A digest's header naming every notice it carries, space-separated (a mail rule, a test or a
+# counting server then sees each notice, as it sees X-Officeflow-Notice on a single one). The
+# JSON webhook carries the same as ``items``.
+ITEMS_HEADER = "X-Officeflow-Items"
+
+
+def _folded(items: Sequence[str]) -> str:
+    """The keys as one header value, folded between keys into lines of about 78 characters."""
+    text = " ".join(items)
+    if not (text.isascii() and text.isprintable()):
+        return _encoded_words(text)
+    lines, line = [], ""
+    for item in items:
+        if line and len(line) + 1 + len(item) > 76:
+            lines.append(line)
+            line = item
+        else:
+            line = f"{line} {item}" if line else item
+    lines.append(line)
+    return "\r\n ".join(lines)
 
 
 def _encoded_words(text: str) -> str:
@@ -544,6 +591,7 @@ def email_message(
     invite: str | None = None,
     attachment: Attachment | None = None,
     key: str = "",
+    items: Sequence[str] = (),
 ) -> EmailMessage:
     """text/plain; with an ``invite``, a ``text/calendar; method=…`` alternative (what clients
     act on) and the same calendar as an ``invite.ics`` attachment (for clients that only show
@@ -559,6 +607,8 @@ def email_message(
     if key:
         # Lets a mail server, a client rule or a test tell notices apart (and drop a repeat).
         msg["X-Officeflow-Notice"] = key
+    if items:
+        msg[ITEMS_HEADER] = " ".join(items)
     # Non-ASCII text as base64 (as Apprise sent it): no relay needs 8BITMIME for it.
     msg.set_content(body, cte=None if body.isascii() else "base64")
     if invite:
@@ -633,8 +683,11 @@ class _Webhook:
             shown=plugin.url(privacy=True),
         )
 
-    def payload(self, subject: str, body: str, address: str, key: str) -> dict[str, object]:
-        """Exactly what Apprise's JSON plugin posts for ``…?:recipient=ADDRESS&:notice=KEY``."""
+    def payload(
+        self, subject: str, body: str, address: str, key: str, items: Sequence[str] = ()
+    ) -> dict[str, object]:
+        """Exactly what Apprise's JSON plugin posts for ``…?:recipient=ADDRESS&:notice=KEY``
+        (and ``&:items=K1 K2…`` for a digest)."""
         payload: dict[str, object] = {
             "version": self.version,
             "title": subject,
@@ -642,7 +695,10 @@ class _Webhook:
             "attachments": [],
             "type": "info",
         }
-        for name, value in {**self.extras, "recipient": address, "notice": key}.items():
+        fields = {**self.extras, "recipient": address, "notice": key}
+        if items:
+            fields["items"] = " ".join(items)
+        for name, value in fields.items():
             if name in payload:
                 if value:
                     payload[value] = payload.pop(name)
@@ -680,10 +736,11 @@ class Sender:
         body: str,
         *,
         key: str = "",
+        items: Sequence[str] = (),
         invite: str | None = None,
         attachment: Attachment | None = None,
     ) -> Outcome:
-        """One attempt; never raises."""
+        """One attempt; never raises. ``items``: the notice keys a digest carries."""
         if self.reuse and channel is Channel.EMAIL:
             if plain_auth_refused(self.settings):
                 return Outcome(False, PLAIN_AUTH_REFUSED)
@@ -696,17 +753,17 @@ class Sender:
                         body,
                         invite=invite,
                         attachment=attachment,
+                        key=key,
+                        items=items,
                     )
-                    if key:
-                        msg["X-Officeflow-Notice"] = key
                     return self.send_email(msg)
-                raw = plain_email_bytes(self.settings, address, subject, body, key=key)
+                raw = plain_email_bytes(self.settings, address, subject, body, key=key, items=items)
             except Exception as exc:  # e.g. an address the email package refuses: for good
                 text = f"email: cannot build the message: {type(exc).__name__}: {exc}"
                 return Outcome(False, scrub(text, self.settings)[:2000], permanent=True)
             return self.send_email(raw, to=address)
         if self.reuse and channel is Channel.WEBHOOK and self._webhook_target() is not None:
-            return self._post(address, subject, body, key)
+            return self._post(address, subject, body, key, items)
         return send(
             self.settings,
             channel,
@@ -714,6 +771,7 @@ class Sender:
             subject,
             body,
             key=key,
+            items=items,
             invite=invite,
             attachment=attachment,
         )
@@ -796,7 +854,9 @@ class Sender:
                 self._webhook = None
         return self._webhook  # type: ignore[return-value]
 
-    def _post(self, address: str, subject: str, body: str, key: str) -> Outcome:
+    def _post(
+        self, address: str, subject: str, body: str, key: str, items: Sequence[str] = ()
+    ) -> Outcome:
         import json
 
         import requests
@@ -817,7 +877,7 @@ class Sender:
             reply = session.request(
                 hook.method,
                 hook.url,
-                data=json.dumps(hook.payload(subject, body, address, key)),
+                data=json.dumps(hook.payload(subject, body, address, key, items)),
                 params=hook.params,
                 headers=hook.headers,
                 auth=hook.auth,

@@ -454,6 +454,7 @@ def send_pending(
         return DeliveryReport(remaining=remaining)
 
     smtp_limit = ratelimit.smtp_limit(settings)  # here: a flow run's context is not in threads
+    linker = links.Linker(settings)  # the key and the public URL, read once for the run
     units = _units(todo)
     workers = min(settings.delivery_concurrency, len(units))
     batches = queue.SimpleQueue[list[list[int]]]()
@@ -469,7 +470,7 @@ def send_pending(
                 except queue.Empty:
                     return report
                 report = report + _deliver_batch(
-                    engine, settings, sender, writer, batch, condition, smtp_limit
+                    engine, settings, sender, writer, batch, condition, smtp_limit, linker
                 )
 
     report = DeliveryReport(remaining=remaining)
@@ -772,7 +773,8 @@ def _deliver_batch(
     writer: _Writer | _DirectWriter,
     units: list[list[int]],
     condition: Any,
-    limit: str | None = None,
+    limit: str | None,
+    linker: links.Linker,
 ) -> DeliveryReport:
     token = uuid.uuid4().hex
     ids = [i for unit in units for i in unit]
@@ -796,9 +798,9 @@ def _deliver_batch(
             if not claimed:
                 continue
         if len(claimed) > 1:  # a digest: one message for all of them
-            done = _send_digest(engine, settings, sender, claimed, extras, names, limit)
+            done = _send_digest(engine, settings, sender, claimed, extras, names, limit, linker)
         else:
-            done = [_send_row(engine, settings, sender, claimed[0], extras, limit)]
+            done = [_send_row(engine, settings, sender, claimed[0], extras, limit, linker)]
         # Marked at once, message by message (group-committed with other senders' marks): a
         # crash between a server's 250 and this mark can repeat at most the messages in
         # flight, one per sender thread, never a batch.
@@ -825,6 +827,7 @@ def _deliver_batch(
                         [[fallback_id]],
                         Delivery.status == DeliveryStatus.PENDING,
                         limit,
+                        linker,
                     )
     return report
 
@@ -866,6 +869,7 @@ def _attempt(
     *,
     key: str,
     limit: str | None,
+    items: Sequence[str] = (),
     invite: str | None = None,
     attachment: channels.Attachment | None = None,
 ) -> tuple[int, channels.Outcome]:
@@ -877,7 +881,14 @@ def _attempt(
         if channel == Channel.EMAIL:
             ratelimit.take_slot(limit)  # waits for the `smtp` rate limit, when there is one
         outcome = sender.send(
-            channel, address, subject, body, key=key, invite=invite, attachment=attachment
+            channel,
+            address,
+            subject,
+            body,
+            key=key,
+            items=items,
+            invite=invite,
+            attachment=attachment,
         )
         if outcome.ok or outcome.permanent:
             break
@@ -893,6 +904,7 @@ def _send_row(
     row: Any,
     extras: dict[int, Any],
     limit: str | None,
+    linker: links.Linker,
 ) -> _Sent:
     extra = extras.get(row.notice_id)
     urgent = extra is not None and extra.object_type == EMERGENCY
@@ -913,8 +925,8 @@ def _send_row(
         sender,
         Channel(row.channel),
         row.address,
-        links.expand(row.subject, target, settings),
-        links.expand(row.body, target, settings),
+        linker.expand(row.subject, target),
+        linker.expand(row.body, target),
         key=row.notice_key,
         limit=limit,
         invite=invite,
@@ -931,6 +943,7 @@ def _send_digest(
     extras: dict[int, Any],
     names: dict[str, str],
     limit: str | None,
+    linker: links.Linker,
 ) -> list[_Sent]:
     """One message listing every row's item, each with its own links expanded for the person
     (templates/<locale>/digest.j2); the outcome is every row's outcome."""
@@ -940,8 +953,8 @@ def _send_digest(
         target = _target(row, extras)
         items.append(
             {
-                "subject": links.expand(row.subject, target, settings),
-                "body": links.expand(row.body, target, settings),
+                "subject": linker.expand(row.subject, target),
+                "body": linker.expand(row.body, target),
                 "key": row.notice_key,
             }
         )
@@ -975,6 +988,7 @@ def _send_digest(
         rendered.body,
         key=first.digest,
         limit=limit,
+        items=[r.notice_key for r in rows],
     )
     return [_Sent(r, r.attempts + tries, outcome, first.digest) for r in rows]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from officeflow.settings import Settings, get_settings
 
@@ -36,20 +37,45 @@ def expand(text: str, target: LinkTarget, settings: Settings | None = None) -> s
     """Replace every action-link marker in ``text`` with ``target``'s signed URL."""
     if not has_links(text):
         return text
-    settings = settings or get_settings()
-    return MARKER.sub(lambda m: url_for(target, m.group(1), settings), text)
+    return Linker(settings or get_settings()).expand(text, target)
 
 
 def url_for(target: LinkTarget, action: str, settings: Settings) -> str:
     """The signed URL of ``action`` on ``target`` for ``target.person_id``
     (`officeflow.web.tokens`: ``<public url>/a/<token>``)."""
-    from officeflow.web.tokens import Claim, action_url
+    return Linker(settings).url(target, action)
 
-    claim = Claim(
-        target.person_id,
-        target.object_type,
-        str(target.object_id),
-        action,
-        target.notice_key,
-    )
-    return action_url(claim, settings)
+
+class Linker:
+    """The links of one send run: the public base URL and the signer are read once (the key
+    file and ``stack.json``), at the first link, then every message's links are minted from
+    them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._made: tuple[str, Any] | None = None
+
+    def _base_and_signer(self) -> tuple[str, Any]:
+        if self._made is None:
+            from officeflow.web.tokens import ACTION_SALT, public_url, serializer
+
+            self._made = (public_url(self.settings), serializer(ACTION_SALT, self.settings))
+        return self._made
+
+    def url(self, target: LinkTarget, action: str) -> str:
+        from officeflow.web.tokens import Claim
+
+        claim = Claim(
+            target.person_id,
+            target.object_type,
+            str(target.object_id),
+            action,
+            target.notice_key,
+        )
+        base, signer = self._base_and_signer()
+        return f"{base}/a/{signer.dumps(claim.dump())}"
+
+    def expand(self, text: str, target: LinkTarget) -> str:
+        if not has_links(text):
+            return text
+        return MARKER.sub(lambda m: self.url(target, m.group(1)), text)

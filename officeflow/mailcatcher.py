@@ -40,6 +40,11 @@ class Caught:
         return str(self.message["X-Officeflow-Notice"] or "")
 
     @property
+    def items(self) -> list[str]:
+        """A digest's notice keys (the X-Officeflow-Items header); [] for a single notice."""
+        return str(self.message["X-Officeflow-Items"] or "").split()
+
+    @property
     def to(self) -> str:
         return str(self.message["To"] or "")
 

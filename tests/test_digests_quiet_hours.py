@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from models.ledger import Delivery, DeliveryStatus, Event
+from models.org import Channel
 from models.supervision_input import DecisionSpec
 from officeflow import channels, clock, db
 from officeflow.delivery import plan_notice, send_pending
@@ -78,6 +79,9 @@ def test_five_reminders_for_one_person_go_as_one_email(
     assert {r.status for r in reminders} == {DeliveryStatus.SENT}
     assert {r.attempts for r in reminders} == {1}
     assert len({r.digest for r in reminders}) == 1
+    # The one message names the digest and, in X-Officeflow-Items, each notice it carries.
+    assert owner_mail[0].notice == reminders[0].digest
+    assert owner_mail[0].items == [r.notice_key for r in reminders]
     with db.session_scope() as s:
         sent = Counter(
             (e.data.get("person"), e.data.get("digest"))
@@ -225,3 +229,42 @@ def test_many_emails_share_one_smtp_session_per_sender(
     assert sender.send_email(msg2).ok
     sender.close()
     assert [m.subject for m in mail_office.messages[-2:]] == ["One", "Two"]
+
+
+def test_a_digest_names_its_notices_on_every_transport(
+    smtp_server: MailCatcher, webhook_server: Any, office_env: Any
+) -> None:
+    """X-Officeflow-Items (mail) and ``items`` (JSON webhook) list a digest's notice keys, over
+    the reused SMTP session (plain and built messages), over Apprise, and over the webhook."""
+    keys = [f"supervision:assignment:{i}:reminder:2026-09-28:yellow" for i in range(40)]
+    settings = office_env.set(
+        smtp_host=smtp_server.host,
+        smtp_port=smtp_server.port,
+        webhook_url=webhook_server.url,
+        smtp_session_reuse=True,
+    )
+    sender = channels.Sender(settings)
+    try:
+        plain = sender.send(
+            Channel.EMAIL, "a@example.org", "40 reminders", "Body", key="d:1", items=keys
+        )
+        built = sender.send(  # a non-ASCII address: built by the email package
+            Channel.EMAIL, "王@example.org", "40 reminders", "Body", key="d:2", items=keys[:3]
+        )
+        hook = sender.send(Channel.WEBHOOK, "u1", "3 reminders", "Body", key="d:3", items=keys[:3])
+        single = sender.send(Channel.EMAIL, "b@example.org", "One", "Body", key="n:1")
+    finally:
+        sender.close()
+    assert plain.ok and built.ok and hook.ok and single.ok
+    settings = office_env.set(smtp_session_reuse=False)  # every message through Apprise
+    assert channels.send(settings, Channel.WEBHOOK, "u2", "S", "B", key="d:4", items=keys[:2]).ok
+    assert channels.send(
+        settings, Channel.EMAIL, "c@example.org", "S", "B", key="d:5", items=keys[:2]
+    ).ok
+
+    got = {m.notice: m.items for m in smtp_server.messages}
+    assert got == {"d:1": keys, "d:2": keys[:3], "n:1": [], "d:5": keys[:2]}
+    long_header = [m for m in smtp_server.messages if m.notice == "d:1"][0].message
+    assert all(len(line) <= 998 for line in long_header.as_string().splitlines())
+    hooks = {b["notice"]: b.get("items") for b in webhook_server.bodies()}
+    assert hooks == {"d:3": " ".join(keys[:3]), "d:4": " ".join(keys[:2])}

@@ -140,7 +140,3 @@ def public_url(settings: Settings | None = None) -> str:
     except (OSError, ValueError, TypeError):
         pass
     return f"http://127.0.0.1:{DEFAULT_WEB_PORT}"
-
-
-def action_url(claim: Claim, settings: Settings | None = None) -> str:
-    return f"{public_url(settings)}/a/{sign(claim, settings)}"
