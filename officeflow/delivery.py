@@ -476,7 +476,10 @@ def send_pending(
     report = DeliveryReport(remaining=remaining)
     if workers == 1:  # one sender: it claims and marks in its own transactions, here
         writer: _Writer | _DirectWriter = _DirectWriter(engine, settings.delivery_lease_s)
-        report = report + work()
+        try:
+            report = report + work()
+        finally:
+            writer.close()
     else:
         writer = _Writer(engine, settings.delivery_lease_s)
         try:
@@ -547,18 +550,19 @@ def _claim(
     digest among them."""
     now = clock.now()
     # Lock the still-claimable rows first, in id order, skipping rows another sender's claim
-    # holds (PostgreSQL; SQLite has one writer): two claims over overlapping rows then never
-    # wait on each other, nor deadlock.
-    ids = list(
-        conn.scalars(
-            select(Delivery.id)
-            .where(Delivery.id.in_(ids), condition)
-            .order_by(Delivery.id)
-            .with_for_update(skip_locked=True)
+    # holds (PostgreSQL): two claims over overlapping rows then never wait on each other, nor
+    # deadlock. SQLite has one writer, whose transaction holds the whole ledger: nothing to lock.
+    if conn.dialect.name != "sqlite":
+        ids = list(
+            conn.scalars(
+                select(Delivery.id)
+                .where(Delivery.id.in_(ids), condition)
+                .order_by(Delivery.id)
+                .with_for_update(skip_locked=True)
+            )
         )
-    )
-    if not ids:
-        return [], {}, {}
+        if not ids:
+            return [], {}, {}
     rows = conn.execute(
         update(Delivery)
         .where(Delivery.id.in_(ids), condition)
@@ -749,21 +753,25 @@ class _Writer:
 
 class _DirectWriter:
     """`_Writer`'s claims and marks for a run with a single sender: each in its own
-    transaction, in the sender's thread (nothing to group, no thread to hand over to)."""
+    transaction, in the sender's thread (nothing to group, no thread to hand over to), on one
+    connection held for the run."""
 
     def __init__(self, engine: Engine, lease_s: float) -> None:
-        self.engine = engine
+        self.conn = engine.connect()
         self.lease_s = lease_s
 
     def claim(
         self, ids: list[int], condition: Any, token: str
     ) -> tuple[list[Any], dict[int, Any], dict[str, str]]:
-        with self.engine.begin() as conn:
-            return _claim(conn, ids, condition, token, self.lease_s)
+        with self.conn.begin():
+            return _claim(self.conn, ids, condition, token, self.lease_s)
 
     def mark(self, token: str, done: list[_Sent]) -> None:
-        with self.engine.begin() as conn:
-            _mark(conn, [(token, done)])
+        with self.conn.begin():
+            _mark(self.conn, [(token, done)])
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def _deliver_batch(
