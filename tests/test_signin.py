@@ -111,10 +111,10 @@ def test_an_empty_request_names_the_field(office: MailCatcher) -> None:
 def test_the_mail_carries_the_link(office: MailCatcher, monkeypatch: pytest.MonkeyPatch) -> None:
     from officeflow import links
 
-    monkeypatch.setattr(
-        links,
-        "url_for",
-        lambda target, action, settings: f"https://office.test/a/{action}/{target.object_id}",
+    monkeypatch.setattr(  # the sender mints every link of a run through one Linker
+        links.Linker,
+        "url",
+        lambda self, target, action: f"https://office.test/a/{action}/{target.object_id}",
     )
     req = ask("lin.tao")
     send_pending([req.notice_key])
