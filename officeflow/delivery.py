@@ -217,11 +217,12 @@ def plan_notices(session: Session, specs: Sequence[NoticeSpec]) -> list[str]:
             for s in specs
         ],
     )
-    ids = dict(
-        session.execute(select(Notice.key, Notice.id).where(Notice.key.in_(list(contexts))))
-        .tuples()
-        .all()
-    )
+    ids: dict[str, int] = {
+        key: id_
+        for key, id_ in session.execute(
+            select(Notice.key, Notice.id).where(Notice.key.in_(list(contexts)))
+        )
+    }
     reserve_deliveries(
         session,
         [
