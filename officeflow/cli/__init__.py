@@ -164,6 +164,7 @@ def _exit_for(exc: Exception) -> None:
     from officeflow.actors import NotAllowed
     from officeflow.cli.common import err_console, plain
     from officeflow.db import is_lock_timeout, lock_timeout_message
+    from officeflow.flowcalls import FlowFailed
     from officeflow.inputs import InputError, problems_from
     from officeflow.settings import EnvFileMissing
     from rules.templates import TemplateRefused
@@ -182,6 +183,11 @@ def _exit_for(exc: Exception) -> None:
 
         _plain_error(strip_controls(str(exc)))
         sys.exit(NOT_ALLOWED_EXIT)
+    if isinstance(exc, FlowFailed):  # a flow that failed in the running stack
+        from officeflow.text import strip_controls
+
+        _plain_error(strip_controls(str(exc)))
+        sys.exit(exc.code)
     if isinstance(exc, OperationalError) and is_lock_timeout(exc):
         _plain_error(lock_timeout_message())
         sys.exit(75)  # EX_TEMPFAIL: try again later

@@ -12,6 +12,7 @@ from officeflow.cli.common import (
     fail,
     parse_date,
     plain,
+    run_flow,
     send_notices,
     warn,
 )
@@ -210,9 +211,8 @@ def sweep(
         return
     if at is not None:
         clock.set_now(at)  # the flow runs as of the process's clock (never a run parameter)
-    from flows.supervision import supervision_sweep
-
-    result = supervision_sweep(
+    result = run_flow(
+        "flows.supervision:supervision_sweep",
         remind_before_workdays=remind_before_workdays,
         red_repeat_workdays=red_repeat_workdays,
     )
@@ -231,9 +231,10 @@ def bulletin(
     week: str | None = typer.Option(None, "--week", help="A date in the week (default: now)"),
 ) -> None:
     """督办通报: send this week's bulletin to the leaders (once per week)."""
-    from flows.supervision import supervision_bulletin
-
-    result = supervision_bulletin(week_containing=parse_date(week, "--week") if week else None)
+    result = run_flow(
+        "flows.supervision:supervision_bulletin",
+        week_containing=parse_date(week, "--week") if week else None,
+    )
     if result.skipped:
         console.print(f"bulletin skipped: {result.reason}", highlight=False)
     else:
