@@ -291,12 +291,19 @@ def parameters(flow: Any, params: dict[str, Any]) -> dict[str, Any]:
 def run_here(target: str, params: dict[str, Any], operator: str) -> dict[str, Any]:
     """Run an allowed flow in this process for a CLI caller: its events say ``via = cli`` and
     the caller's OS user. The JSON answer: the result and its class, or the error."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
     from officeflow import actors
     from officeflow.text import strip_controls
 
     flow = load_flow(target)
+    door = actors.acting(actors.CLI, operator=strip_controls(operator)[:64] or "unknown")
+    # No heartbeat thread: the run ends by joining it, and it sleeps in 1 s steps (up to 1 s
+    # added to every run). The caller waits on this request, which says the run is alive.
+    # (Both settings and door are context variables: this request's thread only.)
+    quiet = temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
     try:
-        with actors.acting(actors.CLI, operator=strip_controls(operator)[:64] or "unknown"):
+        with quiet, door:
             result = flow(**parameters(flow, params))
     except Exception as exc:
         return {"ok": False, "error": error_of(exc)}
