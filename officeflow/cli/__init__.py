@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from importlib import import_module
 from typing import Any
@@ -99,20 +100,39 @@ def _plain_error(message: str) -> None:
     )
 
 
-def main() -> None:
-    group = _group_named(sys.argv[1:])
-    if group not in ("up", "calendar"):
-        _StackBeforePrefect.install()
-    app = build_app(group)
-    try:
-        app()
-    except Exception as exc:
-        _exit_for(exc)
-    except KeyboardInterrupt:
-        from officeflow.cli.common import console
+# Commands that serve for hours: the cyclic garbage collector runs for them as usual.
+SERVERS = ("up", "web", "demo")
 
-        console.print("interrupted")
-        sys.exit(130)
+
+def main() -> None:
+    # A short command makes hundreds of thousands of objects while it imports its modules
+    # (SQLAlchemy, the models, Pydantic, Rich) and little garbage: the cyclic collector would
+    # run hundreds of times for nothing, about a quarter of the command's time. So it is off for
+    # a short command, and what the imports made is frozen out of its way. It comes back on
+    # for a server, and the moment a command imports Prefect (a flow run, which may be long:
+    # `_StackBeforePrefect`).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        group = _group_named(sys.argv[1:])
+        if group not in ("up", "calendar"):
+            _StackBeforePrefect.install()
+        app = build_app(group)
+        gc.freeze()
+        if group in SERVERS:
+            gc.enable()
+        try:
+            app()
+        except Exception as exc:
+            _exit_for(exc)
+        except KeyboardInterrupt:
+            from officeflow.cli.common import console
+
+            console.print("interrupted")
+            sys.exit(130)
+    finally:
+        if collecting:  # as it was (a caller in the same process)
+            gc.enable()
 
 
 class _StackBeforePrefect:
@@ -127,6 +147,7 @@ class _StackBeforePrefect:
     def install(cls) -> None:
         if "prefect" in sys.modules:  # already imported (in-process callers): too late to hook
             _use_running_stack()
+            gc.enable()
         elif not any(isinstance(f, cls) for f in sys.meta_path):
             sys.meta_path.insert(0, cls())
 
@@ -135,6 +156,7 @@ class _StackBeforePrefect:
             with contextlib.suppress(ValueError):  # removed once, before anything else runs
                 sys.meta_path.remove(self)
             _use_running_stack()
+            gc.enable()  # a flow run: the collector runs as usual (`main`)
         return None
 
 
