@@ -71,6 +71,25 @@ class _Health(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"{}")
 
+    def do_POST(self) -> None:
+        """The stack's web process running a flow for the CLI (`officeflow.flowcalls`): it
+        answers a supervision sweep with a canned result."""
+        length = int(self.headers.get("Content-Length", "0"))
+        body = json.loads(self.rfile.read(length))
+        type(self).hits.append(f"POST {self.path} {body['flow']} {self.headers['Authorization']}")
+        answer = {
+            "ok": True,
+            "result": {"process": "supervision", "counts": {"light:red": 2, "reminder:red": 1}}
+            | {"sent": 1, "failed": 0},
+            "type": "models.common:SweepResult",
+        }
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -91,6 +110,7 @@ def fake_stack(ledger: Any) -> Iterator[list[str]]:
         "smtp_port": 1,
         "outbox": "",
         "pids": {},
+        "local_web_url": url.removesuffix("/api"),
     }
     (ledger.home / STACK_FILE).write_text(json.dumps(info), encoding="utf-8")
     try:
@@ -159,3 +179,22 @@ def test_the_stack_is_found_when_prefect_is_first_imported(fake_stack: list[str]
         == json.loads((Path(os.environ["OFFICEFLOW_HOME"]) / STACK_FILE).read_text())["api_url"]
     )
     assert fake_stack == ["/api/health"]
+
+
+def test_a_flow_command_through_the_stack_imports_neither_prefect_nor_the_ledger(
+    fake_stack: list[str],
+) -> None:
+    """With the stack's web process answering, `assignment sweep` sends it the flow to run and
+    prints its result: no Prefect, no SQLAlchemy, no delivery layer in the CLI's process."""
+    from officeflow.stack import auth_string
+
+    home = Path(os.environ["OFFICEFLOW_HOME"])
+    secret = auth_string(home, create=True)
+    out, report = run("assignment", "sweep")
+    assert report["code"] == 0, out
+    assert out.strip() == "lights {'red': 2}; new reminders {'red': 1}; sent 1"
+    assert fake_stack == [
+        f"POST /internal/flow-runs flows.supervision:supervision_sweep Bearer {secret}"
+    ]
+    loaded = (NEVER_WITHOUT_A_FLOW | {"sqlalchemy"}) & set(report["packages"])
+    assert not loaded, f"officeflow assignment sweep imported {sorted(loaded)}"
