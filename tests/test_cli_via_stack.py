@@ -230,6 +230,40 @@ def test_the_endpoint_refuses_and_runs_nothing(stack: Stack) -> None:
     assert len(stack.flow_runs("supervision-sweep")) == runs + 1
 
 
+def test_flows_at_once_in_the_web_process_keep_their_own_door(stack: Stack) -> None:
+    """Three requests at once (the pool's threads): each decision's events carry its own
+    caller: nothing leaks from one request to another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models.supervision_input import DecisionSpec
+    from officeflow.flowcalls import to_json
+    from officeflow.inputs import load_yaml_model
+
+    spec, _ = load_yaml_model(ROOT / "examples" / "decision.yaml", DecisionSpec)
+    bearer = {"authorization": f"Bearer {stack.auth}"}
+    ledger = ledger_id(f"sqlite:///{(stack.home / 'ledger.db').resolve()}")
+    users = ["alice", "bob", "carol"]
+
+    def post(user: str) -> int:
+        decision = spec.model_copy(update={"title": f"并发测试 {user}", "source_ref": user})
+        body = {
+            "flow": "flows.supervision:decision_implementation",
+            "params": {"decision": to_json(decision)},
+            "operator": user,
+            "ledger": ledger,
+        }
+        return stack.post(body, bearer)
+
+    with ThreadPoolExecutor(len(users)) as pool:
+        assert list(pool.map(post, users)) == [200] * len(users)
+    rows = stack.rows(
+        "select d.source_ref, e.via, e.operator from events e join decisions d "
+        "on e.object_type = 'decision' and e.object_id = d.id where d.source_ref in "
+        "('alice', 'bob', 'carol')"
+    )
+    assert sorted(rows) == [(u, "cli", u) for u in users]
+
+
 def test_the_endpoint_refuses_another_address() -> None:
     """From anywhere but the loopback address (here the test client's), even with the auth
     string, nothing runs (403)."""
@@ -271,3 +305,25 @@ def test_without_the_web_process_the_command_runs_the_flow_itself(stack: Stack) 
     again = stack.cli("incident", "sweep")
     assert again.returncode == 0, again.stderr
     assert stack.web_log().count("for flow 'emergency-sweep'") == log_before + 1
+
+
+def test_every_flow_command_names_an_allowed_flow_with_its_parameters() -> None:
+    """Each `run_flow(...)` in the CLI names a flow of the allow-list, by its parameters' names
+    (a typo would only show when that command ran), and the allow-list holds nothing else."""
+    import ast
+    import importlib
+    import inspect
+
+    from officeflow.flowcalls import FLOWS
+
+    named = set()
+    for path in sorted((ROOT / "officeflow" / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "run_flow":
+                target = node.args[0].value  # type: ignore[attr-defined]
+                named.add(target)
+                module, name = target.split(":")
+                flow = getattr(importlib.import_module(module), name)
+                inspect.signature(flow.fn).bind(**{k.arg: None for k in node.keywords if k.arg})
+    assert named == FLOWS
+    assert len(named) >= 20
