@@ -301,6 +301,13 @@ def test_without_the_web_process_the_command_runs_the_flow_itself(stack: Stack) 
     assert "0 escalations, 0 reminders" in swept.stdout
     assert len(stack.flow_runs("emergency-sweep")) == runs + 1
     assert stack.web_log().count("for flow 'emergency-sweep'") == log_before
+    # On a set clock (OFFICEFLOW_NOW, or --now … --send) too: the web process keeps the real one.
+    timed = stack.cli(
+        "incident", "sweep", env={**stack.env, "OFFICEFLOW_NOW": "2026-09-21T09:00:00+08:00"}
+    )
+    assert timed.returncode == 0, timed.stderr
+    assert len(stack.flow_runs("emergency-sweep")) == runs + 2
+    assert stack.web_log().count("for flow 'emergency-sweep'") == log_before
     # With the web process back, the same command runs there.
     again = stack.cli("incident", "sweep")
     assert again.returncode == 0, again.stderr
