@@ -296,13 +296,13 @@ def run_here(target: str, params: dict[str, Any], operator: str) -> dict[str, An
     from officeflow import actors
     from officeflow.text import strip_controls
 
-    flow = load_flow(target)
     door = actors.acting(actors.CLI, operator=strip_controls(operator)[:64] or "unknown")
     # No heartbeat thread: the run ends by joining it, and it sleeps in 1 s steps (up to 1 s
     # added to every run). The caller waits on this request, which says the run is alive.
     # (Both settings and door are context variables: this request's thread only.)
     quiet = temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
     try:
+        flow = load_flow(target)
         with quiet, door:
             result = flow(**parameters(flow, params))
     except Exception as exc:
