@@ -6,9 +6,10 @@ import contextlib
 import gc
 import sys
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import typer
+if TYPE_CHECKING:  # imported by `build_app`, once the collector is off (`main`)
+    import typer
 
 # Each group or command: its name, and the module attribute that holds it. A command imports only
 # its own module (and what that imports): `officeflow calendar …` never loads SQLAlchemy models,
@@ -57,6 +58,9 @@ def _root(ctx: typer.Context) -> None:
 def build_app(only: str | None = None) -> typer.Typer:
     """The `officeflow` Typer app: every group, or only the group ``only`` (what `main` runs, so
     a command imports its own module and not every process's services)."""
+    import typer
+
+    _root.__annotations__["ctx"] = typer.Context  # for Typer: this module has no `typer`
     app = typer.Typer(
         name="officeflow",
         help=HELP,
