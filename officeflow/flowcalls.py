@@ -222,13 +222,13 @@ def run_in_stack(target: str, params: dict[str, Any]) -> Any:
             raise NotHere(str(exc)) from None
         assert conn.sock is not None
         conn.sock.settimeout(None)  # a flow takes as long as it takes
-        conn.request(
-            "POST",
-            PATH,
-            body,
-            {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"},
-        )
         try:
+            conn.request(
+                "POST",
+                PATH,
+                body,
+                {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"},
+            )
             response = conn.getresponse()
             status, data = response.status, response.read()
         except (OSError, http.client.HTTPException) as exc:
