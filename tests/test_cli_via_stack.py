@@ -77,7 +77,13 @@ class Stack:
             return json.load(r)
 
     def flow_runs(self, flow: str) -> list[dict[str, Any]]:
-        return list(self.prefect("/flow_runs/filter", {"flows": {"name": {"any_": [flow]}}}))
+        """The runs of one flow called by a command, not by a deployment (the worker runs the
+        scheduled sweeps of the same flows meanwhile)."""
+        body = {
+            "flows": {"name": {"any_": [flow]}},
+            "flow_runs": {"deployment_id": {"is_null_": True}},
+        }
+        return list(self.prefect("/flow_runs/filter", body))
 
     def web_log(self) -> str:
         return (self.home / "logs" / "web.log").read_text(encoding="utf-8", errors="replace")
