@@ -71,6 +71,9 @@ class StackInfo:
     outbox: str
     pids: dict[str, int]
     web_url: str = ""  # the office's web pages, the base of action links
+    # The web process's own address on this machine (a flow command asks it to run its flow,
+    # `officeflow.flowcalls`); web_url may be a proxy's public address instead.
+    local_web_url: str = ""
 
     @classmethod
     def read(cls, home: Path) -> StackInfo | None:
@@ -320,6 +323,7 @@ class LocalStack:
             outbox=str(self.outbox),
             pids={name: proc.pid for name, proc in self.procs.items()},
             web_url=self.public_url(),
+            local_web_url=self.web_url,
         )
         (self.home / STACK_FILE).write_text(json.dumps(info.__dict__, indent=2), encoding="utf-8")
         return info
@@ -411,7 +415,15 @@ class LocalStack:
         self.say(f"starting the office's web pages on {self.web_url}")
         proc = self._spawn(
             "web",
-            [_bin("officeflow"), "web", "--host", self.host, "--port", str(self.web_port)],
+            [
+                _bin("officeflow"),
+                "web",
+                "--host",
+                self.host,
+                "--port",
+                str(self.web_port),
+                "--warm-flows",
+            ],
             self.worker_env(),
         )
         deadline = time.monotonic() + self.startup_timeout

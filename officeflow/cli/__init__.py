@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import typer
+if TYPE_CHECKING:  # imported by `build_app`, once the collector is off (`main`)
+    import typer
 
 # Each group or command: its name, and the module attribute that holds it. A command imports only
 # its own module (and what that imports): `officeflow calendar …` never loads SQLAlchemy models,
@@ -56,6 +58,9 @@ def _root(ctx: typer.Context) -> None:
 def build_app(only: str | None = None) -> typer.Typer:
     """The `officeflow` Typer app: every group, or only the group ``only`` (what `main` runs, so
     a command imports its own module and not every process's services)."""
+    import typer
+
+    _root.__annotations__["ctx"] = typer.Context  # for Typer: this module has no `typer`
     app = typer.Typer(
         name="officeflow",
         help=HELP,
@@ -99,20 +104,39 @@ def _plain_error(message: str) -> None:
     )
 
 
-def main() -> None:
-    group = _group_named(sys.argv[1:])
-    if group not in ("up", "calendar"):
-        _StackBeforePrefect.install()
-    app = build_app(group)
-    try:
-        app()
-    except Exception as exc:
-        _exit_for(exc)
-    except KeyboardInterrupt:
-        from officeflow.cli.common import console
+# Commands that serve for hours: the cyclic garbage collector runs for them as usual.
+SERVERS = ("up", "web", "demo")
 
-        console.print("interrupted")
-        sys.exit(130)
+
+def main() -> None:
+    # A short command makes hundreds of thousands of objects while it imports its modules
+    # (SQLAlchemy, the models, Pydantic, Rich) and little garbage: the cyclic collector would
+    # run hundreds of times for nothing, about a quarter of the command's time. So it is off for
+    # a short command, and what the imports made is frozen out of its way. It comes back on
+    # for a server, and the moment a command imports Prefect (a flow run, which may be long:
+    # `_StackBeforePrefect`).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        group = _group_named(sys.argv[1:])
+        if group not in ("up", "calendar"):
+            _StackBeforePrefect.install()
+        app = build_app(group)
+        gc.freeze()
+        if group in SERVERS:
+            gc.enable()
+        try:
+            app()
+        except Exception as exc:
+            _exit_for(exc)
+        except KeyboardInterrupt:
+            from officeflow.cli.common import console
+
+            console.print("interrupted")
+            sys.exit(130)
+    finally:
+        if collecting:  # as it was (a caller in the same process)
+            gc.enable()
 
 
 class _StackBeforePrefect:
@@ -127,6 +151,7 @@ class _StackBeforePrefect:
     def install(cls) -> None:
         if "prefect" in sys.modules:  # already imported (in-process callers): too late to hook
             _use_running_stack()
+            gc.enable()
         elif not any(isinstance(f, cls) for f in sys.meta_path):
             sys.meta_path.insert(0, cls())
 
@@ -135,6 +160,7 @@ class _StackBeforePrefect:
             with contextlib.suppress(ValueError):  # removed once, before anything else runs
                 sys.meta_path.remove(self)
             _use_running_stack()
+            gc.enable()  # a flow run: the collector runs as usual (`main`)
         return None
 
 
@@ -164,6 +190,7 @@ def _exit_for(exc: Exception) -> None:
     from officeflow.actors import NotAllowed
     from officeflow.cli.common import err_console, plain
     from officeflow.db import is_lock_timeout, lock_timeout_message
+    from officeflow.flowcalls import FlowFailed
     from officeflow.inputs import InputError, problems_from
     from officeflow.settings import EnvFileMissing
     from rules.templates import TemplateRefused
@@ -182,6 +209,11 @@ def _exit_for(exc: Exception) -> None:
 
         _plain_error(strip_controls(str(exc)))
         sys.exit(NOT_ALLOWED_EXIT)
+    if isinstance(exc, FlowFailed):  # a flow that failed in the running stack
+        from officeflow.text import strip_controls
+
+        _plain_error(strip_controls(str(exc)))
+        sys.exit(exc.code)
     if isinstance(exc, OperationalError) and is_lock_timeout(exc):
         _plain_error(lock_timeout_message())
         sys.exit(75)  # EX_TEMPFAIL: try again later

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -109,3 +110,19 @@ def check_first(action: Callable[[Any], T], source: str | None = None) -> T:
             raise InputError(exc.problems, source or exc.source) from None
         finally:
             session.rollback()
+
+
+def run_flow(target: str, /, **params: Any) -> Any:
+    """Run the flow ``target`` ("flows.supervision:supervision_sweep") with ``params`` (by name)
+    and return its result: in the running stack's warm web process when it can take it, else in
+    this process, as a real Prefect flow run either way (`officeflow.flowcalls`). The one way a
+    command runs a flow; its checks (`check_first`, input parsing) come before, here."""
+    from officeflow import flowcalls
+
+    try:
+        return flowcalls.run_in_stack(target, params)
+    except flowcalls.NotHere:
+        pass
+    module, name = target.split(":")
+    flow = getattr(import_module(module), name)
+    return flow(**params)

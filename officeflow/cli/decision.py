@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from models.supervision import Assignment, Decision
 from officeflow import db, supervision
-from officeflow.cli.common import cell, check_first, console, plain
+from officeflow.cli.common import cell, check_first, console, plain, run_flow
 from officeflow.inputs import load_yaml_model
 
 app = typer.Typer(help="Decisions (决策事项) and their assignments.", no_args_is_help=True)
@@ -25,9 +25,7 @@ def create(
 
     spec, _ = load_yaml_model(file, DecisionSpec)
     check_first(lambda session: supervision.check_decision(session, spec), str(file))
-    from flows.supervision import decision_implementation
-
-    result = decision_implementation(spec)
+    result = run_flow("flows.supervision:decision_implementation", decision=spec)
     verb = "recorded" if result.newly_recorded else "already recorded as"
     console.print(
         f"decision {verb} [bold]{result.decision_id}[/] with assignments "

@@ -14,6 +14,7 @@ from officeflow.cli.common import (
     console,
     parse_date,
     plain,
+    run_flow,
     send_notices,
 )
 
@@ -51,9 +52,7 @@ def receive(
 
     spec, _ = load_yaml_model(file, IncomingDocumentSpec)
     check_first(lambda session: documents.check_incoming(session, spec), str(file))
-    from flows.documents import document_incoming
-
-    result = document_incoming(spec)
+    result = run_flow("flows.documents:document_incoming", document=spec)
     console.print(f"document {result.document_id} registered; {result.notices_sent} notices sent")
 
 
@@ -70,9 +69,7 @@ def draft(
 
     spec, _ = load_yaml_model(file, OutgoingDocumentSpec)
     check_first(lambda session: documents.check_outgoing(session, spec), str(file))
-    from flows.documents import document_outgoing
-
-    result = document_outgoing(spec)
+    result = run_flow("flows.documents:document_outgoing", draft=spec)
     console.print(f"document {result.document_id} drafted; {result.notices_sent} notices sent")
 
 
@@ -288,9 +285,7 @@ def search(
 @app.command()
 def sweep() -> None:
     """Run the documents-sweep flow: remind every overdue route step once per period."""
-    from flows.documents import documents_sweep
-
-    result = documents_sweep()
+    result = run_flow("flows.documents:documents_sweep")
     if result.skipped:
         console.print(f"skipped: {result.reason}")
     else:

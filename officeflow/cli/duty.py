@@ -13,6 +13,7 @@ from officeflow.cli.common import (
     console,
     parse_date,
     plain,
+    run_flow,
     send_notices,
 )
 from officeflow.inputs import input_error, load_yaml_model
@@ -41,9 +42,7 @@ def load(
 
     spec, _ = load_yaml_model(file, RosterSpec)
     check_first(lambda session: duty.check_roster(session, spec, actor=actor), str(file))
-    from flows.duty import duty_roster
-
-    result = duty_roster(spec, actor)
+    result = run_flow("flows.duty:duty_roster", roster=spec, actor=actor)
     state = "published" if result.newly_published else "already published"
     console.print(
         f"roster {result.roster_id} ({plain(result.name)}, {result.kind}): {result.shifts} "
@@ -224,9 +223,7 @@ def handover(
 def sweep() -> None:
     """Send every due shift reminder once (runs the `duty-sweep` flow, which its deployment
     runs every 15 minutes)."""
-    from flows.duty import duty_sweep
-
-    result = duty_sweep()
+    result = run_flow("flows.duty:duty_sweep")
     tally = result.tally("reminder")
     console.print(
         f"{tally.get('eve', 0)} evening reminders, {tally.get('soon', 0)} hour-before "

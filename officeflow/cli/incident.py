@@ -8,7 +8,7 @@ from rich.table import Table
 from models.emergency_input import IncidentReport
 from officeflow import db
 from officeflow import emergency as service
-from officeflow.cli.common import actor_option, cell, check_first, console, plain
+from officeflow.cli.common import actor_option, cell, check_first, console, plain, run_flow
 from officeflow.clock import format_local
 from officeflow.inputs import input_error, load_yaml_model
 from officeflow.text import strip_controls
@@ -34,9 +34,17 @@ def report(
     matrix, plan = service.load_grading_matrix(), service.load_response_plan()
     grade_plan = plan.for_grade(service.assess(incident, matrix).grade)
     check_first(lambda s: service.check_references(s, incident, grade_plan))
-    from flows.emergency import emergency_response
+    if watch:  # it keeps escalating from this process: it runs here
+        from flows.emergency import emergency_response
 
-    result = emergency_response(incident, watch_minutes=watch, poll_seconds=poll)
+        result = emergency_response(incident, watch_minutes=watch, poll_seconds=poll)
+    else:
+        result = run_flow(
+            "flows.emergency:emergency_response",
+            report=incident,
+            watch_minutes=watch,
+            poll_seconds=poll,
+        )
     _show(result.incident_id)
 
 
@@ -90,9 +98,9 @@ def close(
     check_first(
         lambda s: service.check_close(s, incident_id=incident_id, summary=summary, actor=actor)
     )
-    from flows.emergency import incident_close
-
-    incident_close(incident_id, summary, actor)
+    run_flow(
+        "flows.emergency:incident_close", incident_id=incident_id, summary=summary, actor=actor
+    )
     _show(incident_id)
 
 
@@ -114,9 +122,7 @@ def timeline(incident_id: int = typer.Argument(..., metavar="ID")) -> None:
 def sweep() -> None:
     """Send every escalation and reporting reminder that is due, once (runs the
     `emergency-sweep` flow, which its deployment runs every minute)."""
-    from flows.emergency import emergency_sweep
-
-    result = emergency_sweep()
+    result = run_flow("flows.emergency:emergency_sweep")
     counts = result.counts
     console.print(
         f"{counts['escalations']} escalations, {counts['reminders']} reminders, "

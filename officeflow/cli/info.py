@@ -18,7 +18,15 @@ from models.information_input import (
     RequestSpec,
 )
 from officeflow import db, information
-from officeflow.cli.common import actor_option, cell, check_first, console, plain, send_notices
+from officeflow.cli.common import (
+    actor_option,
+    cell,
+    check_first,
+    console,
+    plain,
+    run_flow,
+    send_notices,
+)
 from officeflow.inputs import input_error, read_yaml, validate_model
 from rules.information import KIND_LABELS
 
@@ -76,9 +84,7 @@ def submit(
     data["submitted_by"] = actor
     spec = validate_model(InfoItemSpec, data, source)
     check_first(lambda session: information.check_item(session, spec), source)
-    from flows.information import information_submission
-
-    result = information_submission(spec)
+    result = run_flow("flows.information:information_submission", item=spec)
     verb = "submitted as" if result.created else "already submitted as"
     console.print(f"item {verb} [bold]{result.item_id}[/]; {result.notices_sent} notices sent")
 
@@ -202,9 +208,7 @@ def request_(
         },
     )
     check_first(lambda session: information.check_request(session, spec))
-    from flows.information import information_request
-
-    result = information_request(spec)
+    result = run_flow("flows.information:information_request", request=spec)
     console.print(
         f"request [bold]{result.request_id}[/] as decision {result.decision_id} with assignments "
         f"{', '.join(map(str, result.assignment_ids))}; {result.notices_sent} notices sent"
@@ -218,9 +222,7 @@ def digest(
 ) -> None:
     """每日要情: run the information-digest flow: compile, render (.docx), send and publish the
     current issue (skipped on days off for the daily issue)."""
-    from flows.information import information_digest
-
-    result = information_digest(publication=publication, number=issue)
+    result = run_flow("flows.information:information_digest", publication=publication, number=issue)
     if result.skipped:
         console.print(f"digest skipped: {plain(result.reason)}", highlight=False)
         return
@@ -235,9 +237,7 @@ def scores(
     month: str | None = typer.Option(None, "--month", help="YYYY-MM; default: last month"),
 ) -> None:
     """信息考核: run the information-scores flow for the month: points, chart, bulletin."""
-    from flows.information import information_scores
-
-    result = information_scores(month=month)
+    result = run_flow("flows.information:information_scores", month=month)
     if result.skipped:
         console.print(f"scores skipped: {plain(result.reason)}", highlight=False)
         return

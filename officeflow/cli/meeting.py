@@ -16,7 +16,7 @@ from models.meeting_input import (
 )
 from officeflow import clock, db
 from officeflow import meeting as service
-from officeflow.cli.common import actor_option, cell, check_first, console, plain
+from officeflow.cli.common import actor_option, cell, check_first, console, plain, run_flow
 from officeflow.inputs import input_error, load_yaml_model
 
 app = typer.Typer(
@@ -89,14 +89,12 @@ def create(
 ) -> None:
     """Validate FILE, then run the meeting-preparation flow: record the meeting and its steps
     and send the call for topics (now, or on the next working day)."""
-    from flows.meeting import meeting_preparation
-
     spec, _ = load_yaml_model(file, MeetingSpec)
     # What create_meeting checks before it writes (a check that wrote would use up a meeting id).
     check_first(
         lambda s: service.registered_meeting(s, spec) or service.check_meeting(s, spec), str(file)
     )
-    result = meeting_preparation(spec, actor=actor)
+    result = run_flow("flows.meeting:meeting_preparation", meeting=spec, actor=actor)
     console.print(
         f"meeting {result.meeting_id} "
         + ("registered" if result.newly_recorded else "was already registered")
@@ -171,11 +169,11 @@ def approve_agenda(
     comment: str = typer.Option("", help="Comment recorded with the approval"),
 ) -> None:
     """Approve the agenda; it is published, and the notice goes out when due."""
-    from flows.meeting import meeting_approve_agenda
-
     approval = AgendaApproval(meeting_id=meeting_id, approved_by=actor, comment=comment)
     check_first(lambda s: service.approve_agenda(s, approval, actor=actor))
-    _sweep_line(meeting_approve_agenda(approval, actor=actor).sweep)
+    _sweep_line(
+        run_flow("flows.meeting:meeting_approve_agenda", approval=approval, actor=actor).sweep
+    )
 
 
 @app.command()
@@ -203,8 +201,6 @@ def reschedule(
 ) -> None:
     """Move the meeting: invited attendees get an updated invitation (same UID, SEQUENCE+1);
     pending steps move with it."""
-    from flows.meeting import meeting_reschedule
-
     try:
         start = clock.parse_instant(to)
     except ValueError:
@@ -212,7 +208,10 @@ def reschedule(
             "to", f"--to must be a date and time like 2026-10-10T09:30, not {to!r}"
         ) from None
     check_first(lambda s: service.reschedule(s, meeting_id=meeting_id, to=start, actor=actor))
-    _sweep_line(meeting_reschedule(meeting_id, start, actor=actor).sweep)
+    result = run_flow(
+        "flows.meeting:meeting_reschedule", meeting_id=meeting_id, to=start, actor=actor
+    )
+    _sweep_line(result.sweep)
 
 
 @app.command()
@@ -222,10 +221,11 @@ def cancel(
     actor: str = actor_option("Who cancels it: the chair or someone of the office"),
 ) -> None:
     """Cancel the meeting: pending steps are dropped, everyone told gets a METHOD:CANCEL."""
-    from flows.meeting import meeting_cancel
-
     check_first(lambda s: service.cancel(s, meeting_id=meeting_id, reason=reason, actor=actor))
-    _sweep_line(meeting_cancel(meeting_id, reason, actor=actor).sweep)
+    result = run_flow(
+        "flows.meeting:meeting_cancel", meeting_id=meeting_id, reason=reason, actor=actor
+    )
+    _sweep_line(result.sweep)
 
 
 @app.command()
@@ -235,8 +235,6 @@ def minutes(
 ) -> None:
     """Record the minutes; every action item becomes an assignment (decision-implementation).
     The actor is the file's `recorded_by`."""
-    from flows.meeting import meeting_record_minutes
-
     spec, _ = load_yaml_model(file, MinutesSpec)
     check_first(
         lambda s: service.record_minutes(
@@ -244,7 +242,12 @@ def minutes(
         ),
         str(file),
     )
-    result = meeting_record_minutes(meeting_id, spec, actor=spec.recorded_by)
+    result = run_flow(
+        "flows.meeting:meeting_record_minutes",
+        meeting_id=meeting_id,
+        minutes=spec,
+        actor=spec.recorded_by,
+    )
     if result.decision_id is None:
         console.print("minutes recorded; no action items")
     else:
@@ -257,6 +260,4 @@ def minutes(
 @app.command()
 def sweep() -> None:
     """Carry out every due step of every meeting (what the scheduled `meeting-sweep` does)."""
-    from flows.meeting import meeting_sweep
-
-    _sweep_line(meeting_sweep())
+    _sweep_line(run_flow("flows.meeting:meeting_sweep"))

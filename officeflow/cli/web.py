@@ -25,6 +25,11 @@ def web(
     access_log: bool = typer.Option(
         True, help="Write an access log (tokens in paths are always redacted)"
     ),
+    warm_flows: bool = typer.Option(
+        False,
+        help="Import Prefect and the CLI's flows at start, so the first CLI command that runs "
+        "its flow here does not wait for them (`officeflow up` sets it)",
+    ),
 ) -> None:
     """Serve the office's web pages: the page each signed link in a notice opens (acknowledge an
     incident, report progress, verify, decide an extension …), against the configured ledger
@@ -48,6 +53,10 @@ def web(
     from officeflow.web.tokens import public_url, secret_key
 
     settings = get_settings()
+    if warm_flows:
+        from officeflow.web.flowruns import warm
+
+        warm()
     secret_key(settings)  # create the shared key before the first link is signed
     console.print(
         f"office web pages on http://{host}:{port}{root_path} "

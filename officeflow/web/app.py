@@ -55,6 +55,7 @@ ROUTER_MODULES: list[str] = [
     "officeflow.web.oidc",
     "officeflow.web.me",
     "officeflow.web.board",
+    "officeflow.web.flowruns",
 ]
 
 STATE_SALT = "officeflow.form-state"
