@@ -168,6 +168,15 @@ def test_commands_that_run_no_flow_import_neither_prefect_nor_delivery(
     assert fake_stack == []
 
 
+def test_the_collector_runs_for_a_long_command(office_env: Any) -> None:
+    """A command that may work through thousands of rows without Prefect (here a migration)
+    keeps the cyclic collector on; a short one of the same group does not."""
+    out, long = run("db", "upgrade")
+    assert long["code"] == 0, out
+    _, short = run("db", "current")
+    assert long["collections"] > 50 > short["collections"], (long, short)
+
+
 def test_the_stack_is_found_when_prefect_is_first_imported(fake_stack: list[str]) -> None:
     """The moment a command imports Prefect (to run a flow), the running stack in
     `<home>/stack.json` is checked (one health request) and becomes the Prefect API."""

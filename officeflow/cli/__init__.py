@@ -106,6 +106,9 @@ def _plain_error(message: str) -> None:
 
 # Commands that serve for hours: the cyclic garbage collector runs for them as usual.
 SERVERS = ("up", "web", "demo")
+# Commands that may work through thousands of rows without importing Prefect (a retry of every
+# failed delivery, a large org file, migrations): the collector runs for them too.
+LONG = (("deliveries", "retry"), ("org", "load"), ("db", "upgrade"))
 
 
 def main() -> None:
@@ -123,7 +126,7 @@ def main() -> None:
             _StackBeforePrefect.install()
         app = build_app(group)
         gc.freeze()
-        if group in SERVERS:
+        if group in SERVERS or tuple(sys.argv[1:3]) in LONG:
             gc.enable()
         try:
             app()
