@@ -64,9 +64,24 @@ def browser_page(
 def open_custom_run(page: Any, ui_url: str, deployment: str) -> None:
     """Deployments list → search for the deployment (the list is paginated: with every process
     registered, `emergency-response` is not on the first page) → Run → Custom run."""
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(ui_url + "/v2/deployments")
     page.get_by_placeholder(re.compile(r"^Search deployments")).first.fill(deployment)
-    page.get_by_role("link", name=deployment, exact=True).first.click()
+    # The list re-renders when the search applies: a click that lands on the row being replaced
+    # goes nowhere (seen once in CI, the page left on the filtered list). Click again until the
+    # deployment's page opens.
+    for attempt in range(3):
+        page.get_by_role("link", name=deployment, exact=True).first.click()
+        try:
+            # The list is …/deployments; a deployment's page is below it.
+            page.wait_for_url(lambda url: "/deployments/" in urlsplit(url).path, timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Custom run").click()
     page.get_by_role("button", name="Submit", exact=True).wait_for()
