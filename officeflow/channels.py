@@ -6,12 +6,16 @@ display: use `masked` (Apprise's ``url(privacy=True)``) for that.
 
 from __future__ import annotations
 
+import atexit
 import email.policy
 import logging
+import os
 import re
 import smtplib
 import socket
 import ssl
+import threading
+import time
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -908,6 +912,64 @@ class Sender:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # --- kept between send runs --------------------------------------------------------
+
+    @classmethod
+    def pooled(cls, settings: Settings) -> Sender:
+        """A sender an earlier send run of this process left with its sessions open, for the
+        same settings, if one was idle less than `IDLE_S`; else a new one. A worker that sends
+        after every action then connects, says EHLO, STARTTLS and AUTH once, not once a run.
+        Give it back with `release` (or `close` it after an error)."""
+        now, found, stale = time.monotonic(), None, []
+        with _IDLE_LOCK:
+            for entry in list(_IDLE):
+                at, sender = entry
+                if now - at > IDLE_S:
+                    _IDLE.remove(entry)
+                    stale.append(sender)
+                elif found is None and sender.settings == settings:
+                    _IDLE.remove(entry)
+                    found = sender
+        for sender in stale:
+            sender.close()
+        return found or cls(settings)
+
+    def release(self) -> None:
+        """Keep the open sessions for the next send run of this process (at most `POOL`
+        senders, each closed once idle longer than `IDLE_S`); without session reuse, close."""
+        if not self.reuse or (self._smtp is None and self._http is None):
+            self.close()
+            return
+        with _IDLE_LOCK:
+            if len(_IDLE) < POOL:
+                _IDLE.append((time.monotonic(), self))
+                return
+        self.close()
+
+
+IDLE_S = 30.0  # a kept session idle longer than this is closed, not reused
+POOL = 8  # senders kept between runs (one per sender thread, up to delivery_concurrency)
+_IDLE: list[tuple[float, Sender]] = []
+_IDLE_LOCK = threading.Lock()
+
+
+def close_idle() -> None:
+    """Close every sender kept between runs (at exit, and in tests that stop a server)."""
+    with _IDLE_LOCK:
+        idle = [sender for _at, sender in _IDLE]
+        _IDLE.clear()
+    for sender in idle:
+        sender.close()
+
+
+def _forget_idle_in_child() -> None:
+    # A forked child must not write on its parent's sockets: it drops them unsent.
+    _IDLE.clear()
+
+
+os.register_at_fork(after_in_child=_forget_idle_in_child)
+atexit.register(close_idle)
 
 
 _TLS: dict[tuple[str | None, str | None, str | None], ssl.SSLContext] = {}

@@ -414,7 +414,8 @@ def send_pending(
     A pending row held by quiet hours (``next_attempt_at`` in the future) waits. Rows of one
     person and channel in the same digest group go out as one message. Each sender thread keeps
     its connections (`channels.Sender`: one SMTP session, one HTTP session) for all its
-    messages, and claims and marks its rows a batch at a time.
+    messages, and gives them back for the process's next run (`Sender.pooled`); it claims and
+    marks its rows a batch at a time.
 
     ``include_failed`` (the retry) also takes failed rows (due ones with ``due_only``) and rows
     left in ``sending`` whose lease has lapsed. ``stale_after`` is the operator's override for
@@ -464,15 +465,20 @@ def send_pending(
 
     def work() -> DeliveryReport:
         report = DeliveryReport()
-        with channels.Sender(settings) as sender:
+        sender = channels.Sender.pooled(settings)  # its sessions kept from the last run
+        try:
             while True:
                 try:
                     batch = batches.get_nowait()
                 except queue.Empty:
+                    sender.release()
                     return report
                 report = report + _deliver_batch(
                     engine, settings, sender, writer, batch, condition, smtp_limit, linker
                 )
+        except BaseException:
+            sender.close()
+            raise
 
     report = DeliveryReport(remaining=remaining)
     if workers == 1:  # one sender: it claims and marks in its own transactions, here

@@ -3,6 +3,7 @@ five reminders to one person arrive as one email (five delivery rows, each sent 
 routine notice planned at night waits for the next working morning, an emergency does not;
 a person's preferences in the org file override the office's."""
 
+import socket
 from collections import Counter
 from typing import Any
 
@@ -224,11 +225,71 @@ def test_many_emails_share_one_smtp_session_per_sender(
     sender = channels.Sender(settings)
     msg = channels.email_message(settings, "p0-0@example.org", "One", "Body")
     assert sender.send_email(msg).ok
-    sender._smtp.sock.close()  # type: ignore[union-attr]
+    sender._smtp.sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
     msg2 = channels.email_message(settings, "p0-1@example.org", "Two", "Body")
     assert sender.send_email(msg2).ok
     sender.close()
     assert [m.subject for m in mail_office.messages[-2:]] == ["One", "Two"]
+
+
+def test_send_runs_of_one_process_reuse_the_smtp_session(
+    make_org: Any, mail_office: MailCatcher, office_env: Any
+) -> None:
+    """A worker sends after every action: its second run reuses the first run's session, a
+    session the server dropped meanwhile is opened again with nothing lost, and other settings
+    never get a kept session."""
+    office_env.set(locale="en")
+    make_org(departments=1, people_per_department=3)
+    settings = office_env.set(delivery_concurrency=1)
+    channels.close_idle()
+    opened: list[int] = []
+    real = channels.Sender._connect
+
+    def counting(self: channels.Sender) -> Any:
+        opened.append(self.settings.smtp_port)
+        return real(self)
+
+    def plan(key: str, people: list[str]) -> None:
+        with db.session_scope() as s:
+            plan_notice(
+                s,
+                key=key,
+                template="notice",
+                object_type="demo",
+                object_id=1,
+                recipients=people,
+                context={"title": key, "message": "Hello."},
+            )
+
+    channels.Sender._connect = counting  # type: ignore[method-assign]
+    try:
+        plan("demo:run1", ["p0-0", "p0-1"])
+        assert send_pending(["demo:run1"], settings=settings).sent == 2
+        plan("demo:run2", ["p0-2"])
+        assert send_pending(["demo:run2"], settings=settings).sent == 1
+        assert len(opened) == 1  # two runs, one session
+        # The server dropped the kept session while it was idle: the next run opens another.
+        [(_at, kept)] = channels._IDLE
+        kept._smtp.sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
+        plan("demo:run3", ["p0-0"])
+        assert send_pending(["demo:run3"], settings=settings).sent == 1
+        assert len(opened) == 2
+        # Other settings (another From): a sender of their own, never the kept one.
+        other = office_env.set(delivery_concurrency=1, smtp_from="Other <other@example.org>")
+        plan("demo:run4", ["p0-1"])
+        assert send_pending(["demo:run4"], settings=other).sent == 1
+        assert len(opened) == 3
+        assert len(channels._IDLE) == 2
+    finally:
+        channels.Sender._connect = real  # type: ignore[method-assign]
+        channels.close_idle()
+    assert channels._IDLE == []
+    assert sorted(m.rcpt_tos[0] for m in mail_office.messages) == sorted(
+        f"{p}@example.org" for p in ["p0-0", "p0-1", "p0-2", "p0-0", "p0-1"]
+    )
+    assert [m.mail_from for m in mail_office.messages] == ["office@example.org"] * 4 + [
+        "other@example.org"
+    ]
 
 
 def test_a_digest_names_its_notices_on_every_transport(
