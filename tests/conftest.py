@@ -26,7 +26,7 @@ for _name in [n for n in os.environ if n.startswith("OFFICEFLOW_")]:
 
 import pytest  # noqa: E402
 
-from officeflow import clock, db  # noqa: E402
+from officeflow import channels, clock, db  # noqa: E402
 from officeflow.mailcatcher import MailCatcher  # noqa: E402
 from officeflow.settings import Settings, reload_settings  # noqa: E402
 
@@ -44,6 +44,7 @@ def smtp_server() -> Iterator[MailCatcher]:
     try:
         yield catcher
     finally:
+        channels.close_idle()  # sessions kept between send runs: QUIT before the server stops
         catcher.stop()
 
 
