@@ -638,6 +638,10 @@ def run(
             **office.runs,
         },
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # The simulation's own CPU time (user + system; the servers' process not included) and
+        # the load around it: on a shared machine the wall time follows the load, this much less.
+        "cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
+        "load_1min": round(os.getloadavg()[0], 2),
         "cut": "duty rosters are not generated (see docs/reliability.md)",
     }
     if args.prefect_sample:
