@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from officeflow.settings import get_settings
@@ -37,14 +35,10 @@ READONLY = "officeflow_readonly"  # execution option of the engine `read_scope` 
 def _sqlite_begin_immediate(conn: Any) -> None:
     # A read-only session begins deferred: in WAL mode it reads its snapshot at once, without
     # waiting for a writer that holds the lock. Every other session begins IMMEDIATE.
-    # Straight on the driver's connection: a statement through SQLAlchemy's execution machinery
-    # costs ~0.1 ms of CPU, and every transaction of the ledger begins here.
-    # Its errors (a lock the busy timeout gave up on) are raised as SQLAlchemy's, as before.
-    statement = "BEGIN" if conn.get_execution_options().get(READONLY) else "BEGIN IMMEDIATE"
-    try:
-        conn.connection.dbapi_connection.execute(statement)
-    except sqlite3.Error as exc:
-        raise sa_exc.DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
+    if conn.get_execution_options().get(READONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_lock_timeout(exc: BaseException) -> bool:
