@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import resource
-import signal
 import statistics
 import subprocess
 import sys
@@ -35,12 +34,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results"
 BIN = Path(sys.executable).parent
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OFFICEFLOW_", "PREFECT_"))}
-    env.update(OFFICEFLOW_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    return env
 
 
 def _run(env: dict[str, str], *args: str) -> tuple[float, float]:
@@ -85,27 +78,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="runs of each command (default 10)")
     args = parser.parse_args()
 
-    from officeflow.mailcatcher import free_port
-    from officeflow.stack import StackInfo
+    from tests.stack_helpers import stack_env, start_stack, stop_stack
 
     home = Path(tempfile.mkdtemp(prefix="officeflow-cli-bench-")) / "office"
-    env = _env(home)
+    env = stack_env(home)
     print("starting the stack (officeflow up)…", file=sys.stderr, flush=True)
-    log = open(home.parent / "up.log", "wb")  # noqa: SIM115 (closed below)
-    up = subprocess.Popen(
-        [str(BIN / "officeflow"), "up", "--port", str(free_port()), "--smtp-port", "0"],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    up, _ = start_stack(home, env, home.parent / "up.log", timeout=300)
     try:
-        deadline = time.monotonic() + 300
-        while StackInfo.read(home) is None:
-            if up.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit((home.parent / "up.log").read_text())
-            time.sleep(0.5)
         _run(env, "decision", "create", "examples/decision.yaml")
         figures = {
             "show_s": _median(env, args.runs, "decision show", lambda i: ["decision", "show", "1"]),
@@ -126,11 +105,7 @@ def main() -> None:
             ),
         }
     finally:
-        if up.poll() is None:
-            # SIGTERM, not SIGINT: a command started in the background by a shell ignores SIGINT
-            up.send_signal(signal.SIGTERM)
-            up.wait(60)
-        log.close()
+        stop_stack(up, timeout=60)
     figures["supervise_alone_s"] = _median(
         env, args.runs, "sweep (alone)", lambda i: ["assignment", "sweep"]
     )

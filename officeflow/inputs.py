@@ -6,13 +6,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from models.common import ID_MAX_LENGTH, NUL_MESSAGE, has_nul
-from rules.yaml_loader import TextDatesLoader
+
+if TYPE_CHECKING:  # PyYAML loads when a file is read: a command that reads none never pays for it
+    import yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -127,6 +128,8 @@ def line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
     """The 1-based line of the YAML node at ``loc``, or of its nearest existing parent."""
     if node is None:
         return None
+    import yaml  # loaded already: `node` came from it
+
     line = node.start_mark.line + 1
     for part in loc:
         child = None
@@ -152,7 +155,10 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Parse a YAML input file no larger than ``OFFICEFLOW_INPUT_MAX_BYTES`` (1 MiB): a larger
     one is refused before it is parsed (reading stops at the limit, so a device or a pipe
     cannot fill memory either)."""
+    import yaml
+
     from officeflow.settings import get_settings
+    from rules.yaml_loader import TextDatesLoader
 
     source = str(path)
     limit = get_settings().input_max_bytes

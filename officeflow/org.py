@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -15,7 +14,9 @@ from models.org import Channel, ContactPoint, Department, Organisation, Person, 
 from officeflow import events
 from officeflow.inputs import InputError, Problem, check_actor_id, line_of, load_yaml_model
 
-if TYPE_CHECKING:  # the org file's model (and email-validator) only where a file is read
+if TYPE_CHECKING:  # the org file's model (and email-validator, PyYAML) only where a file is read
+    import yaml
+
     from models.org_input import OrgFile
 
 

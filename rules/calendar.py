@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-import yaml
 from pydantic import Field, ValidationError
 
 from models.common import StrictInput
-from rules import yaml_loader
 
 
 class CalendarOverrides(StrictInput):
@@ -38,6 +36,10 @@ class CalendarOverrides(StrictInput):
 
     @classmethod
     def load(cls, path: Path) -> CalendarOverrides:
+        import yaml  # only where an overrides file is read
+
+        from rules import yaml_loader
+
         try:
             raw = yaml_loader.load(path.read_text(encoding="utf-8")) or {}
         except OSError as exc:

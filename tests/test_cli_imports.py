@@ -46,6 +46,19 @@ print(json.dumps({
 """
 
 NEVER_WITHOUT_A_FLOW = {"prefect", "apprise", "jinja2", "httpx", "aiosmtpd", "fastapi"}
+# Nor what one action on the ledger (`assignment report`, the everyday command; 1 s goal in
+# `benchmarks/cli_latency.py`) has no use for: PyYAML loads only where a file is read, the
+# migrations only for `db`, the documents' and reports' libraries only for their commands.
+NOT_FOR_ONE_ACTION = NEVER_WITHOUT_A_FLOW | {
+    "yaml",
+    "alembic",
+    "email_validator",
+    "holidays",
+    "docx",
+    "openpyxl",
+    "matplotlib",
+    "icalendar",
+}
 
 
 def run(*args: str, code: str = RUN) -> tuple[str, dict[str, Any]]:
@@ -166,6 +179,44 @@ def test_commands_that_run_no_flow_import_neither_prefect_nor_delivery(
     assert "sqlalchemy" not in report["packages"]
     # None of them asked the stack's server anything.
     assert fake_stack == []
+
+
+def test_one_action_loads_only_the_ledger_and_leaves_quickly(decision: int) -> None:
+    """`assignment report` records its row without loading what it has no use for, and at its
+    exit closes the ledger (SQLite checkpoints and removes its WAL file) and freezes what it
+    made, so that the interpreter's exit does not take it apart object by object (about 0.2 s
+    of the command otherwise)."""
+    code = (
+        "import atexit, gc, json, os, sys\n"
+        "from pathlib import Path\n"
+        "def at_exit():  # registered before `main`'s own handler, so it runs after it\n"
+        "    wal = Path(os.environ['OFFICEFLOW_HOME']) / 'ledger.db-wal'\n"
+        "    print(json.dumps({'unfrozen': len(gc.get_objects()), 'frozen': gc.get_freeze_count(),"
+        " 'wal': wal.exists()}), file=sys.stderr)\n"
+        "atexit.register(at_exit)\n"
+    ) + RUN
+    db.dispose_engines()  # this test's own connections (the fixtures') are closed
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
+    args = ["assignment", "report", "1", "--progress", "40", "--note", "half the sites"]
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=env | {"COLUMNS": "200"},
+        cwd=ROOT,
+        timeout=120,
+    )
+    *_, command, at_exit = (json.loads(line) for line in out.stderr.strip().splitlines())
+    assert command["code"] == 0, out
+    assert "progress 40% recorded" in out.stdout
+    loaded = NOT_FOR_ONE_ACTION & set(command["packages"])
+    assert not loaded, f"officeflow assignment report imported {sorted(loaded)}"
+    assert command["orm"]  # it did use the ledger
+    with db.read_scope() as session:
+        assert supervision.get_assignment(session, 1).progress == 40
+    # At exit: the ledger closed, and what the command made frozen out of the collector's way.
+    assert not at_exit["wal"], at_exit
+    assert at_exit["frozen"] > 50_000 > 5_000 > at_exit["unfrozen"], at_exit
 
 
 def test_the_collector_runs_for_a_long_command(office_env: Any) -> None:

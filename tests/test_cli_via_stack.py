@@ -12,12 +12,9 @@ from __future__ import annotations
 import base64
 import getpass
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -30,6 +27,7 @@ import pytest
 from officeflow.flowcalls import PATH, ledger_id
 from officeflow.mailcatcher import free_port, read_outbox
 from officeflow.stack import AUTH_FILE, STACK_FILE, StackInfo
+from tests.stack_helpers import stack_env, start_stack, stop_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -104,37 +102,14 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     home = tmp_path_factory.mktemp("stack") / "office"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OFFICEFLOW_", "PREFECT_"))}
-    env.update(OFFICEFLOW_HOME=str(home), COLUMNS="200", PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env = stack_env(home, COLUMNS="200")
     log = tmp_path_factory.mktemp("stack-log") / "up.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(BIN / "officeflow"), "up", "--port", str(free_port()), "--smtp-port", "0"]
-            + ["--web-port", str(free_port())],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc, info = start_stack(home, env, log, web_port=True)
     try:
-        deadline = time.monotonic() + 420  # slow when the machine is shared
-        info = None
-        while info is None:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("officeflow up did not come up:\n" + log.read_text())
-            time.sleep(0.5)
-            info = StackInfo.read(home)
         assert info.local_web_url.startswith("http://127.0.0.1:")
         yield Stack(info, home, env)
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(90)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+        stop_stack(proc)
 
 
 def test_a_flow_command_runs_in_the_stacks_web_process(stack: Stack) -> None:

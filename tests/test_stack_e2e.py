@@ -28,9 +28,10 @@ import pytest
 
 from deployments.definitions import DEPLOYMENTS, LIMITS, POOL, by_name
 from deployments.register import missing_reason
-from officeflow.mailcatcher import free_port, read_outbox
+from officeflow.mailcatcher import read_outbox
 from officeflow.stack import StackInfo, client_env
 from tests import prefect_ui as ui
+from tests.stack_helpers import stack_env, start_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -132,26 +133,10 @@ def csrf_headers(api_url: str, auth: str, client: str = "officeflow-e2e") -> dic
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     home = tmp_path_factory.mktemp("stack") / "office"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OFFICEFLOW_", "PREFECT_"))}
-    env.update(OFFICEFLOW_HOME=str(home), COLUMNS="200", PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env = stack_env(home, COLUMNS="200")
     log = tmp_path_factory.mktemp("stack-log") / "up.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(BIN / "officeflow"), "up", "--port", str(free_port()), "--smtp-port", "0"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc, info = start_stack(home, env, log)
     try:
-        deadline = time.monotonic() + 420  # slow when the machine is shared
-        info = None
-        while info is None:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("officeflow up did not come up:\n" + log.read_text())
-            time.sleep(0.5)
-            info = StackInfo.read(home)
         env.update(PREFECT_API_URL=info.api_url, PREFECT_HOME=str(home / "prefect"))
         env["PREFECT_API_AUTH_STRING"] = client_env(home)["PREFECT_API_AUTH_STRING"]
         yield Stack(info, home, env, proc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import sys
@@ -128,6 +129,8 @@ def main() -> None:
         gc.freeze()
         if group in SERVERS or tuple(sys.argv[1:3]) in LONG:
             gc.enable()
+        else:
+            _leave_quickly()
         try:
             app()
         except Exception as exc:
@@ -140,6 +143,33 @@ def main() -> None:
     finally:
         if collecting:  # as it was (a caller in the same process)
             gc.enable()
+
+
+def _leave_quickly() -> None:
+    """At the exit of a short command's interpreter, close the ledger's connections and freeze
+    what the command made since `main`'s freeze (the modules it imported itself, e.g. SQLAlchemy
+    and the models for `assignment report`: about 50,000 objects). Otherwise the interpreter's
+    last collections take them apart one by one as it exits: 0.15–0.3 s of a 1 s command, for
+    memory the operating system takes back anyway. The connections are closed first, as the exit
+    closed them before (SQLite checkpoints its WAL then). Not after a flow ran in the process
+    (Prefect imported): its objects are left to the interpreter as usual."""
+    global _leaving_quickly
+    if not _leaving_quickly:  # once per interpreter (an in-process caller may call `main` again)
+        _leaving_quickly = True
+        atexit.register(_freeze_at_exit)
+
+
+_leaving_quickly = False
+
+
+def _freeze_at_exit() -> None:
+    if "prefect" in sys.modules:
+        return
+    db = sys.modules.get("officeflow.db")
+    if db is not None:
+        with contextlib.suppress(Exception):  # the exit goes on, as it did when they were freed
+            db.dispose_engines()
+    gc.freeze()
 
 
 class _StackBeforePrefect:
