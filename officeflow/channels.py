@@ -964,8 +964,10 @@ def close_idle() -> None:
 
 
 def _forget_idle_in_child() -> None:
-    # A forked child must not write on its parent's sockets: it drops them unsent.
-    _IDLE.clear()
+    # A forked child must not write on its parent's sockets: it drops them unsent. Its lock is
+    # new too (another thread of the parent may have held it at the fork).
+    global _IDLE, _IDLE_LOCK
+    _IDLE, _IDLE_LOCK = [], threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_idle_in_child)

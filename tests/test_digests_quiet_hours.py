@@ -3,6 +3,7 @@ five reminders to one person arrive as one email (five delivery rows, each sent 
 routine notice planned at night waits for the next working morning, an emergency does not;
 a person's preferences in the org file override the office's."""
 
+import os
 import socket
 from collections import Counter
 from typing import Any
@@ -268,6 +269,15 @@ def test_send_runs_of_one_process_reuse_the_smtp_session(
         plan("demo:run2", ["p0-2"])
         assert send_pending(["demo:run2"], settings=settings).sent == 1
         assert len(opened) == 1  # two runs, one session
+        # A forked child starts with no kept sender (it must not write on this one's socket),
+        # and can take one even when another thread held the pool's lock at the fork.
+        with channels._IDLE_LOCK:
+            child = os.fork()
+            if child == 0:  # pragma: no cover (the child)
+                ok = channels._IDLE == [] and channels._IDLE_LOCK.acquire(timeout=1)
+                os._exit(0 if ok else 1)
+        assert os.waitpid(child, 0)[1] == 0
+        assert len(channels._IDLE) == 1
         # The server dropped the kept session while it was idle: the next run opens another.
         [(_at, kept)] = channels._IDLE
         kept._smtp.sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
