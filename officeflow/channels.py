@@ -715,7 +715,8 @@ class _Webhook:
 
 class Sender:
     """One sender thread's connections, reused across its messages (not shared between
-    threads; `close` it when the thread is done).
+    threads at once; `close` it when the thread is done, or `release` it to the process's
+    next send run, which takes it back with `pooled`).
 
     Email goes over one persistent SMTP session: connect, STARTTLS and AUTH once, then one
     MAIL/RCPT/DATA transaction per message; a session the server closed meanwhile is opened
