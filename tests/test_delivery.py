@@ -9,26 +9,18 @@ from sqlalchemy import select
 
 from models.ledger import Delivery, DeliveryStatus, Event
 from officeflow import db
-from officeflow.delivery import plan_notice, retry_failed, send_pending
+from officeflow.delivery import PlanResult, plan_notice, retry_failed, send_pending
 from officeflow.mailcatcher import MailCatcher
 from tests.conftest import both_backends
+from tests.notice_helpers import plan_demo
 
 backend = both_backends  # these tests run on SQLite and on PostgreSQL
 
 PEOPLE = ["p0-0", "p0-1", "p1-0"]
 
 
-def _plan(key: str = "demo:1:kickoff") -> Any:
-    with db.session_scope() as s:
-        return plan_notice(
-            s,
-            key=key,
-            template="notice",
-            object_type="demo",
-            object_id=1,
-            recipients=PEOPLE,
-            context={"title": "Kick-off", "message": "Please report progress by Friday."},
-        )
+def _plan(key: str = "demo:1:kickoff") -> PlanResult:
+    return plan_demo(key, PEOPLE, title="Kick-off", message="Please report progress by Friday.")
 
 
 def _rows() -> list[Delivery]:

@@ -30,6 +30,7 @@ from officeflow.org import load_org, parse_org_file
 from officeflow.retry import run_retry
 from tests.cli_helpers import run_cli
 from tests.conftest import org_data, write_yaml
+from tests.notice_helpers import plan_demo
 from tests.retry_support import ReplyingCatcher, self_signed, server_tls
 
 T0 = "2026-09-21T10:00:00+08:00"
@@ -63,19 +64,13 @@ def _load_org(tmp_path: Path, **chat: str) -> None:
 
 
 def _plan(key: str, people: list[str], channels: list[str] | None = None) -> None:
-    from models.org import Channel
-
-    with db.session_scope() as s:
-        plan_notice(
-            s,
-            key=key,
-            template="notice",
-            object_type="demo",
-            object_id=1,
-            recipients=people,
-            context={"title": "Quarterly figures", "message": "Please send them by Friday."},
-            channels_wanted=[Channel(c) for c in channels] if channels else None,
-        )
+    plan_demo(
+        key,
+        people,
+        title="Quarterly figures",
+        message="Please send them by Friday.",
+        channels=channels,
+    )
 
 
 def _rows(key: str) -> dict[str, Delivery]:

@@ -17,6 +17,7 @@ from officeflow import channels, clock, db
 from officeflow.delivery import plan_notice, send_pending
 from officeflow.mailcatcher import MailCatcher
 from officeflow.supervision import record_decision, run_sweep
+from tests.notice_helpers import plan_demo
 
 OWNER = "tang.jun"  # staff in emergency-management, email only in the example org
 
@@ -250,23 +251,11 @@ def test_send_runs_of_one_process_reuse_the_smtp_session(
         opened.append(self.settings.smtp_port)
         return real(self)
 
-    def plan(key: str, people: list[str]) -> None:
-        with db.session_scope() as s:
-            plan_notice(
-                s,
-                key=key,
-                template="notice",
-                object_type="demo",
-                object_id=1,
-                recipients=people,
-                context={"title": key, "message": "Hello."},
-            )
-
     channels.Sender._connect = counting  # type: ignore[method-assign]
     try:
-        plan("demo:run1", ["p0-0", "p0-1"])
+        plan_demo("demo:run1", ["p0-0", "p0-1"])
         assert send_pending(["demo:run1"], settings=settings).sent == 2
-        plan("demo:run2", ["p0-2"])
+        plan_demo("demo:run2", ["p0-2"])
         assert send_pending(["demo:run2"], settings=settings).sent == 1
         assert len(opened) == 1  # two runs, one session
         # A forked child starts with no kept sender (it must not write on this one's socket),
@@ -281,12 +270,12 @@ def test_send_runs_of_one_process_reuse_the_smtp_session(
         # The server dropped the kept session while it was idle: the next run opens another.
         [(_at, kept)] = channels._IDLE
         kept._smtp.sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
-        plan("demo:run3", ["p0-0"])
+        plan_demo("demo:run3", ["p0-0"])
         assert send_pending(["demo:run3"], settings=settings).sent == 1
         assert len(opened) == 2
         # Other settings (another From): a sender of their own, never the kept one.
         other = office_env.set(delivery_concurrency=1, smtp_from="Other <other@example.org>")
-        plan("demo:run4", ["p0-1"])
+        plan_demo("demo:run4", ["p0-1"])
         assert send_pending(["demo:run4"], settings=other).sent == 1
         assert len(opened) == 3
         assert len(channels._IDLE) == 2

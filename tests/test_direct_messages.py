@@ -26,6 +26,7 @@ from officeflow.inputs import InputError
 from officeflow.org import load_org, parse_org_file
 from tests.chat_hosts import service_of
 from tests.conftest import org_data, write_yaml
+from tests.notice_helpers import plan_demo
 from tests.platform_apis import APPS, PlatformEmulator
 from tests.test_secrets import ledger_dump
 
@@ -90,16 +91,7 @@ def platforms(office_env: Any) -> Iterator[PlatformEmulator]:
 
 
 def plan(key: str, recipients: list[str], message: str = "请于周五前报送进展。") -> str:
-    with db.session_scope() as s:
-        return plan_notice(
-            s,
-            key=key,
-            template="notice",
-            object_type="demo",
-            object_id=1,
-            recipients=recipients,
-            context={"title": "督办提醒", "message": message},
-        ).key
+    return plan_demo(key, recipients, title="督办提醒", message=message).key
 
 
 def rows() -> list[Delivery]:

@@ -34,11 +34,12 @@ from models.org import Channel
 from models.supervision import Assignment
 from models.supervision_input import DecisionSpec
 from officeflow import channels, clock, db, ratelimit, supervision
-from officeflow.delivery import plan_notice, retry_failed, send_pending
+from officeflow.delivery import retry_failed, send_pending
 from officeflow.mailcatcher import MailCatcher
 from officeflow.supervision import run_sweep
 from tests.cli_helpers import run_cli
 from tests.conftest import ROOT, both_backends
+from tests.notice_helpers import plan_demo
 
 backend = both_backends  # these tests run on SQLite and on PostgreSQL (unless they say)
 
@@ -50,17 +51,7 @@ def _people(departments: int, per_department: int) -> list[str]:
 
 
 def _plan(key: str, recipients: list[str], channels: list[str] | None = None) -> None:
-    with db.session_scope() as s:
-        result = plan_notice(
-            s,
-            key=key,
-            template="notice",
-            object_type="demo",
-            object_id=1,
-            recipients=recipients,
-            context={"title": "Fault drill", "message": "Please confirm."},
-            channels_wanted=channels,  # type: ignore[arg-type]
-        )
+    result = plan_demo(key, recipients, title="Fault drill", channels=channels)
     assert result.reserved == len(recipients) and result.unreachable == []
 
 

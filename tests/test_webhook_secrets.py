@@ -13,8 +13,8 @@ from sqlalchemy import select
 from models.ledger import Delivery, DeliveryStatus
 from models.org import Channel
 from officeflow import db
-from officeflow.delivery import plan_notice
 from tasks.delivery import deliver_notices
+from tests.notice_helpers import plan_demo
 
 PATH_TOKEN = "tok3nPATHsecret0421"
 
@@ -25,16 +25,7 @@ def webhook_secret_check(keys: list[str]) -> int:
 
 
 def _plan(key: str, recipients: list[str]) -> None:
-    with db.session_scope() as s:
-        plan_notice(
-            s,
-            key=key,
-            template="notice",
-            object_type="demo",
-            object_id=1,
-            recipients=recipients,
-            context={"title": "t", "message": "m"},
-        )
+    plan_demo(key, recipients, title="t", message="m")
 
 
 def test_defect4_webhook_path_token_does_not_leak_into_ledger_or_prefect_logs(
