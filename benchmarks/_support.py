@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -14,8 +17,28 @@ from typing import Any
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+KEEP = "BENCH_KEEP_HOME"  # set to 1: keep each benchmark's scratch folder (ledger, files, logs)
+
+
+def scratch_home(prefix: str = "officeflow-bench-") -> Path:
+    """A new folder under the temporary directory for one benchmark run (its ledger, files and
+    logs), removed when the benchmark exits, a year's ledger of a gigabyte included. With
+    ``BENCH_KEEP_HOME=1`` in the environment it is kept, and its path printed, for a look at
+    the ledger afterwards (``sqlite3 <folder>/ledger.db``)."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(_leave, home, os.environ.get(KEEP, "") not in ("", "0"))
+    return home
+
+
+def _leave(home: Path, keep: bool) -> None:
+    if keep:
+        print(f"[bench] kept {home} ({KEEP} is set)", file=sys.stderr, flush=True)
+    else:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def private_home() -> Path:
-    home = Path(tempfile.mkdtemp(prefix="officeflow-bench-"))
+    home = scratch_home()
     os.environ["OFFICEFLOW_HOME"] = str(home)
     os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -26,12 +26,14 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks import _support  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 BIN = Path(sys.executable).parent
 
@@ -80,7 +82,7 @@ def main() -> None:
 
     from tests.stack_helpers import stack_env, start_stack, stop_stack
 
-    home = Path(tempfile.mkdtemp(prefix="officeflow-cli-bench-")) / "office"
+    home = _support.scratch_home("officeflow-cli-bench-") / "office"
     env = stack_env(home)
     print("starting the stack (officeflow up)…", file=sys.stderr, flush=True)
     up, _ = start_stack(home, env, home.parent / "up.log", timeout=300)

@@ -42,7 +42,6 @@ import json
 import os
 import resource
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -495,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or RESULTS / f"office_year{suffix}.json"
 
     wall = time.perf_counter()
-    home = Path(tempfile.mkdtemp(prefix="officeflow-year-"))
+    home = _support.scratch_home("officeflow-year-")
     os.environ["OFFICEFLOW_HOME"] = str(home)
     for name in [k for k in os.environ if k.startswith("OFFICEFLOW_") and k != "OFFICEFLOW_HOME"]:
         del os.environ[name]  # the shipped defaults: the oracle reads the same rules

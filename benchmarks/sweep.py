@@ -15,12 +15,14 @@ import random
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks import _support  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 
 
@@ -31,7 +33,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="officeflow-bench-"))
+    home = _support.scratch_home()
     os.environ["OFFICEFLOW_HOME"] = str(home)
     from officeflow import clock, db
     from officeflow.settings import reload_settings

@@ -31,13 +31,15 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks import _support  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 NOW = "2026-11-18T09:00:00+08:00"  # a Wednesday
 DEPARTMENTS = 50
@@ -422,7 +424,7 @@ def main() -> None:
         serve(args.serve)
         return
 
-    home = Path(tempfile.mkdtemp(prefix="officeflow-bench-web-"))
+    home = _support.scratch_home("officeflow-bench-web-")
     env = environment(home)
     os.environ.update(env)
     from officeflow import db

@@ -29,7 +29,10 @@ def test_a_fiftieth_of_the_office_year_sends_exactly_what_the_oracle_expects(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "office_year.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OFFICEFLOW_")}
+    scratch = tmp_path / "scratch"  # the benchmark's private home goes here, and is removed
+    scratch.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OFFICEFLOW_", "BENCH_"))}
+    env["TMPDIR"] = str(scratch)
     done = subprocess.run(
         [
             sys.executable,
@@ -80,6 +83,8 @@ def test_a_fiftieth_of_the_office_year_sends_exactly_what_the_oracle_expects(
         assert line["notices_expected"] > 15_000 and line["process_runs"]["info_scores"] == 12
     for chart in line["charts"]:
         assert (tmp_path / chart).stat().st_size > 5000
+    # The year's ledger and files (tens of megabytes) do not outlive the benchmark.
+    assert list(scratch.iterdir()) == []
     # The committed full-scale results are not touched.
     assert not any(
         p.stat().st_mtime > out.stat().st_mtime - line["wall_s"] - 5
