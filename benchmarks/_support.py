@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,18 @@ class MailCounter:
         self.controller.stop()
 
 
+@dataclass
+class Arrived:
+    """What the lean servers received: one fingerprint (`benchmarks._year_check`) per notice a
+    message carried, as (notice, recipient, channel), a digest counting once per notice it
+    names (X-Officeflow-Items, ``items``); and the messages."""
+
+    prints: Any  # numpy uint64 array, in arrival order, duplicates kept
+    messages: int
+    digest_messages: int
+    digest_items: int
+
+
 def _serve(conn: Any, delay: float, lean: bool) -> None:  # runs in the server process
     from officeflow.mailcatcher import MailCatcher
 
@@ -172,24 +185,48 @@ def _serve(conn: Any, delay: float, lean: bool) -> None:  # runs in the server p
     conn.recv()  # "stop"
     smtp.stop()
     hooks.stop()
-    if lean:  # (notice, recipient, a digest's items) per message
-        conn.send((smtp.seen, [(b["notice"], b["recipient"], b["items"]) for b in hooks.bodies]))
+    if lean:
+        _answer_lean(
+            conn, smtp.seen, [(b["notice"], b["recipient"], b["items"]) for b in hooks.bodies]
+        )
         return
     mail = [(m.notice, m.rcpt_tos[0]) for m in smtp.messages]
     conn.send((mail, [(b["notice"], b["recipient"]) for b in hooks.bodies]))
+
+
+def _answer_lean(conn: Any, mail: list[tuple[Any, ...]], hooks: list[tuple[Any, ...]]) -> None:
+    """Send `Arrived`, then name the notices of the fingerprints asked for, until "bye"."""
+    from benchmarks._year_check import fingerprints, named
+
+    def received() -> Any:
+        for key, rcpt, items in mail:
+            who = rcpt.split("@")[0]
+            yield from ((n, who, "email") for n in items or (key,))
+        for key, who, items in hooks:
+            yield from ((n, who, "webhook") for n in items or (key,))
+
+    digests = [items for _, _, items in [*mail, *hooks] if items]
+    arrived = Arrived(
+        fingerprints(received()), len(mail) + len(hooks), len(digests), sum(map(len, digests))
+    )
+    conn.send(arrived)
+    while (request := conn.recv()) != "bye":  # ("name", [fingerprint, …])
+        conn.send(named(received(), request[1]))
 
 
 class Servers:
     """A local SMTP server and a webhook receiver in a process of their own, as real servers
     are: their CPU then does not compete for this process's GIL with the senders it measures.
     ``stop()`` returns what arrived: ([(notice, rcpt)], [(notice, recipient)]). With ``lean``
-    the servers keep only that and a digest's items, ``(notice, rcpt, (item, …))`` (no parsed
-    messages), for a whole year of mail."""
+    the servers keep only each message's notice, recipient and a digest's items (no parsed
+    messages), for a whole year of mail; ``stop()`` then returns `Arrived`, and ``name()``
+    names the notices of given fingerprints until ``close()``."""
 
     def __init__(self, delay: float = 0.0, *, lean: bool = False) -> None:
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")
+        self.lean = lean
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(child, delay, lean), daemon=True)
         self._proc.start()
@@ -197,12 +234,31 @@ class Servers:
             self._proc.kill()
             raise RuntimeError("the local SMTP and webhook servers did not start in 120 s")
         self.smtp_host, self.smtp_port, self.webhook_url = self._conn.recv()
-        self._arrived: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] | None = None
+        self._arrived: Any = None
 
-    def stop(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    def stop(self) -> Any:
         """Stop the servers (once; a second call returns the same)."""
         if self._arrived is None:
             self._conn.send("stop")
             self._arrived = self._conn.recv()
-            self._proc.join(timeout=30)
+            if not self.lean:
+                self._proc.join(timeout=30)
         return self._arrived
+
+    def name(self, prints: Any) -> list[tuple[str, str, str]]:
+        """(notice, recipient, channel) of the received notices with these fingerprints."""
+        self._conn.send(("name", [int(p) for p in prints]))
+        return self._conn.recv()  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Stop the servers if need be, and their process."""
+        if self._proc.is_alive():
+            try:
+                self.stop()
+                if self.lean:
+                    self._conn.send("bye")
+            except (BrokenPipeError, EOFError, OSError):
+                pass
+            self._proc.join(timeout=30)
+        if self._proc.is_alive():
+            self._proc.kill()

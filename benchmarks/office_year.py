@@ -4,6 +4,11 @@ deployments would run it, every notice travels over real SMTP and HTTP to server
 127.0.0.1 that count them, and an independent oracle (benchmarks/office_oracle.py) says which
 notices the year must produce. Missing, extra and duplicated notices are reported.
 
+The oracle works in a process of its own, from the same seed, while the office plays; the
+comparison holds each side as an array of 64-bit fingerprints (benchmarks/_year_check.py), so
+that checking the full year's 1.2 million notices needs tens of megabytes, not gigabytes.
+`peak_rss_mb` is the office's process; `oracle_peak_rss_mb` the oracle's.
+
 Run:
   .venv/bin/python benchmarks/office_year.py                 # the full year: 5,000 people,
                                                              # 20,000 decisions, 100,000
@@ -50,7 +55,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import _support  # noqa: E402
+from benchmarks import _support, _year_check  # noqa: E402
 from benchmarks.office_plan import TZ, Step, Year, generate, processes  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -399,40 +404,45 @@ def play(year: Year, timer: Timer, limit: int | None = None) -> Office:
 # --- comparing ----------------------------------------------------------------------------
 
 
-def compare(
-    expected: set[tuple[str, str, str]],
-    received: list[tuple[str, str, str]],
-    ledger: list[tuple[str, str, str, str]],
-) -> dict[str, Any]:
-    counts = Counter(received)
-    got = set(counts)
-    in_ledger = {(k, p, c) for k, p, c, _ in ledger}
-    not_sent = [row for row in ledger if row[3] != "sent"]
-    return {
-        "missing": sorted(expected - got),
-        "extra": sorted(got - expected),
-        "duplicates": sorted((n, k) for k, n in counts.items() if n > 1),
-        "ledger_missing": sorted(expected - in_ledger),
-        "ledger_extra": sorted(in_ledger - expected),
-        "ledger_not_sent": not_sent,
-    }
-
-
-def ledger_rows() -> tuple[list[tuple[str, str, str, str]], int]:
+def ledger_prints() -> tuple[Any, list[tuple[str, str, str, str]], int]:
+    """The ledger's delivery rows as fingerprints (`_year_check`), read in chunks; the rows not
+    ``sent``; the number of notices."""
+    import numpy as np
     from sqlalchemy import func, select
 
+    from benchmarks._year_check import fingerprint
     from models.ledger import Delivery, Notice
     from officeflow import db
 
-    with db.session_scope(readonly=True) as session:
-        rows = [
-            (k, p, str(getattr(c, "value", c)), str(getattr(s, "value", s)))
-            for k, p, c, s in session.execute(
-                select(Delivery.notice_key, Delivery.person_id, Delivery.channel, Delivery.status)
-            )
-        ]
-        notices = session.scalar(select(func.count()).select_from(Notice)) or 0
-    return rows, notices
+    prints: list[Any] = []
+    not_sent: list[tuple[str, str, str, str]] = []
+    stmt = select(Delivery.notice_key, Delivery.person_id, Delivery.channel, Delivery.status)
+    with db.get_engine().connect() as conn:
+        result = conn.execution_options(stream_results=True).execute(stmt)
+        for chunk in result.partitions(50_000):
+            part = np.empty(len(chunk), dtype=np.uint64)
+            for i, (k, p, c, status) in enumerate(chunk):
+                c, status = str(getattr(c, "value", c)), str(getattr(status, "value", status))
+                part[i] = fingerprint(k, p, c)
+                if status != "sent":
+                    not_sent.append((k, p, c, status))
+            prints.append(part)
+        notices = conn.scalar(select(func.count()).select_from(Notice)) or 0
+    return (np.concatenate(prints) if prints else np.empty(0, np.uint64)), not_sent, notices
+
+
+def ledger_named(prints: Any) -> list[tuple[str, str, str]]:
+    """(key, person, channel) of the ledger's delivery rows with these fingerprints."""
+    from sqlalchemy import select
+
+    from benchmarks._year_check import named
+    from models.ledger import Delivery
+    from officeflow import db
+
+    stmt = select(Delivery.notice_key, Delivery.person_id, Delivery.channel)
+    with db.get_engine().connect() as conn:
+        rows = conn.execution_options(stream_results=True).execute(stmt)
+        return named(((k, p, str(getattr(c, "value", c))) for k, p, c in rows), prints)
 
 
 # --- main ---------------------------------------------------------------------------------
@@ -508,7 +518,21 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(year.timeline)} steps"
     )
 
+    from benchmarks._year_check import OracleProcess, YearId
+
     cluster = None
+    # The oracle works in a process of its own, from the seed, while the office plays: it
+    # shares nothing with the office but the script (benchmarks/_year_check.py).
+    oracle = OracleProcess(
+        YearId(
+            args.scale,
+            args.seed,
+            args.incidents,
+            year.end if args.until is not None else None,
+            len(year.timeline),
+            year.timeline[-1].at.isoformat() if year.timeline else "",
+        )
+    )
     # The counting servers run in a process of their own, as real servers do: their work does
     # not compete with the senders for this process's GIL (and uses the second core).
     servers = _support.Servers(lean=True)
@@ -531,9 +555,10 @@ def main(argv: list[str] | None = None) -> int:
                 "OFFICEFLOW_DELIVERY_BACKOFF_S": "0.05",
             }
         )
-        figures = run(year, args, home, servers, out, wall)
+        figures = run(year, args, home, servers, oracle, out, wall)
     finally:
-        servers.stop()
+        servers.close()
+        oracle.stop()
         if cluster is not None:
             from officeflow import db
 
@@ -547,12 +572,12 @@ def run(
     args: Any,
     home: Path,
     servers: _support.Servers,
+    oracle: _year_check.OracleProcess,
     out: Path,
     wall: float,
 ) -> dict[str, Any]:
     import yaml
 
-    from benchmarks.office_oracle import expected_notices
     from models.org_input import OrgFile
     from officeflow import clock, db
     from officeflow.inputs import load_yaml_model
@@ -581,19 +606,23 @@ def run(
     )
 
     log("asking the oracle")
-    with timer("oracle"):
-        expected, oracle = expected_notices(year)
-    mail, hooks = servers.stop()
-    # A digest (one message, the year's org file turns them on) counts once per notice it
-    # names in X-Officeflow-Items / ``items``.
-    received = [(n, rcpt.split("@")[0], "email") for k, rcpt, items in mail for n in items or (k,)]
-    received += [(n, who, "webhook") for k, who, items in hooks for n in items or (k,)]
-    digests = [items for _, _, items in [*mail, *hooks] if items]
-    ledger, notices = ledger_rows()
-    diff = compare(expected, received, ledger)
-    for name, rows in diff.items():
-        if rows:
-            log(f"{name}: {len(rows)}, e.g. {rows[:5]}")
+    with timer("oracle"):  # waiting for it: it has worked beside the office all along
+        expected = oracle.result()
+    arrived: _support.Arrived = servers.stop()
+    ledger, not_sent, notices = ledger_prints()
+    diff = _year_check.compare(expected.prints, arrived.prints, ledger)
+    examples = _year_check.EXAMPLES
+    for name, prints, who in [
+        ("missing", diff.missing, oracle.name),
+        ("extra", diff.extra, servers.name),
+        ("duplicated", diff.duplicated, servers.name),
+        ("ledger_missing", diff.ledger_missing, oracle.name),
+        ("ledger_extra", diff.ledger_extra, ledger_named),
+    ]:
+        if len(prints):
+            log(f"{name}: {len(prints)}, e.g. {who(prints[:examples])}")
+    if not_sent:
+        log(f"ledger_not_sent: {len(not_sent)}, e.g. {not_sent[:examples]}")
     figures: dict[str, Any] = {
         "scale": args.scale,
         "until": year.end.date().isoformat(),
@@ -607,26 +636,27 @@ def run(
         "meetings": len(year.extras.get("meetings", [])),
         "information_items": len(year.extras.get("information", [])),
         "documents": len(year.extras.get("documents", [])),
-        "notices_expected": len(expected),
-        "notice_keys_expected": len(oracle.notices),
+        "notices_expected": expected.count,
+        "notice_keys_expected": expected.keys,
         "notice_keys_in_ledger": notices,
-        "notices_sent": sum(1 for row in ledger if row[3] == "sent"),
-        "messages": len(mail) + len(hooks),
-        "digest_messages": len(digests),
-        "digest_items": sum(len(items) for items in digests),
-        "missing": len(diff["missing"]),
-        "extra": len(diff["extra"]),
-        "duplicates": sum(n - 1 for n, _ in diff["duplicates"]),
-        "ledger_missing": len(diff["ledger_missing"]),
-        "ledger_extra": len(diff["ledger_extra"]),
-        "ledger_not_sent": len(diff["ledger_not_sent"]),
+        "notices_sent": len(ledger) - len(not_sent),
+        "messages": arrived.messages,
+        "digest_messages": arrived.digest_messages,
+        "digest_items": arrived.digest_items,
+        "missing": len(diff.missing),
+        "extra": len(diff.extra),
+        "duplicates": diff.duplicates,
+        "ledger_missing": len(diff.ledger_missing),
+        "ledger_extra": len(diff.ledger_extra),
+        "ledger_not_sent": len(not_sent),
         "wall_s": 0.0,
         "time_s": {
             "sending": round(timer.spent["sending"], 1),
             "ledger": round(timer.spent["ledger"] - timer.spent["rendering"], 1),
             "prefect": 0.0,
             "rendering": round(timer.spent["rendering"], 1),
-            "oracle": round(timer.spent["oracle"], 1),
+            "oracle": round(expected.seconds, 1),  # in its own process, beside the office
+            "oracle_wait": round(timer.spent["oracle"], 1),
             "play": round(played, 1),
         },
         "prefect_task_runs": 0,
@@ -637,6 +667,8 @@ def run(
             **office.runs,
         },
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # The checker's own process (the oracle and its copy of the script), not the office's.
+        "oracle_peak_rss_mb": expected.peak_rss_mb,
         # The simulation's own CPU time (user + system; the servers' process not included) and
         # the load around it: on a shared machine the wall time follows the load, this much less.
         "cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
