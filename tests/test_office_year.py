@@ -5,7 +5,7 @@ may be missing, extra or duplicated, at the servers or in the ledger.
 
 The test plays the whole year, as the issue's test command asks: all of 2026's holidays and
 make-up days, every process (supervision, incidents of every grade, meetings, information items,
-documents), about 19,000 notices (about 4 minutes on two quiet cores; docs/reliability.md has
+documents), about 19,000 notices (1.5 to 3 minutes on two quiet cores; docs/reliability.md has
 the figures). ``OFFICE_YEAR_UNTIL=2026-02-28`` stops it earlier, for a quick look while working
 on a process."""
 
