@@ -518,13 +518,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(year.timeline)} steps"
     )
 
-    from benchmarks._year_check import OracleProcess, YearId
-
     cluster = None
     # The oracle works in a process of its own, from the seed, while the office plays: it
     # shares nothing with the office but the script (benchmarks/_year_check.py).
-    oracle = OracleProcess(
-        YearId(
+    oracle = _year_check.OracleProcess(
+        _year_check.YearId(
             args.scale,
             args.seed,
             args.incidents,
