@@ -2,9 +2,9 @@
 
 A notice is (business key, recipient, channel). The full-scale year has 1.2 million of them, and
 the check holds three views of them at once: what the oracle expects, what the servers
-received and what the ledger holds. As Python tuples and sets that took about 1.1 GB on top of
-the year's script (measured: 1,745 MB at the peak of the comparison), more than the office
-itself uses. So:
+received and what the ledger holds. As Python tuples and sets they took about 1 GB on top of
+the year's script and the oracle's state (measured: the process peaked at 1,745 MB), more than
+the office itself uses. So:
 
 - each notice becomes a 64-bit fingerprint (BLAKE2b of its three fields), and each view a numpy
   array of them (10 MB a view): sorted, then compared with ``np.setdiff1d`` and
