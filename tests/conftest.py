@@ -5,6 +5,7 @@ Everything listens on 127.0.0.1 on a free port and is stopped by the fixture tha
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ from typing import Any
 
 # Prefect reads its settings at import: point it at a private home before anything imports it.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="officeflow-prefect-")
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)  # each pytest process's own
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
