@@ -16,7 +16,7 @@ the office itself uses. So:
 - names are looked up only for differences, and only a few: the oracle's process names the
   missing ones, the servers' process the extra and duplicated ones, the ledger its own.
 
-numpy is matplotlib's dependency; the charts need it too.
+numpy is a dependency of the project (pyproject.toml), and matplotlib's.
 """
 
 from __future__ import annotations
@@ -70,8 +70,7 @@ class YearId:
 
 @dataclass
 class Expected:
-    prints: np.ndarray  # sorted, distinct
-    count: int  # notices (len(prints))
+    prints: np.ndarray  # sorted, distinct: one per notice
     keys: int  # distinct business keys
     seconds: float  # the oracle's time, in its process
     peak_rss_mb: int  # its process's peak
@@ -126,8 +125,7 @@ class OracleProcess:
         if answer[0] != "ok":
             raise RuntimeError(answer[1])
         _, raw, keys, seconds, peak = answer
-        prints = np.frombuffer(raw, dtype=np.uint64)
-        return Expected(prints, len(prints), keys, seconds, peak)
+        return Expected(np.frombuffer(raw, dtype=np.uint64), keys, seconds, peak)
 
     def name(self, prints: Sequence[int]) -> list[Notice]:
         self._conn.send(("name", [int(p) for p in prints]))

@@ -634,7 +634,7 @@ def run(
         "meetings": len(year.extras.get("meetings", [])),
         "information_items": len(year.extras.get("information", [])),
         "documents": len(year.extras.get("documents", [])),
-        "notices_expected": expected.count,
+        "notices_expected": len(expected.prints),
         "notice_keys_expected": expected.keys,
         "notice_keys_in_ledger": notices,
         "notices_sent": len(ledger) - len(not_sent),
