@@ -30,6 +30,7 @@ run: env
 lint: env
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 system-deps:
 	bash scripts/system-deps.sh

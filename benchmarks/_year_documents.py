@@ -303,11 +303,10 @@ def _map_assignments(office: Any, session: Any, ref: Any, k: int, decision_id: i
         office.ids[("doc-a", ref[1], k, seq)] = assignment_id
 
 
-def _tasks(s: Step) -> list[Any]:
-    from models.documents_input import TaskSpec
-
+def _tasks(s: Step) -> list[str]:
+    """The step's tasks as the action's task lines (``DEPARTMENT[:WORKDAYS]:TASK``)."""
     return [
-        TaskSpec(department=d, task=f"办理文件 {s.ref[1]}", due_in_workdays=n)
+        f"{d}:{n}:办理文件 {s.ref[1]}" if n else f"{d}:办理文件 {s.ref[1]}"
         for d, n in s.args["tasks"]
     ]
 
@@ -330,27 +329,26 @@ def _receive(office: Any, session: Any, s: Step) -> None:
 
 
 def _propose(office: Any, session: Any, s: Step) -> None:
-    from models.documents_input import RouteSpec
     from officeflow import documents
 
     documents.propose(
         session,
         document_id=_doc(office, s),
-        route=RouteSpec(
-            proposal="拟请领导阅示。", leaders=s.args["leaders"], parallel=s.args["parallel"]
-        ),
+        proposal="拟请领导阅示。",
+        leaders=s.args["leaders"],
+        parallel=s.args["parallel"],
         actor=s.args["by"],
     )
 
 
 def _comment(office: Any, session: Any, s: Step) -> None:
-    from models.documents_input import CommentSpec
     from officeflow import documents
 
     result = documents.comment(
         session,
         document_id=_doc(office, s),
-        spec=CommentSpec(text="同意，请抓紧落实。", tasks=_tasks(s)),
+        text="同意，请抓紧落实。",
+        tasks=_tasks(s),
         actor=s.args["by"],
     )
     _map_assignments(office, session, s.ref, s.args["k"], result.decision_id)
@@ -402,7 +400,7 @@ def _review(office: Any, session: Any, s: Step) -> None:
         documents.review(
             session,
             document_id=_doc(office, s),
-            accept=True,
+            approve=True,
             actor=s.args["by"],
             cosigners=s.args["cosigners"],
             signer=s.args["signer"],
@@ -411,7 +409,7 @@ def _review(office: Any, session: Any, s: Step) -> None:
         documents.review(
             session,
             document_id=_doc(office, s),
-            accept=False,
+            approve=False,
             actor=s.args["by"],
             comment="请补充依据，压缩篇幅。",
         )

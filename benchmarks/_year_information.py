@@ -245,13 +245,13 @@ def _submit(office: Any, session: Any, s: Step) -> None:
 
 
 def _edit(office: Any, session: Any, s: Step) -> None:
-    from models.information_input import ItemEdit
     from officeflow import information
 
     information.edit_item(
         session,
         item_id=office.ids[s.ref],
-        edit=ItemEdit(body="Edited by the office: the facts checked.", note="核实数据"),
+        body="Edited by the office: the facts checked.",
+        note="核实数据",
         actor=s.args["by"],
     )
 
@@ -295,20 +295,14 @@ def _special(office: Any, session: Any, s: Step) -> None:
 def _comment(office: Any, session: Any, s: Step) -> None:
     from sqlalchemy import select
 
-    from models.information_input import CommentAssignment, CommentSpec
     from models.supervision import Assignment
     from officeflow import information
 
     result = information.comment_item(
         session,
         item_id=office.ids[s.ref],
-        spec=CommentSpec(
-            text="请有关部门研究落实。",
-            assignments=[
-                CommentAssignment(lead_department=d, task=f"落实批示 {s.ref[1]}", due_in_workdays=n)
-                for d, n in s.args["tasks"]
-            ],
-        ),
+        text="请有关部门研究落实。",
+        tasks=[f"{d}:{n}:落实批示 {s.ref[1]}" for d, n in s.args["tasks"]],
         actor=s.args["by"],
     )
     if result.decision_id is not None:

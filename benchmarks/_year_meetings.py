@@ -359,41 +359,34 @@ def _create(office: Any, session: Any, step: Step) -> None:
 
 
 def _topic(office: Any, session: Any, step: Step) -> None:
-    from models.meeting_input import TopicSubmission
     from officeflow import meeting
 
     a = step.args
+    # A late topic is the office's to accept: its member is the one who submits it then.
     meeting.submit_topic(
         session,
-        TopicSubmission(
-            meeting_id=office.ids[step.ref],
-            department=a["department"],
-            title=a["title"],
-            presenter=a["presenter"],
-            accept_late_by=a["late_by"],
-        ),
-        actor=a["presenter"],
+        meeting_id=office.ids[step.ref],
+        department=a["department"],
+        title=a["title"],
+        presenter=a["presenter"],
+        accept_late=a["late_by"] is not None,
+        actor=a["late_by"] or a["presenter"],
     )
 
 
 def _approve(office: Any, session: Any, step: Step) -> None:
-    from models.meeting_input import AgendaApproval
     from officeflow import meeting
 
-    by = step.args["by"]
-    meeting.approve_agenda(
-        session, AgendaApproval(meeting_id=office.ids[step.ref], approved_by=by), actor=by
-    )
+    meeting.approve_agenda(session, meeting_id=office.ids[step.ref], actor=step.args["by"])
     _sweep_now(session)
 
 
 def _materials(office: Any, session: Any, step: Step) -> None:
     from officeflow import meeting
 
-    meeting.mark_materials(
+    meeting.submit_materials(
         session,
         meeting_id=office.ids[step.ref],
-        topic_id=None,
         department=step.args["department"],
         actor=step.args["by"],
     )
@@ -422,13 +415,14 @@ def _cancel(office: Any, session: Any, step: Step) -> None:
 
 def _minutes(office: Any, session: Any, step: Step) -> None:
     """`meeting-record-minutes`: the minutes, then `decision-implementation` with their items."""
-    from models.meeting_input import ActionItem, MinutesSpec
+    from models.meeting_input import ActionItem
     from officeflow import meeting, supervision
 
     p = _plan(office, step)
     meeting_id = office.ids[step.ref]
-    minutes = MinutesSpec(
-        recorded_by=step.args["recorded_by"],
+    spec = meeting.record_minutes(
+        session,
+        meeting_id=meeting_id,
         decisions=[f"Agreed on {p.title}"],
         action_items=[
             ActionItem(
@@ -441,10 +435,8 @@ def _minutes(office: Any, session: Any, step: Step) -> None:
             )
             for k, item in enumerate(p.items, 1)
         ],
-    )
-    spec = meeting.record_minutes(
-        session, meeting_id=meeting_id, minutes=minutes, actor=step.args["recorded_by"]
-    )
+        actor=step.args["recorded_by"],
+    ).decision
     if spec is None:
         return
     supervision.check_decision(session, spec)

@@ -5,7 +5,8 @@ measures the median wall time over N runs of:
 
 - `officeflow decision show 1` (reads the ledger, runs no flow);
 - `officeflow calendar add-workdays 2026-09-24 5` (no ledger, no flow);
-- `officeflow assignment report 1 --progress P` (one action on the ledger, notices sent);
+- `officeflow assignment report-progress 1 --progress P --as wu.qiang` (one action on the
+  ledger, by the owner of assignment 1);
 - `officeflow assignment sweep` with the stack running (the flow reports to its server);
 - `officeflow assignment sweep` after the stack has stopped (a temporary Prefect server).
 
@@ -99,8 +100,16 @@ def main() -> None:
             "report_s": _median(
                 env,
                 args.runs,
-                "assignment report",
-                lambda i: ["assignment", "report", "1", "--progress", str(10 + i)],
+                "assignment report-progress",
+                lambda i: [
+                    "assignment",
+                    "report-progress",
+                    "1",
+                    "--progress",
+                    str(10 + i),
+                    "--as",
+                    "wu.qiang",  # the owner of the example decision's assignment 1
+                ],
             ),
             "supervise_stack_s": _median(
                 env, args.runs, "sweep (stack)", lambda i: ["assignment", "sweep"]

@@ -277,7 +277,7 @@ class Office:
             assignment_id=self._assignment(session, s.ref),
             progress=s.args["progress"],
             note="on track",
-            reporter=s.args["by"],
+            actor=s.args["by"],
         )
 
     def _complete(self, session: Any, s: Step) -> None:
@@ -287,7 +287,7 @@ class Office:
             session,
             assignment_id=self._assignment(session, s.ref),
             evidence="report attached",
-            requested_by=s.args["by"],
+            actor=s.args["by"],
         )
 
     def _verify(self, session: Any, s: Step) -> None:
@@ -296,32 +296,33 @@ class Office:
         supervision.verify_completion(
             session,
             assignment_id=self._assignment(session, s.ref),
-            accept=s.args["accept"],
+            approve=s.args["accept"],
             comment="" if s.args["accept"] else "the evidence is incomplete",
-            verifier=s.args["by"],
+            actor=s.args["by"],
         )
 
     def _extend(self, session: Any, s: Step) -> None:
         from officeflow import supervision
 
-        request, _ = supervision.request_extension(
+        requested = supervision.request_extension(
             session,
             assignment_id=self._assignment(session, s.ref),
             new_due_date=s.args["new_due"],
             reason="waiting for another department",
-            requested_by=s.args["by"],
+            actor=s.args["by"],
         )
-        self.extensions[s.ref] = request.id
+        self.extensions[s.ref] = requested.request_id
 
     def _decide(self, session: Any, s: Step) -> None:
         from officeflow import supervision
 
         supervision.decide_extension(
             session,
-            request_id=self.extensions.pop(s.ref),
+            assignment_id=self._assignment(session, s.ref),
             approve=s.args["approve"],
-            decided_by=s.args["by"],
             comment="",
+            request_id=self.extensions.pop(s.ref),
+            actor=s.args["by"],
         )
 
     # --- emergency -----------------------------------------------------------------------
@@ -352,7 +353,7 @@ class Office:
         from officeflow import emergency
 
         emergency.acknowledge(
-            session, incident_id=self.ids[s.ref], person_id=s.args["person"], now=s.at
+            session, incident_id=self.ids[s.ref], actor=s.args["person"], now=s.at
         )
 
     def _close(self, session: Any, s: Step) -> None:

@@ -5,7 +5,8 @@ Fills a private SQLite ledger with bulk inserts, starts the web app with uvicorn
 (in a subprocess, wrapped in a middleware that reports each request's server time in a
 ``Server-Timing`` header), then drives it with 20 concurrent httpx clients:
 
-- an action page: GET of an assignment's signed ``report`` link (a different assignment each);
+- an action page: GET of an assignment's signed ``report-progress`` link (a different
+  assignment each);
 - the board: GET /board signed in as the office director (charts inline; its aggregates are
   cached for 15 s and recomputed by one request while the others get the previous board);
 - an acknowledgement POST: each client opens an incident's ``acknowledge`` page (CSRF cookie,
@@ -471,7 +472,7 @@ def main() -> None:
 async def measure(args: Any, facts: dict[str, Any], tokens: Any, session: Any) -> dict[str, Any]:
     rng = random.Random(5)
     staff = facts["staff"]
-    # Action pages: the owner's "report" link of random open assignments.
+    # Action pages: the owner's "report-progress" link of random open assignments.
     from sqlalchemy import select
 
     from models.supervision import Assignment, AssignmentStatus
@@ -485,7 +486,7 @@ async def measure(args: Any, facts: dict[str, Any], tokens: Any, session: Any) -
         ).all()
     picks = rng.sample(owners, min(args.pages, len(owners)))
     links = [
-        "/a/" + tokens.sign(tokens.Claim(owner, "assignment", str(aid), "report", "bench"))
+        "/a/" + tokens.sign(tokens.Claim(owner, "assignment", str(aid), "report-progress", "bench"))
         for aid, owner in picks
     ]
 

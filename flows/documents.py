@@ -11,28 +11,26 @@ from pydantic import Field
 
 from models.common import SweepResult
 from models.documents_input import (
-    CommentSpec,
+    CommentInput,
+    ConfirmReceiptInput,
+    CosignInput,
+    DistributeInput,
+    FileInput,
     IncomingDocumentSpec,
+    IssueInput,
     OutgoingDocumentSpec,
-    RouteSpec,
+    ProposeInput,
+    RedraftInput,
+    ReviewInput,
+    SignOffInput,
     StepResult,
-    TaskSpec,
 )
+from tasks.actions import take_action
 from tasks.delivery import deliver_notices
 from tasks.documents import (
     plan_documents_sweep,
     publish_document_page,
-    record_comment,
-    record_cosign,
-    record_distribution,
     record_draft,
-    record_filing,
-    record_issue,
-    record_proposal,
-    record_receipt,
-    record_redraft,
-    record_review,
-    record_sign_off,
     register_incoming,
 )
 
@@ -61,75 +59,69 @@ def document_outgoing(draft: OutgoingDocumentSpec) -> StepResult:
     return _done(record_draft(draft))
 
 
+# --- the document actions (officeflow/documents/declarations.py), each through the door -------
+
+
 @flow(name="document-propose")
-def document_propose(document_id: int, route: RouteSpec, actor: str) -> StepResult:
+def document_propose(document_id: int, params: ProposeInput, actor: str) -> StepResult:
     """拟办: the office's proposal and the leaders who comment."""
-    return _done(record_proposal(document_id, route, actor))
+    return _done(take_action("document.propose", document_id, params, actor))
 
 
 @flow(name="document-comment")
-def document_comment(document_id: int, comment: CommentSpec, actor: str) -> StepResult:
+def document_comment(document_id: int, params: CommentInput, actor: str) -> StepResult:
     """批示: a leader's comment; its tasks become supervised assignments."""
-    return _done(record_comment(document_id, comment, actor))
+    return _done(take_action("document.comment", document_id, params, actor))
 
 
 @flow(name="document-distribute")
-def document_distribute(
-    document_id: int, tasks: list[TaskSpec], actor: str, leader: str | None = None
-) -> StepResult:
+def document_distribute(document_id: int, params: DistributeInput, actor: str) -> StepResult:
     """分办: hand the document to the handling departments as supervised assignments."""
-    return _done(record_distribution(document_id, tasks, actor, leader))
-
-
-@flow(name="document-review")
-def document_review(
-    document_id: int,
-    accept: bool,
-    actor: str,
-    comment: str = "",
-    cosigners: list[str] | None = None,
-    signer: str | None = None,
-) -> StepResult:
-    """核稿: pass the draft on to co-signing and sign-off, or return it with a comment."""
-    return _done(record_review(document_id, accept, actor, comment, cosigners or [], signer))
-
-
-@flow(name="document-redraft")
-def document_redraft(
-    document_id: int, body: str, actor: str, title: str | None = None
-) -> StepResult:
-    """修改稿: the author answers a returned draft with a new revision."""
-    return _done(record_redraft(document_id, body, actor, title))
+    return _done(take_action("document.distribute", document_id, params, actor))
 
 
 @flow(name="document-file")
-def document_file(document_id: int, actor: str) -> StepResult:
+def document_file(document_id: int, params: FileInput, actor: str) -> StepResult:
     """归档: the office files the document."""
-    return _done(record_filing(document_id, actor))
+    return _done(take_action("document.file", document_id, params, actor))
+
+
+@flow(name="document-review")
+def document_review(document_id: int, params: ReviewInput, actor: str) -> StepResult:
+    """核稿: pass the draft on to co-signing and sign-off, or return it with a comment."""
+    return _done(take_action("document.review", document_id, params, actor))
+
+
+@flow(name="document-redraft")
+def document_redraft(document_id: int, params: RedraftInput, actor: str) -> StepResult:
+    """修改稿: the author answers a returned draft with a new revision."""
+    return _done(take_action("document.redraft", document_id, params, actor))
 
 
 @flow(name="document-cosign")
-def document_cosign(document_id: int, department: str, actor: str, comment: str = "") -> StepResult:
+def document_cosign(document_id: int, params: CosignInput, actor: str) -> StepResult:
     """会签: a department that was asked co-signs."""
-    return _done(record_cosign(document_id, department, actor, comment))
+    return _done(take_action("document.cosign", document_id, params, actor))
 
 
 @flow(name="document-sign-off")
-def document_sign_off(document_id: int, actor: str) -> StepResult:
+def document_sign_off(document_id: int, params: SignOffInput, actor: str) -> StepResult:
     """签发: a leader signs off; the series' next number is allocated."""
-    return _done(record_sign_off(document_id, actor))
+    return _done(take_action("document.sign-off", document_id, params, actor))
 
 
 @flow(name="document-issue")
-def document_issue(document_id: int, recipients: list[str], actor: str) -> StepResult:
+def document_issue(document_id: int, params: IssueInput, actor: str) -> StepResult:
     """印发: the GB/T 9704 .docx, kept and emailed to the recipient departments."""
-    return _done(record_issue(document_id, recipients, actor))
+    return _done(take_action("document.issue", document_id, params, actor))
 
 
 @flow(name="document-confirm-receipt")
-def document_confirm_receipt(document_id: int, department: str, actor: str) -> StepResult:
+def document_confirm_receipt(
+    document_id: int, params: ConfirmReceiptInput, actor: str
+) -> StepResult:
     """签收: a recipient department confirms receipt."""
-    return _done(record_receipt(document_id, department, actor))
+    return _done(take_action("document.confirm-receipt", document_id, params, actor))
 
 
 @flow(name="documents-sweep")

@@ -8,20 +8,17 @@ from prefect import flow
 from models.common import OfficeDate, SweepResult
 from models.duty_input import (
     BoardResult,
+    DecideSwapInput,
+    HandOverInput,
     HandoverResult,
+    RequestSwapInput,
     RosterResult,
     RosterSpec,
     SwapResult,
 )
+from tasks.actions import take_action
 from tasks.delivery import deliver_notices
-from tasks.duty import (
-    plan_duty_sweep,
-    publish_duty_board,
-    publish_roster,
-    record_handover,
-    record_swap_decision,
-    record_swap_request,
-)
+from tasks.duty import plan_duty_sweep, publish_duty_board, publish_roster
 
 
 @flow(name="duty-roster")
@@ -31,34 +28,6 @@ def duty_roster(roster: RosterSpec, actor: str) -> RosterResult:
     result = publish_roster(roster, actor)
     publish_duty_board(week_of=roster.start)
     return result
-
-
-@flow(name="duty-swap-request")
-def duty_swap_request(
-    shift_id: int,
-    with_person: str,
-    requested_by: str,
-    their_shift_id: int | None = None,
-    reason: str = "",
-) -> SwapResult:
-    """换班申请: ask that ``with_person`` take your shift; the office is asked to decide."""
-    result = record_swap_request(shift_id, with_person, requested_by, their_shift_id, reason)
-    return _delivered(result)
-
-
-@flow(name="duty-swap-decide")
-def duty_swap_decide(swap_id: int, approve: bool, decided_by: str, comment: str = "") -> SwapResult:
-    """换班审批: the general office approves (the shift changes hands) or refuses with a reason."""
-    return _delivered(record_swap_decision(swap_id, approve, decided_by, comment))
-
-
-@flow(name="duty-handover")
-def duty_handover(person: str, note: str = "") -> HandoverResult:
-    """交接班: the outgoing officer signs and the incoming one receives the open items; run it
-    again as the incoming officer to sign taking over."""
-    result = record_handover(person, note)
-    delivered = deliver_notices(result.notice_keys)
-    return result.model_copy(update={"notices_sent": delivered.sent})
 
 
 @flow(name="duty-sweep")
@@ -76,6 +45,32 @@ def duty_sweep() -> SweepResult:
 def duty_board(week_containing: OfficeDate | None = None) -> BoardResult:
     """当前值班: publish who is on duty now and the roster of a week (this one by default)."""
     return publish_duty_board(week_of=week_containing)
+
+
+# --- actions on a duty shift (declared: officeflow/duty/declarations.py) ----------------------
+
+
+@flow(name="shift-request-swap")
+def shift_request_swap(shift_id: int, params: RequestSwapInput, actor: str) -> SwapResult:
+    """换班申请: ask that ``params.with_person`` take your shift; the office is asked to
+    decide."""
+    return _delivered(take_action("shift.request-swap", shift_id, params, actor))
+
+
+@flow(name="shift-decide-swap")
+def shift_decide_swap(shift_id: int, params: DecideSwapInput, actor: str) -> SwapResult:
+    """换班审批: the general office approves (the shift changes hands) or refuses with a
+    reason."""
+    return _delivered(take_action("shift.decide-swap", shift_id, params, actor))
+
+
+@flow(name="shift-hand-over")
+def shift_hand_over(shift_id: int, params: HandOverInput, actor: str) -> HandoverResult:
+    """交接班: the outgoing officer signs and the incoming one receives the open items; run it
+    again as the incoming officer to sign taking over."""
+    result = take_action("shift.hand-over", shift_id, params, actor)
+    delivered = deliver_notices(result.notice_keys)
+    return result.model_copy(update={"notices_sent": delivered.sent})
 
 
 def _delivered(result: SwapResult) -> SwapResult:

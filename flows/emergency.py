@@ -13,12 +13,20 @@ from prefect import flow
 from pydantic import Field
 
 from models.common import SweepResult
-from models.emergency_input import AckResult, CloseResult, IncidentReport, IncidentResult
+from models.emergency_input import (
+    AcknowledgeInput,
+    AckResult,
+    CloseInput,
+    CloseResult,
+    FileReportInput,
+    FileReportResult,
+    IncidentReport,
+    IncidentResult,
+)
 from officeflow.emergency import assess
+from tasks.actions import take_action
 from tasks.delivery import deliver_notices
 from tasks.emergency import (
-    acknowledge,
-    close_incident,
     load_rules,
     plan_emergency_sweep,
     publish_timeline,
@@ -61,24 +69,31 @@ def emergency_sweep() -> SweepResult:
     return result.model_copy(update={"sent": delivered.sent, "failed": delivered.failed})
 
 
+# --- actions on an incident (declared: officeflow/emergency/declarations.py) -------------------
+
+
 @flow(name="incident-acknowledge")
-def incident_acknowledge(incident_id: int, person_id: str) -> AckResult:
-    """Acknowledge an incident from the Prefect UI: stops its escalation ladder."""
-    return acknowledge(incident_id, person_id, via="prefect")
+def incident_acknowledge(incident_id: int, params: AcknowledgeInput, actor: str) -> AckResult:
+    """确认收到: a notified person acknowledges the incident; its escalation ladder stops."""
+    return take_action("incident.acknowledge", incident_id, params, actor)
+
+
+@flow(name="incident-file-report")
+def incident_file_report(incident_id: int, params: FileReportInput, actor: str) -> FileReportResult:
+    """报送续报: record a report made to the next level up (电话报告, 初报, 续报, 终报); a late
+    one is flagged. The timeline artifact shows it."""
+    filed = take_action("incident.file-report", incident_id, params, actor)
+    publish_timeline(incident_id)
+    return filed
 
 
 @flow(name="incident-close")
-def incident_close(incident_id: int, summary: str, actor: str = "system") -> CloseResult:
-    """Close the incident: stop the clocks, ask for the final report, request the review,
-    publish the timeline."""
-    closed = close_incident(incident_id, summary, actor)
-    delivered = deliver_notices(closed.keys)
+def incident_close(incident_id: int, params: CloseInput, actor: str) -> CloseResult:
+    """结束: close the incident, stop the clocks, ask for the final report (终报), request the
+    review (复盘) and publish the timeline."""
+    closed = take_action("incident.close", incident_id, params, actor)
+    delivered = deliver_notices(closed.notice_keys)
     publish_timeline(incident_id)
-    return CloseResult(
-        incident_id=incident_id,
-        final_due=closed.final_due,
-        review_due=closed.review_due,
-        notice_keys=closed.keys,
-        notices_sent=delivered.sent,
-        notices_failed=delivered.failed,
+    return closed.model_copy(
+        update={"notices_sent": delivered.sent, "notices_failed": delivered.failed}
     )

@@ -1,5 +1,6 @@
-"""信息报送: items from the departments, the leaders' daily issue (每日要情), commissioned
-reports (约稿) and the monthly scores (信息考核)."""
+"""信息报送: items from the departments, the office's and the leaders' actions on them (编辑,
+采用, 退回, 批示), the leaders' daily issue (每日要情), commissioned reports (约稿) and the
+monthly scores (信息考核)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from pydantic import Field
 
 from models.information import Publication
 from models.information_input import (
+    AdoptInput,
+    CommentInput,
     DigestResult,
+    EditInput,
     InfoItemSpec,
     ItemResult,
+    RejectInput,
     RequestResult,
     RequestSpec,
     ScoresResult,
@@ -23,6 +28,7 @@ from officeflow import clock
 from officeflow.schedule_guard import skip_if_not_workday
 from officeflow.workdays import get_calendar
 from rules.information import previous_month
+from tasks.actions import take_action
 from tasks.delivery import deliver_notices
 from tasks.information import plan_scores, publish_issue, record_item, record_request
 
@@ -37,15 +43,46 @@ def run_link() -> str | None:
     return f"{str(ui).rstrip('/')}/runs/flow-run/{run_id}" if ui and run_id else None
 
 
-@flow(name="information-submission")
-def information_submission(item: InfoItemSpec) -> ItemResult:
-    """信息报送: a department submits an item (动态, 问题, 建议, 经验 or 紧急); an urgent one
-    alerts the duty officer at once."""
-    result = record_item(item)
+def _delivered(result: ItemResult) -> ItemResult:
+    """Send the notices the step planned; the result says what went out."""
     if not result.notice_keys:
         return result
     report = deliver_notices(result.notice_keys)
     return result.model_copy(update={"notices_sent": report.sent, "notices_failed": report.failed})
+
+
+@flow(name="information-submission")
+def information_submission(item: InfoItemSpec) -> ItemResult:
+    """信息报送: a department submits an item (动态, 问题, 建议, 经验 or 紧急); an urgent one
+    alerts the duty officer at once."""
+    return _delivered(record_item(item))
+
+
+# --- the item actions (officeflow/information/declarations.py), each through the door ---------
+
+
+@flow(name="info-item-edit")
+def info_item_edit(item_id: int, params: EditInput, actor: str) -> ItemResult:
+    """编辑: the office changes an item's text; the earlier versions stay as revisions."""
+    return _delivered(take_action("info_item.edit", item_id, params, actor))
+
+
+@flow(name="info-item-adopt")
+def info_item_adopt(item_id: int, params: AdoptInput, actor: str) -> ItemResult:
+    """采用: into an open issue (每日要情 or 专报); the submitter is told."""
+    return _delivered(take_action("info_item.adopt", item_id, params, actor))
+
+
+@flow(name="info-item-reject")
+def info_item_reject(item_id: int, params: RejectInput, actor: str) -> ItemResult:
+    """退回: reject the item with a reason; the submitter is told."""
+    return _delivered(take_action("info_item.reject", item_id, params, actor))
+
+
+@flow(name="info-item-comment")
+def info_item_comment(item_id: int, params: CommentInput, actor: str) -> ItemResult:
+    """批示: a leader's comment on an adopted item; its tasks become a supervised decision."""
+    return _delivered(take_action("info_item.comment", item_id, params, actor))
 
 
 @flow(name="information-request")

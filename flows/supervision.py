@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from prefect import flow, pause_flow_run
@@ -13,22 +12,29 @@ from prefect.runtime import flow_run
 from pydantic import Field
 
 from models.common import OfficeDate, SweepResult
-from models.supervision_input import ActionResult, BulletinResult, DecisionResult, DecisionSpec
+from models.supervision_input import (
+    ActionResult,
+    BulletinResult,
+    DecideExtensionInput,
+    DecisionResult,
+    DecisionSpec,
+    ReportProgressInput,
+    RequestCompletionInput,
+    RequestExtensionInput,
+    VerifyInput,
+)
 from officeflow import clock
 from officeflow.schedule_guard import skip_if_not_workday
 from officeflow.supervision import week_of
+from tasks.actions import take_action
 from tasks.delivery import deliver_notices
 from tasks.supervision import (
+    note_waiting_run,
     plan_bulletin,
     plan_supervision_sweep,
     publish_assignment_sheet,
     publish_supervision_artifacts,
-    record_completion_request,
     record_decision,
-    record_extension_decision,
-    record_extension_request,
-    record_progress,
-    record_verification,
 )
 
 
@@ -98,47 +104,39 @@ def _delivered(result: ActionResult) -> ActionResult:
 
 @flow(name="assignment-report-progress")
 def assignment_report_progress(
-    assignment_id: int,
-    progress: Annotated[int, Field(ge=0, le=100)],
-    note: str = "",
-    reporter: str | None = None,
+    assignment_id: int, params: ReportProgressInput, actor: str
 ) -> ActionResult:
     """进展反馈: record the owner's progress (percent) and a note."""
-    return record_progress(assignment_id, progress, note, reporter)
+    return _delivered(take_action("assignment.report-progress", assignment_id, params, actor))
 
 
 @flow(name="assignment-request-completion")
 def assignment_request_completion(
-    assignment_id: int,
-    evidence: Annotated[str, Field(min_length=1)],
-    requested_by: str | None = None,
+    assignment_id: int, params: RequestCompletionInput, actor: str
 ) -> ActionResult:
     """办结申请: the owner submits evidence; the supervising office is asked to verify."""
-    return _delivered(record_completion_request(assignment_id, evidence, requested_by))
+    return _delivered(take_action("assignment.request-completion", assignment_id, params, actor))
 
 
 @flow(name="assignment-verify")
-def assignment_verify(
-    assignment_id: int, accept: bool, verifier: str, comment: str = ""
-) -> ActionResult:
-    """核验: accept closes the assignment (销号); reject sends it back with the comment."""
-    return _delivered(record_verification(assignment_id, accept, comment, verifier))
+def assignment_verify(assignment_id: int, params: VerifyInput, actor: str) -> ActionResult:
+    """核验: approve closes the assignment (销号); refuse sends it back with the comment."""
+    return _delivered(take_action("assignment.verify", assignment_id, params, actor))
 
 
 class ExtensionDecision(RunInput):
     """The issuing leader's answer. Deliberately without defaults: nothing is pre-approved."""
 
     approve: bool
-    decided_by: str
+    actor: str
     comment: str = ""
 
 
 @flow(name="assignment-request-extension")
 def assignment_request_extension(
     assignment_id: int,
-    new_due_date: dt.date,
-    reason: Annotated[str, Field(min_length=1)],
-    requested_by: Annotated[str, Field(min_length=1)],
+    params: RequestExtensionInput,
+    actor: str,
     wait_for_decision_hours: Annotated[
         float,
         Field(
@@ -151,14 +149,14 @@ def assignment_request_extension(
 ) -> ActionResult:
     """延期申请: record the request and ask the issuing leader. With a wait, the run pauses for a
     typed decision (resume it in the UI); on timeout the request stays pending in the ledger."""
-    waiting = str(flow_run.id) if wait_for_decision_hours and flow_run.id else None
     requested = _delivered(
-        record_extension_request(assignment_id, new_due_date, reason, requested_by, waiting)
+        take_action("assignment.request-extension", assignment_id, params, actor)
     )
     if not wait_for_decision_hours:
         return requested
     request_id = requested.request_id
     assert request_id is not None
+    note_waiting_run(request_id, str(flow_run.id))
     try:
         answer = pause_flow_run(
             wait_for_input=ExtensionDecision,
@@ -174,14 +172,17 @@ def assignment_request_extension(
             request_id,
         )
         raise
+    decision = DecideExtensionInput(
+        approve=answer.approve, comment=answer.comment, request_id=request_id
+    )
     return _delivered(
-        record_extension_decision(request_id, answer.approve, answer.decided_by, answer.comment)
+        take_action("assignment.decide-extension", assignment_id, decision, answer.actor)
     )
 
 
 @flow(name="assignment-decide-extension")
 def assignment_decide_extension(
-    request_id: int, approve: bool, decided_by: str, comment: str = ""
+    assignment_id: int, params: DecideExtensionInput, actor: str
 ) -> ActionResult:
-    """The issuing leader approves (the deadline moves) or refuses an extension request."""
-    return _delivered(record_extension_decision(request_id, approve, decided_by, comment))
+    """延期审批: the issuing leader approves (the deadline moves) or refuses an extension."""
+    return _delivered(take_action("assignment.decide-extension", assignment_id, params, actor))

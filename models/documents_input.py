@@ -1,11 +1,14 @@
-"""办文 flow parameters and results: what the Prefect UI renders as forms."""
+"""办文 flow parameters, the inputs of the document actions (`officeflow/documents/declarations.py`)
+and the results: what the Prefect UI and the action pages render as forms."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from models.common import ID_PATTERN, OfficeDate, StrictInput
 from models.documents import Urgency
@@ -80,7 +83,8 @@ class OutgoingDocumentSpec(StrictInput):
 
 
 class TaskSpec(StrictInput):
-    """A concrete task in a leader's comment: it becomes a supervised assignment."""
+    """A concrete task in a leader's comment or a distribution: it becomes a supervised
+    assignment (read from a task line, `task_specs`)."""
 
     department: str = Field(pattern=ID_PATTERN, max_length=64, description="Handling department")
     task: str = Field(min_length=1, max_length=4000)
@@ -88,13 +92,6 @@ class TaskSpec(StrictInput):
     due_in_workdays: int | None = Field(
         None, ge=1, le=250, description="Working days; from the urgency when empty"
     )
-
-
-class CommentSpec(StrictInput):
-    """批示: a leader's comment, optionally with tasks."""
-
-    text: str = Field(min_length=1, max_length=4000)
-    tasks: list[TaskSpec] = Field(default_factory=list, max_length=50)
 
 
 class StepResult(BaseModel):
@@ -110,15 +107,222 @@ class StepResult(BaseModel):
     notices_failed: int = 0
 
 
-class RouteSpec(StrictInput):
-    """拟办: the office's proposal and which leaders comment, in sequence or in parallel."""
+# --- the inputs of the document actions (officeflow/documents/declarations.py) ----------------
 
-    proposal: str = Field(min_length=1, max_length=4000)
-    leaders: list[str] = Field(default_factory=list, max_length=10)
-    parallel: bool = False
+APPROVE_FLAGS = (
+    "--approve/--refuse"  # the one spelling of a yes/no decision (docs/adding-a-process.md)
+)
 
-    @model_validator(mode="after")
-    def _distinct(self) -> RouteSpec:
-        if len(set(self.leaders)) != len(self.leaders):
-            raise ValueError("a leader is named twice")
-        return self
+PersonId = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
+DepartmentId = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
+
+_TASK_LINE = re.compile(r"^(?P<department>[^:]*):(?:(?P<days>\d{1,3}):)?(?P<task>.*)$", re.S)
+TASK_LINE_HELP = "DEPARTMENT:TASK or DEPARTMENT:WORKDAYS:TASK, e.g. finance:编制方案"
+
+
+def split_task_line(line: str) -> tuple[str, int | None, str]:
+    """A task line as (department, its own working days or None, task); ValueError saying the
+    form otherwise. The department id holds no colon, so the first one ends it."""
+    found = _TASK_LINE.match(line.strip())
+    if found is None:
+        raise ValueError(f"write {TASK_LINE_HELP}, not {line[:60]!r}")
+    department, task = found["department"].strip(), found["task"].strip()
+    if not re.fullmatch(ID_PATTERN, department) or len(department) > 64:
+        raise ValueError(f"{department[:60]!r} is not a department id ({TASK_LINE_HELP})")
+    if not task:
+        raise ValueError(f"the task after {department}: is empty ({TASK_LINE_HELP})")
+    if len(task) > 4000:
+        raise ValueError("a task is at most 4000 characters")
+    days = int(found["days"]) if found["days"] else None
+    if days is not None and not 1 <= days <= 250:
+        raise ValueError(f"{days} working days: give 1 to 250")
+    return department, days, task
+
+
+def _task_line(line: str) -> str:
+    split_task_line(line)
+    return line.strip()
+
+
+TaskLine = Annotated[str, Field(min_length=3, max_length=4100), AfterValidator(_task_line)]
+
+
+def task_specs(lines: list[str], due_in_workdays: int | None) -> list[TaskSpec]:
+    """The tasks the lines name; a line without its own working days takes ``due_in_workdays``
+    (None: from the document's urgency)."""
+    out = []
+    for line in lines:
+        department, days, task = split_task_line(line)
+        out.append(
+            TaskSpec(department=department, task=task, due_in_workdays=days or due_in_workdays)
+        )
+    return out
+
+
+def _distinct(values: list[str], what: str) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError(f"{what} is named twice")
+    return values
+
+
+class ProposeInput(StrictInput):
+    """拟办: the office's proposal and the leaders who comment, in turn or at once."""
+
+    proposal: str = Field(
+        min_length=1,
+        max_length=4000,
+        title="拟办意见",
+        description="How the office proposes to handle it",
+    )
+    leaders: list[PersonId] = Field(
+        default_factory=list,
+        max_length=10,
+        title="呈批领导",
+        description="Leaders who comment, in this order; none: straight to distribution (分办)",
+        json_schema_extra={"old_options": ["--leader"]},
+    )
+    parallel: bool = Field(
+        False,
+        title="同时批示",
+        description="The leaders comment at once rather than in turn",
+        json_schema_extra={"flags": "--parallel/--in-turn"},
+    )
+
+    @field_validator("leaders")
+    @classmethod
+    def _leaders(cls, value: list[str]) -> list[str]:
+        return _distinct(value, "a leader")
+
+
+class CommentInput(StrictInput):
+    """批示: the leader whose turn it is comments; each task becomes a supervised assignment."""
+
+    text: str = Field(min_length=1, max_length=4000, title="批示内容", description="The comment")
+    tasks: list[TaskLine] = Field(
+        default_factory=list,
+        max_length=50,
+        title="交办任务",
+        description=f"Tasks for departments, each {TASK_LINE_HELP}",
+        json_schema_extra={"old_options": ["--task"]},
+    )
+    due_in_workdays: int | None = Field(
+        None,
+        ge=1,
+        le=250,
+        title="办理时限（工作日）",
+        description="Working days for the tasks; from the urgency when empty",
+        json_schema_extra={"old_options": ["--days"]},
+    )
+
+
+class DistributeInput(StrictInput):
+    """分办: the office hands the document to the handling departments."""
+
+    tasks: list[TaskLine] = Field(
+        min_length=1,
+        max_length=50,
+        title="承办任务",
+        description=f"One task per handling department, each {TASK_LINE_HELP}",
+        json_schema_extra={"old_options": ["--task"]},
+    )
+    due_in_workdays: int | None = Field(
+        None,
+        ge=1,
+        le=250,
+        title="办理时限（工作日）",
+        description="Working days for the tasks; from the urgency when empty",
+        json_schema_extra={"old_options": ["--days"]},
+    )
+    leader: str | None = Field(
+        None,
+        pattern=ID_PATTERN,
+        max_length=64,
+        title="交办领导",
+        description="The leader in whose name it is assigned; default: the last who commented",
+    )
+
+
+class FileInput(StrictInput):
+    """归档."""
+
+    note: str = Field(
+        "", max_length=2000, title="归档说明", description="A note kept with the filing"
+    )
+
+
+class ReviewInput(StrictInput):
+    """核稿: approve passes the draft on to co-signing and sign-off; refuse returns it to its
+    author with the comment."""
+
+    approve: bool = Field(
+        title="核稿结论",
+        description="Approve passes it on; refuse returns it to its author",
+        json_schema_extra={"flags": APPROVE_FLAGS, "old_flags": ["--accept/--return"]},
+    )
+    comment: str = Field("", max_length=4000, title="核稿意见", description="Required to refuse")
+    cosigners: list[DepartmentId] = Field(
+        default_factory=list,
+        max_length=20,
+        title="会签单位",
+        description="Departments that co-sign, at once",
+        json_schema_extra={"old_options": ["--cosign"]},
+    )
+    signer: str | None = Field(
+        None,
+        pattern=ID_PATTERN,
+        max_length=64,
+        title="签发领导",
+        description="The leader who signs it off (required to approve)",
+    )
+
+
+class RedraftInput(StrictInput):
+    """修改稿: the author answers a returned draft with a new revision."""
+
+    body: str = Field(min_length=1, max_length=100_000, title="正文", description="The new text")
+    title: str | None = Field(
+        None, min_length=1, max_length=300, title="标题", description="A new title, if it changes"
+    )
+
+
+class CosignInput(StrictInput):
+    """会签 by a department that was asked."""
+
+    department: str | None = Field(
+        None,
+        pattern=ID_PATTERN,
+        max_length=64,
+        title="会签单位",
+        description="The department co-signing; default: your own",
+    )
+    comment: str = Field("", max_length=4000, title="会签意见", description="Its opinion, if any")
+
+
+class SignOffInput(StrictInput):
+    """签发 by a leader; the number is allocated."""
+
+    comment: str = Field("", max_length=4000, title="签发意见", description="The leader's note")
+
+
+class IssueInput(StrictInput):
+    """印发: to the recipient departments, whose heads get the .docx and confirm receipt."""
+
+    recipients: list[DepartmentId] = Field(
+        min_length=1,
+        max_length=100,
+        title="发送单位",
+        description="Recipient departments",
+        json_schema_extra={"old_options": ["--to"]},
+    )
+
+
+class ConfirmReceiptInput(StrictInput):
+    """签收 by a recipient department."""
+
+    department: str | None = Field(
+        None,
+        pattern=ID_PATTERN,
+        max_length=64,
+        title="签收单位",
+        description="The recipient department; default: your own",
+    )

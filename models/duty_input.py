@@ -110,6 +110,9 @@ class SwapResult(BaseModel):
 
 
 class HandoverResult(BaseModel):
+    """A handover (交接班) of a shift: signed handing over, or signed taking over."""
+
+    shift_id: int = Field(description="The shift handed over")
     handover_id: int
     step: Literal["handed_over", "taken_over"]
     outgoing_id: str
@@ -117,6 +120,11 @@ class HandoverResult(BaseModel):
     open_items: list[int] = Field(default_factory=list)
     notice_keys: list[str] = Field(default_factory=list)
     notices_sent: int = 0
+
+    @property
+    def status(self) -> str:
+        """Where the handover stands: handed over, or taken over."""
+        return self.step.replace("_", " ")
 
 
 class OnDuty(BaseModel):
@@ -151,3 +159,60 @@ class DutyLogView:
     kind: str
     text: str
     open: bool
+
+
+# --- the inputs of the shift actions (officeflow/duty/declarations.py) -----------------------
+
+APPROVE_FLAGS = "--approve/--refuse"  # the one spelling of a yes/no decision
+
+
+class RequestSwapInput(StrictInput):
+    """换班申请: ask that someone else take your shift (optionally taking one of theirs)."""
+
+    with_person: str = Field(
+        pattern=ID_PATTERN,
+        max_length=64,
+        title="替班人",
+        description="Person id of who takes the shift",
+    )
+    their_shift_id: int | None = Field(
+        None,
+        ge=1,
+        le=2**31 - 1,
+        title="对方班次",
+        description="One of their shifts you take in return (optional)",
+    )
+    reason: str = Field("", max_length=4000, title="换班理由", description="Why")
+
+
+class DecideSwapInput(StrictInput):
+    """换班审批 by the general office: approve (the shift changes hands) or refuse (with a
+    reason)."""
+
+    approve: bool = Field(
+        title="审批结论",
+        description="Approve gives the shift to the other person; refuse keeps the roster",
+        json_schema_extra={"flags": APPROVE_FLAGS},
+    )
+    comment: str = Field(
+        "",
+        max_length=4000,
+        title="审批意见",
+        description="Required to refuse: the requester reads it",
+    )
+    swap_id: int | None = Field(
+        None,
+        ge=1,
+        le=2**31 - 1,
+        title="换班申请编号",
+        description="Default: the swap of this shift awaiting a decision",
+    )
+
+
+class HandOverInput(StrictInput):
+    """交接班: the outgoing officer signs handing the shift over (the next officer receives the
+    open items); the incoming officer signs taking it over."""
+
+    note: str = Field(
+        "", max_length=4000, title="交班说明", description="A word for the next officer"
+    )

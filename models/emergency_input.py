@@ -14,6 +14,7 @@ from models.common import ID_PATTERN, StrictInput
 from officeflow import clock
 from officeflow.settings import get_settings
 from rules.grading import Category, Grade
+from rules.response_plan import ReportKind
 
 
 class IncidentReport(StrictInput):
@@ -88,7 +89,7 @@ class IncidentResult(BaseModel):
 
 
 class AckResult(BaseModel):
-    """An acknowledgement (the `incident-acknowledge` flow and `officeflow incident ack`)."""
+    """An acknowledgement (the `incident-acknowledge` flow, `officeflow incident acknowledge`)."""
 
     incident_id: int
     person_id: str
@@ -96,14 +97,58 @@ class AckResult(BaseModel):
     first: bool = Field(description="The acknowledgement that stopped the ladder")
     already: bool = Field(description="This person had acknowledged before")
     stopped_rungs: int = Field(description="Rungs cancelled by it")
+    notice_keys: list[str] = Field(default_factory=list, description="None: it stops notices")
+
+
+class FileReportResult(BaseModel):
+    """A report made to the next level up, as recorded (the `incident-file-report` flow and
+    `officeflow incident file-report`)."""
+
+    incident_id: int
+    label: str = Field(description="电话报告, 初报, 续报n or 终报")
+    late: bool = Field(description="Filed after its deadline")
+    due_at: dt.datetime | None = Field(description="Its deadline, if the clock set one")
+    notice_keys: list[str] = Field(default_factory=list)
 
 
 class CloseResult(BaseModel):
-    """What the `incident-close` flow did."""
+    """What closing an incident did (the `incident-close` flow and `officeflow incident close`)."""
 
     incident_id: int
+    status: str = "closed"
     final_due: dt.datetime | None = Field(description="When the final report (终报) is due")
     review_due: dt.datetime = Field(description="When the review (复盘) assignment is due")
     notice_keys: list[str] = Field(description="The final-report request and review notices")
-    notices_sent: int
-    notices_failed: int
+    notices_sent: int = 0
+    notices_failed: int = 0
+
+
+# --- the inputs of the incident actions (officeflow/emergency/declarations.py) ----------------
+
+
+class AcknowledgeInput(StrictInput):
+    """确认收到: nothing to type; the acknowledgement stops the incident's escalation ladder."""
+
+
+class FileReportInput(StrictInput):
+    """报送续报: a report made to the next level up (电话报告, 初报, 续报, 终报), recorded."""
+
+    kind: ReportKind = Field(
+        title="报告类型",
+        description="phone (电话报告), initial (初报), follow-up (续报) or final (终报)",
+    )
+    summary: str = Field(
+        max_length=4000, title="报告内容", description="What was reported (its text or a summary)"
+    )
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _dashed(cls, value: Any) -> Any:
+        """``follow-up`` (how the CLI always spelled it) is ``follow_up``."""
+        return value.replace("-", "_") if isinstance(value, str) else value
+
+
+class CloseInput(StrictInput):
+    """结束: stop the ladder and the clocks, ask for the final report (终报), open the review."""
+
+    summary: str = Field(max_length=4000, title="处置情况", description="How it ended")

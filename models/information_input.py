@@ -5,15 +5,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from models.common import ID_PATTERN, StrictInput
 from models.information import InfoKind, Publication
+from rules.information import KIND_LABELS
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+_KIND_BY_LABEL = {label: kind.value for kind, label in KIND_LABELS.items()}
+KIND_HELP = "news 动态, problem 问题, suggestion 建议, practice 经验, urgent 紧急"
+
+
+def _kind(value: object) -> object:
+    """A kind given as news/problem/… or as 动态/问题/…."""
+    return _KIND_BY_LABEL.get(value.strip(), value) if isinstance(value, str) else value
 
 
 class InfoItemSpec(StrictInput):
@@ -21,9 +31,7 @@ class InfoItemSpec(StrictInput):
 
     title: str = Field(min_length=1, max_length=300, description="Title (标题)")
     body: str = Field(min_length=1, max_length=20000, description="Text (正文)")
-    kind: InfoKind = Field(
-        description="news 动态, problem 问题, suggestion 建议, practice 经验, urgent 紧急"
-    )
+    kind: InfoKind = Field(description=KIND_HELP)
     people: list[Name] = Field(
         default_factory=list, max_length=50, description="People concerned (涉及人员)"
     )
@@ -36,35 +44,14 @@ class InfoItemSpec(StrictInput):
         None, ge=1, le=2**31 - 1, description="The commissioned report (约稿) this answers"
     )
 
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind_label(cls, value: object) -> object:
+        return _kind(value)
+
     def fingerprint(self) -> str:
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-class ItemEdit(StrictInput):
-    """The office's edit (编辑) of an item: the new text; the old one stays as a revision."""
-
-    title: str | None = Field(None, min_length=1, max_length=300)
-    body: str | None = Field(None, min_length=1, max_length=20000)
-    kind: InfoKind | None = None
-    note: str = Field("", max_length=2000, description="What was changed and why")
-
-
-class CommentAssignment(StrictInput):
-    """One assignment a leader's 批示 gives: a department, the task, a deadline."""
-
-    lead_department: Id
-    task: str = Field(min_length=1, max_length=4000)
-    due_in_workdays: int = Field(5, ge=1, le=250)
-    owner: Id | None = None
-
-
-class CommentSpec(StrictInput):
-    """批示: a leader's comment on an adopted item, optionally with assignments (then it becomes
-    a supervision decision whose source is the item)."""
-
-    text: str = Field(min_length=1, max_length=4000)
-    assignments: list[CommentAssignment] = Field(default_factory=list, max_length=50)
 
 
 class RequestSpec(StrictInput):
@@ -137,3 +124,98 @@ class ScoresResult(BaseModel):
     notice_keys: list[str] = Field(default_factory=list)
     sent: int = 0
     failed: int = 0
+
+
+# --- the inputs of the item actions (officeflow/information/declarations.py) -----------------
+
+_TASK_LINE = re.compile(r"^(?P<department>[^:]*):(?:(?P<days>\d{1,3}):)?(?P<task>.*)$", re.S)
+TASK_LINE_HELP = "DEPARTMENT:TASK or DEPARTMENT:WORKDAYS:TASK, e.g. finance:5:按月报送收入情况"
+
+
+def split_task_line(line: str) -> tuple[str, int | None, str]:
+    """A task line as (department, its own working days or None, task); ValueError saying the
+    form otherwise. The department id holds no colon, so the first one ends it."""
+    found = _TASK_LINE.match(line.strip())
+    if found is None:
+        raise ValueError(f"write {TASK_LINE_HELP}, not {line[:60]!r}")
+    department, task = found["department"].strip(), found["task"].strip()
+    if not re.fullmatch(ID_PATTERN, department) or len(department) > 64:
+        raise ValueError(f"{department[:60]!r} is not a department id ({TASK_LINE_HELP})")
+    if not task:
+        raise ValueError(f"the task after {department}: is empty ({TASK_LINE_HELP})")
+    if len(task) > 4000:
+        raise ValueError("a task is at most 4000 characters")
+    days = int(found["days"]) if found["days"] else None
+    if days is not None and not 1 <= days <= 250:
+        raise ValueError(f"{days} working days: give 1 to 250")
+    return department, days, task
+
+
+def _task_line(line: str) -> str:
+    split_task_line(line)
+    return line.strip()
+
+
+TaskLine = Annotated[str, Field(min_length=3, max_length=4100), AfterValidator(_task_line)]
+
+
+class EditInput(StrictInput):
+    """编辑: the office's new text of an item; the old one stays as a revision."""
+
+    title: str | None = Field(
+        None, min_length=1, max_length=300, title="标题", description="The new title"
+    )
+    body: str | None = Field(
+        None, min_length=1, max_length=20000, title="正文", description="The new text"
+    )
+    kind: InfoKind | None = Field(None, title="类别", description=KIND_HELP)
+    note: str = Field("", max_length=2000, title="修改说明", description="What was changed and why")
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind_label(cls, value: object) -> object:
+        return _kind(value)
+
+
+class AdoptInput(StrictInput):
+    """采用: into an open issue of a publication."""
+
+    publication: Publication = Field(
+        Publication.DAILY, title="刊物", description="daily 每日要情 or special 专报"
+    )
+    issue: int | None = Field(
+        None,
+        ge=1,
+        le=100000,
+        title="期号",
+        description="Issue number (第N期); default: the current daily issue, or a new special one",
+    )
+
+
+class RejectInput(StrictInput):
+    """退回 with a reason the submitter is told."""
+
+    reason: str = Field(
+        min_length=1, max_length=2000, title="退回理由", description="Why, for the submitter"
+    )
+
+
+class CommentInput(StrictInput):
+    """批示: a leader's comment on an adopted item; with tasks it becomes a supervised decision
+    whose assignments name the item."""
+
+    text: str = Field(min_length=1, max_length=4000, title="批示内容", description="The comment")
+    tasks: list[TaskLine] = Field(
+        default_factory=list,
+        max_length=50,
+        title="交办任务",
+        description=f"Tasks for departments, each {TASK_LINE_HELP}",
+        json_schema_extra={"old_options": ["--assign"]},
+    )
+    due_in_workdays: int = Field(
+        5,
+        ge=1,
+        le=250,
+        title="办理时限（工作日）",
+        description="Working days for a task that does not give its own",
+    )

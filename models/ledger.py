@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -44,6 +44,15 @@ class Notice(Base):
     # issued document's .docx; chat deliveries send the text alone.
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     created_at: Mapped[dt.datetime]
+    # How hard to try, as the process that planned the notice decided (an emergency's alerts):
+    # an urgent notice ignores quiet hours, is retried within minutes, falls back at once to
+    # the person's next channel of ``fallback`` (None: every channel, most personal first)
+    # when one fails, and is not given up after the retry horizon but retried until settled.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    fallback: Mapped[list[str] | None]
+    # Why the notice's failed deliveries are not retried any more (``incident 7 acknowledged``),
+    # set by the process that owns its object (`officeflow.delivery.settle`); None: retried.
+    settled: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index(None, "object_type", "object_id"),)
 

@@ -88,6 +88,63 @@ class ActionResult(BaseModel):
     notices_failed: int = 0
 
 
+# --- the inputs of the assignment actions (officeflow/supervision/declarations.py) ------------
+
+APPROVE_FLAGS = (
+    "--approve/--refuse"  # the one spelling of a yes/no decision (docs/adding-a-process.md)
+)
+
+
+class ReportProgressInput(StrictInput):
+    """进展反馈."""
+
+    progress: int = Field(ge=0, le=100, title="进展（%）", description="Percent done, 0–100")
+    note: str = Field("", max_length=4000, title="工作进展", description="What was done")
+
+
+class RequestCompletionInput(StrictInput):
+    """办结申请."""
+
+    evidence: str = Field(
+        min_length=1,
+        max_length=4000,
+        title="办结情况",
+        description="What shows the standard is met",
+    )
+
+
+class VerifyInput(StrictInput):
+    """核验: approve closes the assignment (销号); refuse sends it back with the comment."""
+
+    approve: bool = Field(
+        title="核验结论",
+        description="Approve closes it (销号); refuse sends it back",
+        json_schema_extra={"flags": APPROVE_FLAGS, "old_flags": ["--accept/--reject"]},
+    )
+    comment: str = Field("", max_length=4000, title="核验意见", description="Required to refuse")
+
+
+class RequestExtensionInput(StrictInput):
+    """延期申请."""
+
+    new_due_date: OfficeDate = Field(title="申请延至", description="New deadline, a working day")
+    reason: str = Field(min_length=1, max_length=4000, title="延期理由", description="Why")
+
+
+class DecideExtensionInput(StrictInput):
+    """延期审批 by the issuing leader."""
+
+    approve: bool = Field(
+        title="审批结论",
+        description="Approve moves the deadline; refuse keeps it",
+        json_schema_extra={"flags": APPROVE_FLAGS},
+    )
+    comment: str = Field("", max_length=4000, title="审批意见")
+    request_id: int | None = Field(
+        None, ge=1, title="延期申请编号", description="Default: the request awaiting a decision"
+    )
+
+
 class BulletinResult(BaseModel):
     skipped: bool = False
     reason: str = ""

@@ -6,8 +6,8 @@ operator at a shell; the operating-system user is kept as ``operator``), ``prefe
 started from the Prefect UI) or ``system`` (a schedule). The channel is set once at the door with
 `acting(...)`; `officeflow.events.record` stamps it on every event recorded inside.
 
-Services decide who may do what (`officeflow.permissions`) and raise `NotAllowed`, so the CLI, the
-flows and the web pages obey one set of rules.
+The one policy (`officeflow.policy`, asked by `officeflow.actions.perform`) raises `NotAllowed`,
+so the CLI, the flows and the web pages obey one set of rules.
 """
 
 from __future__ import annotations
@@ -28,7 +28,11 @@ CHANNELS = (WEB, CLI, PREFECT_UI, SYSTEM)
 
 class NotAllowed(PermissionError):
     """The actor may not take this action. ``str()`` is the sentence a user sees: who, what, and
-    who may."""
+    who may; ``zh`` is the same sentence in Chinese, with names (what a zh-CN page shows)."""
+
+    def __init__(self, message: str, *, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh or message
 
 
 @dataclass(frozen=True)

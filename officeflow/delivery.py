@@ -9,12 +9,14 @@
    by quiet hours (a future ``next_attempt_at``) wait.
    A claim sets a lease (``lease_until``, `delivery_lease_s`), renewed while the sender works.
    A failure is transient (``failed``: retried with backoff) or permanent (``undeliverable``:
-   an SMTP 5xx for the mailbox; reported at once, never retried). An emergency notice that
-   fails on one channel is reserved on the person's next channel of the plan's fallback order
-   and sent at once.
+   an SMTP 5xx for the mailbox; reported at once to the duty officer and the office directors,
+   `report_undeliverable`, never retried). An urgent notice (``Notice.urgent``: an emergency's,
+   as its process planned it) that fails on one channel is reserved on the person's next
+   channel of its fallback order (``Notice.fallback``) and sent at once.
 3. the scheduled `delivery-retry` flow (`officeflow.retry`) resends due failed rows, rows held
    by quiet hours, and rows whose lease lapsed (their sender died); it gives routine notices up
-   after the retry horizon, and tells the duty officer when a channel has been failing too long.
+   after the retry horizon, urgent ones when their process settles them (`settle`), and tells
+   the duty officer when a channel has been failing too long.
 
 The only window left is a crash between a successful send and its mark: such a row stays
 ``sending`` until its lease lapses, and the retry sends it again. That is the one case that
@@ -39,19 +41,19 @@ from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, u
 from sqlalchemy.orm import Session
 
 from models.ledger import Delivery, DeliveryStatus, Notice
-from models.org import Channel, ContactPoint, Organisation, Person
+from models.org import Channel, ContactPoint, Organisation, Person, Role
 from officeflow import channels, clock, events, links, ratelimit
 from officeflow.db import get_engine, insert_ignore
-from officeflow.org import office_name
+from officeflow.duty.officers import duty_officers
+from officeflow.org import office_name, people_with_role
 from officeflow.settings import Settings, get_settings
+from officeflow.signing import public_url
 from officeflow.workdays import get_calendar
 from rules import templates
 
 RETRY_CAP = dt.timedelta(hours=1)
-EMERGENCY_RETRY_CAP = dt.timedelta(minutes=5)
-URGENT_OBJECT = "incident"  # an emergency's notices ignore quiet hours
-EMERGENCY = URGENT_OBJECT  # the object type of emergency notices (officeflow.emergency.config)
-# The fallback order when the incident's plan names none: every channel, most personal first.
+URGENT_RETRY_CAP = dt.timedelta(minutes=5)
+# The fallback order of an urgent notice that names none: every channel, most personal first.
 DEFAULT_FALLBACK = (
     Channel.EMAIL,
     Channel.SMS,
@@ -75,7 +77,7 @@ class DeliveryReport:
     remaining: int = 0  # due rows left for a later run (over ``limit``)
     undeliverable: int = 0  # of ``failed``: refused for good, not retried
     undeliverable_ids: list[int] = field(default_factory=list)
-    fallbacks: int = 0  # emergency rows reserved on a next channel after a failure
+    fallbacks: int = 0  # urgent rows reserved on a next channel after a failure
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(
@@ -117,7 +119,7 @@ class PlannedNotice:
     # Rows with the same digest group, person and channel go out as one message (a sweep's
     # reminders), where the office and the person want digests. None: a message of its own.
     digest: str | None = None
-    # Urgent notices (emergencies) ignore quiet hours; routine ones planned outside office
+    # Urgent notices (an emergency's) ignore quiet hours; routine ones planned outside office
     # hours wait for the next working morning, where the office and the person want that.
     urgent: bool = False
 
@@ -136,13 +138,18 @@ def plan_notice(
     invite: str | None = None,
     attachment_id: int | None = None,
     digest: str | None = None,
-    urgent: bool | None = None,
+    urgent: bool = False,
+    fallback: Sequence[Channel] | None = None,
+    settled: str | None = None,
 ) -> PlanResult:
     """Reserve the notice and its deliveries. Re-planning the same key adds only what is missing.
 
     ``invite`` is an iCalendar text (METHOD:REQUEST or CANCEL): email deliveries carry it as a
     real invitation, chat deliveries send the text alone. ``digest`` names a digest group (see
-    `PlannedNotice`); ``urgent`` (default: an incident's notices) ignores quiet hours."""
+    `PlannedNotice`). An ``urgent`` notice (an emergency's) ignores quiet hours, is retried
+    within minutes, falls back at once to the person's next channel of ``fallback`` (default
+    `DEFAULT_FALLBACK`) when one fails, and is retried past the retry horizon until its process
+    settles it (`settle`; ``settled`` when it is already: its failures are not retried)."""
     context = dict(context or {})
     session.execute(
         insert_ignore(session, Notice).values(
@@ -154,6 +161,9 @@ def plan_notice(
             invite=invite,
             attachment_id=attachment_id,
             created_at=clock.now(),
+            urgent=urgent,
+            fallback=[Channel(c).value for c in fallback] if fallback else None,
+            settled=settled,
         )
     )
     notice_id = session.scalar(select(Notice.id).where(Notice.key == key))
@@ -172,7 +182,7 @@ def plan_notice(
                 list(recipients),
                 context,
                 digest=digest,
-                urgent=object_type == URGENT_OBJECT if urgent is None else urgent,
+                urgent=urgent,
             )
         ],
         channels_wanted=channels_wanted,
@@ -192,6 +202,7 @@ class NoticeSpec:
     object_id: str | int
     recipients: Sequence[str]
     context: dict[str, Any] = field(default_factory=dict)
+    urgent: bool = False
 
 
 def plan_notices(session: Session, specs: Sequence[NoticeSpec]) -> list[str]:
@@ -213,6 +224,7 @@ def plan_notices(session: Session, specs: Sequence[NoticeSpec]) -> list[str]:
                 "object_id": str(s.object_id),
                 "context": contexts[s.key],
                 "created_at": now,
+                "urgent": s.urgent,
             }
             for s in specs
         ],
@@ -234,7 +246,7 @@ def plan_notices(session: Session, specs: Sequence[NoticeSpec]) -> list[str]:
                 str(s.object_id),
                 list(s.recipients),
                 dict(s.context),
-                urgent=s.object_type == URGENT_OBJECT,
+                urgent=s.urgent,
             )
             for s in specs
         ],
@@ -495,10 +507,8 @@ def send_pending(
                     report = report + outcome.result()
         finally:
             writer.close()
-    if report.undeliverable_ids:
-        from officeflow import retry  # the report is a notice: planned and sent like any
-
-        report = report + retry.report_undeliverable(report.undeliverable_ids, engine, settings)
+    if report.undeliverable_ids:  # the report is a notice: planned and sent like any
+        report = report + report_undeliverable(report.undeliverable_ids, engine, settings)
     return report
 
 
@@ -546,7 +556,7 @@ class _Sent:
     attempts: int
     outcome: channels.Outcome
     digest: str | None = None
-    emergency: bool = False  # an incident's notice: shorter backoff, and a fallback channel
+    urgent: bool = False  # an urgent notice's row: shorter backoff, and a fallback channel
 
 
 def _claim(
@@ -603,6 +613,7 @@ def _claim(
                 Notice.attachment_id,
                 Notice.object_type,
                 Notice.object_id,
+                Notice.urgent,
             ).where(Notice.id.in_({r.notice_id for r in rows}))
         )
     }
@@ -636,7 +647,7 @@ def _mark_values(token: str, d: _Sent, at: dt.datetime) -> dict[str, Any]:
     if status is DeliveryStatus.SENT:
         values |= {"b_sent": at, "b_error": None}
     elif status is DeliveryStatus.FAILED:  # transient: due again after the backoff
-        values |= {"b_next": at + backoff(d.attempts, emergency=d.emergency), "b_failed": at}
+        values |= {"b_next": at + backoff(d.attempts, urgent=d.urgent), "b_failed": at}
     else:  # undeliverable: never retried, reported at once
         values |= {"b_failed": at}
     return values
@@ -829,8 +840,8 @@ def _deliver_batch(
             if d.outcome.permanent:
                 report.undeliverable += 1
                 report.undeliverable_ids.append(d.row.id)
-            if d.emergency:
-                # An emergency does not wait for the backoff: the person's next channel, now.
+            if d.urgent:
+                # An urgent notice does not wait for the backoff: the person's next channel, now.
                 fallback_id = fall_back(engine, settings, d.row.notice_id, d.row.person_id)
                 if fallback_id is not None:
                     report.fallbacks += 1
@@ -922,7 +933,7 @@ def _send_row(
     linker: links.Linker,
 ) -> _Sent:
     extra = extras.get(row.notice_id)
-    urgent = extra is not None and extra.object_type == EMERGENCY
+    urgent = extra is not None and bool(extra.urgent)
     invite = extra.invite if extra is not None else None
     attachment = None
     if extra is not None and extra.attachment_id is not None and row.channel == Channel.EMAIL:
@@ -931,7 +942,7 @@ def _send_row(
         except (OSError, ValueError) as exc:  # lost or altered on disk: a failed delivery
             # never a mail without its file; retried like any failure
             error = f"email: attachment unavailable: {type(exc).__name__}: {exc}"
-            return _Sent(row, row.attempts + 1, channels.Outcome(False, error), emergency=urgent)
+            return _Sent(row, row.attempts + 1, channels.Outcome(False, error), urgent=urgent)
 
     # Each recipient's own signed action links, minted now: never stored in the ledger.
     target = _target(row, extras)
@@ -947,7 +958,7 @@ def _send_row(
         invite=invite,
         attachment=attachment,
     )
-    return _Sent(row, row.attempts + tries, outcome, emergency=urgent)
+    return _Sent(row, row.attempts + tries, outcome, urgent=urgent)
 
 
 def _send_digest(
@@ -1008,24 +1019,32 @@ def _send_digest(
     return [_Sent(r, r.attempts + tries, outcome, first.digest) for r in rows]
 
 
-def backoff(attempts: int, *, emergency: bool = False) -> dt.timedelta:
+def backoff(attempts: int, *, urgent: bool = False) -> dt.timedelta:
     """When a failed row is due again: 30 s doubling per attempt, capped at an hour (five
-    minutes for an emergency notice, which keeps trying until acknowledged)."""
-    cap = EMERGENCY_RETRY_CAP if emergency else RETRY_CAP
+    minutes for an urgent notice, which keeps trying until its process settles it)."""
+    cap = URGENT_RETRY_CAP if urgent else RETRY_CAP
     return min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), cap)
 
 
-def fallback_order(session: Session, object_id: str) -> list[Channel]:
-    """The incident's fallback order (its response plan's ``fallback``), or the default."""
-    from models.emergency import Incident
+def fallback_order(notice: Notice) -> list[Channel]:
+    """The notice's fallback order (as its process planned it), or the default."""
+    return [Channel(c) for c in notice.fallback] if notice.fallback else list(DEFAULT_FALLBACK)
 
-    incident = session.get(Incident, int(object_id)) if object_id.isdigit() else None
-    order = (incident.response or {}).get("fallback") if incident is not None else None
-    return [Channel(c) for c in order] if order else list(DEFAULT_FALLBACK)
+
+def settle(session: Session, *, object_type: str, object_id: str | int, reason: str) -> int:
+    """The notices about an object are no longer needed (``reason``: an emergency acknowledged
+    or closed): their failed deliveries are not retried any more. The scheduled retry marks
+    them undeliverable (``not retried: <reason>``) and records it, without reporting them.
+    Called by the process that owns the object; returns the number of notices settled."""
+    return session.execute(
+        update(Notice)
+        .where(Notice.object_type == object_type, Notice.object_id == str(object_id))
+        .values(settled=reason)
+    ).rowcount
 
 
 def fall_back(engine: Engine, settings: Settings, notice_id: int, person_id: str) -> int | None:
-    """Reserve the emergency notice for ``person_id`` on the next channel of the fallback
+    """Reserve the urgent notice for ``person_id`` on the next channel of the fallback
     order that the person can be reached on and that has no delivery of this notice yet;
     return the new row's id (None when nothing is left, or the person already has it)."""
     with Session(engine) as session, session.begin():
@@ -1043,7 +1062,7 @@ def fall_back(engine: Engine, settings: Settings, notice_id: int, person_id: str
         reachable = set(
             session.scalars(select(ContactPoint.channel).where(ContactPoint.person_id == person_id))
         ) & channels.configured_channels(settings)
-        order = fallback_order(session, notice.object_id)
+        order = fallback_order(notice)
         following = [c for c in order if c in reachable and c not in have]
         if not following:
             return None
@@ -1058,6 +1077,7 @@ def fall_back(engine: Engine, settings: Settings, notice_id: int, person_id: str
                     notice.object_id,
                     [person_id],
                     dict(notice.context or {}),
+                    urgent=notice.urgent,
                 )
             ],
             channels_wanted=[following[0]],
@@ -1096,6 +1116,77 @@ def _attachment(engine: Engine, file_id: int) -> channels.Attachment:
         if stored is None:
             raise ValueError(f"notice attachment {file_id} is not in the file store")
         return channels.Attachment(stored.filename, files.read(stored), stored.content_type)
+
+
+# --- telling the office what could not be delivered ------------------------------------------
+#
+# Notices about deliveries are not themselves reported when they fail (no report loops).
+REPORT_PREFIXES = ("undeliverable:", "channel-down:")
+
+
+def board_url(settings: Settings) -> str:
+    """The office's board, whose 投递问题 table lists these rows (sign-in required)."""
+    return public_url(settings) + "/board#deliveries"
+
+
+def officers(session: Session) -> list[str]:
+    """Who hears about deliveries that failed: the duty officer (值班's declared service,
+    `officeflow.duty.officers`) and the office directors."""
+    return list(
+        dict.fromkeys(duty_officers(session) + people_with_role(session, Role.OFFICE_DIRECTOR))
+    )
+
+
+def report_undeliverable(
+    ids: list[int], engine: Engine | None = None, settings: Settings | None = None
+) -> DeliveryReport:
+    """Tell the duty officer and the office directors, at once, which deliveries will not be
+    made: each person, channel and cause. One notice per batch; reports are not reported."""
+    settings = settings or get_settings()
+    engine = engine or get_engine()
+    with Session(engine) as session, session.begin():
+        rows = session.execute(
+            select(
+                Delivery.id,
+                Delivery.notice_key,
+                Delivery.channel,
+                Delivery.address,
+                Delivery.last_error,
+                Person.id.label("person_id"),
+                Person.name,
+            )
+            .join(Person, Person.id == Delivery.person_id)
+            .where(Delivery.id.in_(sorted(ids)[:500]))
+            .order_by(Delivery.id)
+        ).all()
+        items: list[dict[str, Any]] = [
+            {
+                "person": r.person_id,
+                "name": r.name,
+                "channel": Channel(r.channel).value,
+                "address": r.address,
+                "notice": r.notice_key,
+                "error": (r.last_error or "")[:300],
+            }
+            for r in rows
+            if not r.notice_key.startswith(REPORT_PREFIXES)
+        ]
+        if not items:
+            return DeliveryReport()
+        key = f"undeliverable:{rows[0].id}"
+        plan_notice(
+            session,
+            key=key,
+            template="delivery_undeliverable",
+            object_type="delivery",
+            object_id=rows[0].id,
+            recipients=officers(session),
+            settings=settings,
+            context={"items": items, "count": len(items), "board_url": board_url(settings)},
+        )
+    # The report's own outcome is not the caller's (its rows are in the ledger like any).
+    send_pending([key], engine=engine, settings=settings)
+    return DeliveryReport()
 
 
 def retry_failed(

@@ -41,33 +41,27 @@ from typing import Any
 
 PATH = "/internal/flow-runs"
 
-# The flows a CLI command may run in the stack ("module:function"): nothing else can be named.
-FLOWS = frozenset(
-    {
-        "flows.supervision:decision_implementation",
-        "flows.supervision:supervision_sweep",
-        "flows.supervision:supervision_bulletin",
-        "flows.emergency:emergency_response",
-        "flows.emergency:incident_close",
-        "flows.emergency:emergency_sweep",
-        "flows.meeting:meeting_preparation",
-        "flows.meeting:meeting_approve_agenda",
-        "flows.meeting:meeting_reschedule",
-        "flows.meeting:meeting_cancel",
-        "flows.meeting:meeting_record_minutes",
-        "flows.meeting:meeting_sweep",
-        "flows.duty:duty_roster",
-        "flows.duty:duty_sweep",
-        "flows.information:information_submission",
-        "flows.information:information_request",
-        "flows.information:information_digest",
-        "flows.information:information_scores",
-        "flows.documents:document_incoming",
-        "flows.documents:document_outgoing",
-        "flows.documents:documents_sweep",
-    }
-)
-FLOW_MODULES = sorted({target.split(":")[0] for target in FLOWS})
+
+def allowed_flows() -> frozenset[str]:
+    """The flows a CLI command may run in the stack ("module:function"), derived from the
+    declarations (`officeflow.actions`): each process flow a command runs, and each action
+    whose command runs its flow. Nothing else can be named."""
+    from officeflow import actions
+
+    flows = {f.entrypoint for f in actions.all_flows() if f.cli}
+    flows |= {a.flow for a in actions.all_actions() if a.cli_runs_flow and a.flow}
+    return frozenset(flows)
+
+
+def __getattr__(name: str) -> Any:
+    # FLOWS and FLOW_MODULES are read by the web process (which checks what it is asked to
+    # run); the CLI's side never needs them, so a command does not load the declarations.
+    if name == "FLOWS":
+        return allowed_flows()
+    if name == "FLOW_MODULES":
+        return sorted({target.split(":")[0] for target in allowed_flows()})
+    raise AttributeError(name)
+
 
 CONNECT_TIMEOUT = 3.0  # a live web process accepts at once; a dead one refuses at once
 
@@ -122,7 +116,7 @@ def error_of(exc: BaseException) -> dict[str, Any]:
             "source": exc.source,
         }
     if isinstance(exc, NotAllowed):
-        return {"kind": "not_allowed", "message": str(exc)}
+        return {"kind": "not_allowed", "message": str(exc), "zh": exc.zh}
     if isinstance(exc, TemplateRefused):
         return {"kind": "template", "message": str(exc)}
     if isinstance(exc, OperationalError) and is_lock_timeout(exc):
@@ -144,7 +138,7 @@ def raise_error(error: dict[str, Any], target: str) -> None:
     if kind == "not_allowed":
         from officeflow.actors import NotAllowed
 
-        raise NotAllowed(str(error.get("message", "")))
+        raise NotAllowed(str(error.get("message", "")), zh=error.get("zh"))
     if kind == "template":
         from rules.templates import TemplateRefused
 
@@ -184,8 +178,6 @@ def run_in_stack(target: str, params: dict[str, Any]) -> Any:
     from officeflow.settings import get_settings
     from officeflow.stack import StackInfo, auth_string
 
-    if target not in FLOWS:
-        raise NotHere(target)
     settings = get_settings()
     if clock._frozen is not None or settings.now is not None:  # the command's own clock
         raise NotHere("clock")
@@ -262,7 +254,7 @@ def authorised(given: str | None, home: Path) -> bool:
 
 
 def load_flow(target: str) -> Any:
-    if target not in FLOWS:
+    if target not in allowed_flows():
         raise KeyError(target)
     module, name = target.split(":")
     return getattr(importlib.import_module(module), name)

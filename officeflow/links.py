@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from officeflow.settings import Settings, get_settings
+from officeflow.signing import ACTION_SALT, Claim, public_url, serializer
 
 MARKER = re.compile(r"\[\[officeflow-link:([a-z][a-z0-9_-]{0,39})\]\]")
 
@@ -42,7 +43,7 @@ def expand(text: str, target: LinkTarget, settings: Settings | None = None) -> s
 
 def url_for(target: LinkTarget, action: str, settings: Settings) -> str:
     """The signed URL of ``action`` on ``target`` for ``target.person_id``
-    (`officeflow.web.tokens`: ``<public url>/a/<token>``)."""
+    (`officeflow.signing`: ``<public url>/a/<token>``)."""
     return Linker(settings).url(target, action)
 
 
@@ -57,14 +58,10 @@ class Linker:
 
     def _base_and_signer(self) -> tuple[str, Any]:
         if self._made is None:
-            from officeflow.web.tokens import ACTION_SALT, public_url, serializer
-
             self._made = (public_url(self.settings), serializer(ACTION_SALT, self.settings))
         return self._made
 
     def url(self, target: LinkTarget, action: str) -> str:
-        from officeflow.web.tokens import Claim
-
         claim = Claim(
             target.person_id,
             target.object_type,

@@ -4,8 +4,9 @@ One run, every minute:
 
 1. gives up what must not be retried any more: a routine notice failing for longer than the
    retry horizon (`OFFICEFLOW_RETRY_HORIZON_HOURS`, 24 h) becomes ``undeliverable`` and is
-   reported; an emergency notice (object type ``incident``) keeps trying until the incident is
-   acknowledged or closed, and then stops (``undeliverable``, recorded, not reported again);
+   reported; an urgent notice (``Notice.urgent``: an emergency's) keeps trying until the
+   process that planned it settles it (`officeflow.delivery.settle`: the emergency acknowledged
+   or closed), and then stops (``undeliverable``, recorded, not reported again);
 2. tells the duty officer and the office directors, on the other channels, about a channel
    that has failed for longer than `OFFICEFLOW_CHANNEL_DOWN_AFTER_MINUTES` (10) with nothing
    delivered on it since: a notice keyed ``channel-down:<channel>:<local date and hour the
@@ -14,27 +15,31 @@ One run, every minute:
    (`officeflow.delivery.send_pending(include_failed=True)`).
 
 Undeliverable rows are reported at once by whoever marks them (the sender, or step 1): one
-notice per batch (``undeliverable:<first delivery id>``) naming each person, channel and cause.
+notice per batch (``undeliverable:<first delivery id>``) naming each person, channel and cause
+(`officeflow.delivery.report_undeliverable`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from models.ledger import Delivery, DeliveryStatus, Notice
-from models.org import Channel, Person, Role
+from models.org import Channel
 from officeflow import channels, clock, events
 from officeflow.db import get_engine
-from officeflow.delivery import EMERGENCY, DeliveryReport, plan_notice, send_pending
+from officeflow.delivery import (
+    board_url,
+    lease_lapsed,
+    officers,
+    plan_notice,
+    report_undeliverable,
+    send_pending,
+)
 from officeflow.settings import Settings, get_settings
-
-# Notices about deliveries are not themselves reported when they fail (no report loops).
-REPORT_PREFIXES = ("undeliverable:", "channel-down:")
 
 
 @dataclass
@@ -42,29 +47,12 @@ class RetryResult:
     sent: int = 0
     failed: int = 0
     undeliverable: int = 0  # marked in this run: refused for good, or out of horizon
-    stopped: int = 0  # emergency rows no longer needed (incident acknowledged or closed)
+    stopped: int = 0  # urgent rows no longer needed (their process settled the notice)
     taken_over: int = 0  # rows in `sending` whose lease had lapsed, sent again
     channels_down: list[str] = field(default_factory=list)
     alert_keys: list[str] = field(default_factory=list)
     remaining: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-def _board_url(settings: Settings) -> str:
-    """The office's board, whose 投递问题 table lists these rows (sign-in required)."""
-    from officeflow.web.tokens import public_url
-
-    return public_url(settings) + "/board#deliveries"
-
-
-def officers(session: Session) -> list[str]:
-    """Who hears about deliveries that failed: the duty officer and the office directors."""
-    from officeflow.emergency import duty_officers
-    from officeflow.org import people_with_role
-
-    return list(
-        dict.fromkeys(duty_officers(session) + people_with_role(session, Role.OFFICE_DIRECTOR))
-    )
 
 
 def run_retry(
@@ -87,8 +75,6 @@ def run_retry(
         if key:
             result.alert_keys.append(key)
     with engine.connect() as conn:
-        from officeflow.delivery import lease_lapsed
-
         result.taken_over = (
             conn.scalar(
                 select(func.count()).select_from(Delivery).where(lease_lapsed(now, settings))
@@ -105,41 +91,21 @@ def run_retry(
 
 
 def give_up(engine: Engine, settings: Settings, now: dt.datetime) -> tuple[list[int], list[int]]:
-    """Mark what must not be retried any more; returns (expired routine rows, stopped
-    emergency rows)."""
-    from models.emergency import Incident, IncidentStatus
-
+    """Mark what must not be retried any more; returns (expired routine rows, stopped rows of
+    settled notices)."""
     horizon = dt.timedelta(hours=settings.retry_horizon_hours)
     with Session(engine) as session, session.begin():
         failing = session.execute(
-            select(Delivery.id, Delivery.created_at, Notice.object_type, Notice.object_id)
+            select(Delivery.id, Delivery.created_at, Notice.urgent, Notice.settled)
             .join(Notice, Notice.id == Delivery.notice_id)
             .where(Delivery.status == DeliveryStatus.FAILED)
         ).all()
-        incident_ids = {
-            int(r.object_id)
-            for r in failing
-            if r.object_type == EMERGENCY and r.object_id.isdigit()
-        }
-        over: dict[int, str] = {}
-        if incident_ids:
-            for inc in session.execute(
-                select(Incident.id, Incident.status, Incident.acknowledged_at).where(
-                    Incident.id.in_(incident_ids)
-                )
-            ):
-                if inc.status == IncidentStatus.CLOSED:
-                    over[inc.id] = "closed"
-                elif inc.acknowledged_at is not None:
-                    over[inc.id] = "acknowledged"
         expired = [
-            r.id for r in failing if r.object_type != EMERGENCY and r.created_at < now - horizon
-        ]
-        stopped = {
-            r.id: f"incident {r.object_id} {over[int(r.object_id)]}"
+            r.id
             for r in failing
-            if r.object_type == EMERGENCY and r.object_id.isdigit() and int(r.object_id) in over
-        }
+            if r.settled is None and not r.urgent and r.created_at < now - horizon
+        ]
+        stopped = {r.id: r.settled for r in failing if r.settled is not None}
         hours = f"{settings.retry_horizon_hours:g}"
         for ids, prefix in ((expired, f"gave up after {hours} h of retries"),):
             for chunk in _chunks(ids):
@@ -268,7 +234,7 @@ def alert_channel_down(
                 "failing": failing,
                 "error": error[:300],
                 "threshold_minutes": settings.channel_down_after_minutes,
-                "board_url": _board_url(settings),
+                "board_url": board_url(settings),
             },
         )
         if known is None:
@@ -280,55 +246,3 @@ def alert_channel_down(
                 data={"since": since.isoformat(), "failing": failing, "told": recipients},
             )
     return key
-
-
-def report_undeliverable(
-    ids: list[int], engine: Engine | None = None, settings: Settings | None = None
-) -> DeliveryReport:
-    """Tell the duty officer and the office directors, at once, which deliveries will not be
-    made: each person, channel and cause. One notice per batch; reports are not reported."""
-    settings = settings or get_settings()
-    engine = engine or get_engine()
-    with Session(engine) as session, session.begin():
-        rows = session.execute(
-            select(
-                Delivery.id,
-                Delivery.notice_key,
-                Delivery.channel,
-                Delivery.address,
-                Delivery.last_error,
-                Person.id.label("person_id"),
-                Person.name,
-            )
-            .join(Person, Person.id == Delivery.person_id)
-            .where(Delivery.id.in_(sorted(ids)[:500]))
-            .order_by(Delivery.id)
-        ).all()
-        items: list[dict[str, Any]] = [
-            {
-                "person": r.person_id,
-                "name": r.name,
-                "channel": Channel(r.channel).value,
-                "address": r.address,
-                "notice": r.notice_key,
-                "error": (r.last_error or "")[:300],
-            }
-            for r in rows
-            if not r.notice_key.startswith(REPORT_PREFIXES)
-        ]
-        if not items:
-            return DeliveryReport()
-        key = f"undeliverable:{rows[0].id}"
-        plan_notice(
-            session,
-            key=key,
-            template="delivery_undeliverable",
-            object_type="delivery",
-            object_id=rows[0].id,
-            recipients=officers(session),
-            settings=settings,
-            context={"items": items, "count": len(items), "board_url": _board_url(settings)},
-        )
-    # The report's own outcome is not the caller's (its rows are in the ledger like any).
-    send_pending([key], engine=engine, settings=settings)
-    return DeliveryReport()

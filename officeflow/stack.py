@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from officeflow.stackfile import DEFAULT_WEB_PORT, STACK_FILE, StackInfo
+
 if TYPE_CHECKING:  # aiosmtpd loads only for `officeflow up`, not for every command
     from officeflow.mailcatcher import MailCatcher
 
@@ -31,8 +33,6 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXAMPLE_ORG = PROJECT_DIR / "examples" / "org.yaml"
 DEFAULT_PORT = 4200
 DEFAULT_SMTP_PORT = 1025
-DEFAULT_WEB_PORT = 8300  # the office's web pages (`officeflow web`)
-STACK_FILE = "stack.json"
 AUTH_FILE = "prefect-auth"  # the Prefect API auth string of this home, owner-only (0600)
 
 
@@ -58,29 +58,6 @@ def _bin(name: str) -> str:
 
 class StackError(RuntimeError):
     pass
-
-
-@dataclass
-class StackInfo:
-    """What a running stack publishes in ``<home>/stack.json`` for `demo` and other commands."""
-
-    api_url: str
-    ui_url: str
-    smtp_host: str
-    smtp_port: int
-    outbox: str
-    pids: dict[str, int]
-    web_url: str = ""  # the office's web pages, the base of action links
-    # The web process's own address on this machine (a flow command asks it to run its flow,
-    # `officeflow.flowcalls`); web_url may be a proxy's public address instead.
-    local_web_url: str = ""
-
-    @classmethod
-    def read(cls, home: Path) -> StackInfo | None:
-        path = home / STACK_FILE
-        if not path.is_file():
-            return None
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
 
 
 # --- the Prefect API's credentials ----------------------------------------------------------------
@@ -409,7 +386,7 @@ class LocalStack:
         """The office's web pages (`officeflow web`), on the same ledger, home and key."""
         if self.web_port is None:
             return
-        from officeflow.web.tokens import secret_key
+        from officeflow.signing import secret_key  # (itsdangerous, the settings)
 
         secret_key()  # made once before the worker signs its first link
         self.say(f"starting the office's web pages on {self.web_url}")

@@ -1,5 +1,6 @@
-"""值班 side effects as Prefect tasks: one task per action, each one transaction, plus the
-sweep's planning and the "who is on duty" artifacts."""
+"""值班 side effects as Prefect tasks: publishing a roster (one transaction), the sweep's
+planning and the "who is on duty" artifacts. The actions on a shift (换班申请, 换班审批, 交接班)
+go through `tasks.actions.take_action` (declared)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.logging import get_run_logger
 
 from models.common import SweepResult
-from models.duty_input import BoardResult, HandoverResult, RosterResult, RosterSpec, SwapResult
+from models.duty_input import BoardResult, RosterResult, RosterSpec
 from officeflow import clock, db, duty
 
 
@@ -27,35 +28,6 @@ def publish_roster(roster: RosterSpec, actor: str) -> RosterResult:
         "published" if result.newly_published else "already published",
     )
     return result
-
-
-@task(name="record-swap-request")
-def record_swap_request(
-    shift_id: int, with_person: str, requested_by: str, their_shift_id: int | None, reason: str
-) -> SwapResult:
-    with db.session_scope() as session:
-        return duty.request_swap(
-            session,
-            shift_id=shift_id,
-            with_person=with_person,
-            requested_by=requested_by,
-            their_shift_id=their_shift_id,
-            reason=reason,
-        )
-
-
-@task(name="record-swap-decision")
-def record_swap_decision(swap_id: int, approve: bool, decided_by: str, comment: str) -> SwapResult:
-    with db.session_scope() as session:
-        return duty.decide_swap(
-            session, swap_id=swap_id, approve=approve, decided_by=decided_by, comment=comment
-        )
-
-
-@task(name="record-handover")
-def record_handover(person: str, note: str) -> HandoverResult:
-    with db.session_scope() as session:
-        return duty.handover(session, person=person, note=note)
 
 
 @task(name="plan-duty-sweep")

@@ -1,5 +1,6 @@
-"""Emergency side effects as Prefect tasks: one task per action, each one transaction or one
-batch."""
+"""Emergency side effects as Prefect tasks: recording an incident, the sweep, the watch loop, the
+timeline, each one transaction or one batch. The actions on an incident (acknowledge, file a
+report, close) go through `tasks.actions.take_action` (declared)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from prefect.logging import get_run_logger
 
 from models.common import SweepResult
 from models.emergency import Incident, IncidentStatus
-from models.emergency_input import AckResult, IncidentReport
+from models.emergency_input import IncidentReport
 from officeflow import db
 from officeflow import emergency as service
 from rules.grading import GradingMatrix
@@ -75,20 +76,6 @@ def watch_incident(incident_id: int, minutes: float, poll_seconds: float) -> int
         sent += service.run_sweep().sent
         time.sleep(poll_seconds)
     return sent
-
-
-@task(name="acknowledge-incident")
-def acknowledge(incident_id: int, person_id: str, via: str) -> AckResult:
-    with db.session_scope() as session:
-        return service.acknowledge(session, incident_id=incident_id, person_id=person_id, via=via)
-
-
-@task(name="close-incident")
-def close_incident(incident_id: int, summary: str, actor: str) -> service.Closed:
-    with db.session_scope() as session:
-        return service.close_incident(
-            session, incident_id=incident_id, summary=summary, actor=actor
-        )
 
 
 @task(name="publish-incident-timeline")

@@ -1,5 +1,6 @@
-"""信息报送 side effects as Prefect tasks: one task per action, each in one transaction, plus
-publishing an issue and the monthly scores with their artifacts."""
+"""信息报送 side effects as Prefect tasks, each in one transaction: recording a submission and a
+约稿, publishing an issue and the monthly scores with their artifacts. The actions on an item go
+through `tasks.actions.take_action` (declared in `officeflow.information.declarations`)."""
 
 from __future__ import annotations
 

@@ -1,21 +1,12 @@
-"""办会 side effects as Prefect tasks: ledger writes (one transaction each) and artifacts."""
+"""办会 side effects as Prefect tasks: ledger writes (one transaction each) and artifacts. The
+actions on a meeting are recorded by `tasks.actions.take_action` (declared)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
-from models.meeting_input import (
-    AgendaApproval,
-    MeetingSpec,
-    MeetingSweepResult,
-    MinutesSpec,
-    TopicResult,
-    TopicSubmission,
-)
-from models.supervision_input import DecisionSpec
+from models.meeting_input import MeetingSpec, MeetingSweepResult
 from officeflow import db, events
 from officeflow import meeting as service
 from officeflow.meeting import MeetingRecord
@@ -36,39 +27,7 @@ def plan_meeting_sweep() -> MeetingSweepResult:
         return service.plan_sweep(session)
 
 
-@task(name="record-topic")
-def record_topic(submission: TopicSubmission, actor: str = events.SYSTEM) -> TopicResult:
-    with db.session_scope() as session:
-        topic_id, new = service.submit_topic(session, submission, actor=actor)
-    return TopicResult(meeting_id=submission.meeting_id, topic_id=topic_id, newly_recorded=new)
-
-
-@task(name="record-agenda-approval")
-def record_agenda_approval(approval: AgendaApproval, actor: str = events.SYSTEM) -> bool:
-    with db.session_scope() as session:
-        return service.approve_agenda(session, approval, actor=actor)
-
-
-@task(name="record-reschedule")
-def record_reschedule(meeting_id: int, to: dt.datetime, actor: str = events.SYSTEM) -> int:
-    with db.session_scope() as session:
-        return service.reschedule(session, meeting_id=meeting_id, to=to, actor=actor)
-
-
-@task(name="record-cancellation")
-def record_cancellation(meeting_id: int, reason: str, actor: str = events.SYSTEM) -> int:
-    with db.session_scope() as session:
-        return service.cancel(session, meeting_id=meeting_id, reason=reason, actor=actor)
-
-
-@task(name="record-minutes")
-def record_minutes(
-    meeting_id: int, minutes: MinutesSpec, actor: str = events.SYSTEM
-) -> DecisionSpec | None:
-    """Check the minutes and their action items, then write them; returns the decision the
-    action items become."""
-    with db.session_scope() as session:
-        return service.record_minutes(session, meeting_id=meeting_id, minutes=minutes, actor=actor)
+# The actions on a meeting go through tasks.actions.take_action (declared).
 
 
 @task(name="link-minutes-decision")

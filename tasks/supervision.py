@@ -3,14 +3,14 @@ the sweep and the artifacts."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.logging import get_run_logger
 
 from models.common import SweepResult
-from models.supervision_input import ActionResult, DecisionRecord, DecisionSpec
+from models.supervision_input import DecisionRecord, DecisionSpec
 from officeflow import clock, db, supervision
 
 
@@ -84,95 +84,14 @@ def plan_bulletin(start: datetime, end: datetime, recipients: list[str]) -> str:
     return key
 
 
-# --- one task per assignment action -----------------------------------------------------------
+# --- the assignment actions go through tasks.actions.take_action (declared) --------------------
 
 
-@task(name="record-progress")
-def record_progress(
-    assignment_id: int, progress: int, note: str, reporter: str | None
-) -> ActionResult:
+@task(name="note-waiting-run")
+def note_waiting_run(request_id: int, run_id: str) -> None:
+    """Remember the Prefect run paused for this extension's decision, so that the decision,
+    however it is taken, resumes it."""
+    from models.supervision import ExtensionRequest
+
     with db.session_scope() as session:
-        report = supervision.report_progress(
-            session, assignment_id=assignment_id, progress=progress, note=note, reporter=reporter
-        )
-        status = supervision.get_assignment(session, report.assignment_id).status
-    return ActionResult(assignment_id=assignment_id, action="progress", status=status.value)
-
-
-@task(name="record-completion-request")
-def record_completion_request(
-    assignment_id: int, evidence: str, requested_by: str | None
-) -> ActionResult:
-    with db.session_scope() as session:
-        request, key = supervision.request_completion(
-            session, assignment_id=assignment_id, evidence=evidence, requested_by=requested_by
-        )
-    return ActionResult(
-        assignment_id=assignment_id,
-        action="completion_requested",
-        status="completion_requested",
-        request_id=request.id,
-        notice_keys=[key],
-    )
-
-
-@task(name="record-verification")
-def record_verification(
-    assignment_id: int, accept: bool, comment: str, verifier: str
-) -> ActionResult:
-    with db.session_scope() as session:
-        key = supervision.verify_completion(
-            session, assignment_id=assignment_id, accept=accept, comment=comment, verifier=verifier
-        )
-        status = supervision.get_assignment(session, assignment_id).status
-    return ActionResult(
-        assignment_id=assignment_id,
-        action="closed" if accept else "completion_rejected",
-        status=status.value,
-        notice_keys=[key],
-    )
-
-
-@task(name="record-extension-request")
-def record_extension_request(
-    assignment_id: int,
-    new_due_date: date,
-    reason: str,
-    requested_by: str,
-    waiting_run_id: str | None,
-) -> ActionResult:
-    with db.session_scope() as session:
-        request, key = supervision.request_extension(
-            session,
-            assignment_id=assignment_id,
-            new_due_date=new_due_date,
-            reason=reason,
-            requested_by=requested_by,
-        )
-        request.waiting_run_id = waiting_run_id
-        status = supervision.get_assignment(session, assignment_id).status
-    return ActionResult(
-        assignment_id=assignment_id,
-        action="extension_requested",
-        status=status.value,
-        request_id=request.id,
-        notice_keys=[key],
-    )
-
-
-@task(name="record-extension-decision")
-def record_extension_decision(
-    request_id: int, approve: bool, decided_by: str, comment: str
-) -> ActionResult:
-    with db.session_scope() as session:
-        request, key = supervision.decide_extension(
-            session, request_id=request_id, approve=approve, decided_by=decided_by, comment=comment
-        )
-        status = supervision.get_assignment(session, request.assignment_id).status
-    return ActionResult(
-        assignment_id=request.assignment_id,
-        action="extension_" + ("approved" if approve else "refused"),
-        status=status.value,
-        request_id=request_id,
-        notice_keys=[key] if key else [],
-    )
+        session.get_one(ExtensionRequest, request_id).waiting_run_id = run_id

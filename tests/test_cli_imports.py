@@ -46,7 +46,7 @@ print(json.dumps({
 """
 
 NEVER_WITHOUT_A_FLOW = {"prefect", "apprise", "jinja2", "httpx", "aiosmtpd", "fastapi"}
-# Nor what one action on the ledger (`assignment report`, the everyday command; 1 s goal in
+# Nor what one action on the ledger (`assignment report-progress`, the everyday command; 1 s goal in
 # `benchmarks/cli_latency.py`) has no use for: PyYAML loads only where a file is read, the
 # migrations only for `db`, the documents' and reports' libraries only for their commands.
 NOT_FOR_ONE_ACTION = NEVER_WITHOUT_A_FLOW | {
@@ -151,7 +151,17 @@ def test_commands_that_run_no_flow_import_neither_prefect_nor_delivery(
         ("decision", "list"),
         ("calendar", "add-workdays", "2026-09-24", "5"),
         ("calendar", "is-workday", "2026-10-10"),
-        ("assignment", "report", "1", "--progress", "30", "--note", "half the sites"),
+        (
+            "assignment",
+            "report-progress",
+            "1",
+            "--progress",
+            "30",
+            "--note",
+            "half the sites",
+            "--as",
+            "wu.qiang",  # the owner of assignment 1
+        ),
         ("assignment", "show", "1"),
         ("org", "show"),
         ("deliveries", "list"),
@@ -172,8 +182,9 @@ def test_commands_that_run_no_flow_import_neither_prefect_nor_delivery(
     # The commands did their work (a command that failed early would import little).
     assert f"Decision {decision}:" in outputs[("decision", "show")]
     assert outputs[("calendar", "add-workdays")].strip() == "2026-10-09"
-    assert "progress 30% recorded" in outputs[("assignment", "report")]
-    assert "half the sites" not in outputs[("assignment", "report")]
+    reported = outputs[("assignment", "report-progress")]
+    assert "assignment 1: 进展反馈 (report progress) done, now open" in reported
+    assert "half the sites" not in reported
     # The calendar needs no ledger: no SQLAlchemy at all.
     _, report = run("calendar", "add-workdays", "2026-09-24", "5")
     assert "sqlalchemy" not in report["packages"]
@@ -182,10 +193,10 @@ def test_commands_that_run_no_flow_import_neither_prefect_nor_delivery(
 
 
 def test_one_action_loads_only_the_ledger_and_leaves_quickly(decision: int) -> None:
-    """`assignment report` records its row without loading what it has no use for, and at its
-    exit closes the ledger (SQLite checkpoints and removes its WAL file) and freezes what it
-    made, so that the interpreter's exit does not take it apart object by object (about 0.2 s
-    of the command otherwise)."""
+    """`assignment report-progress` records its row without loading what it has no use for,
+    and at its exit closes the ledger (SQLite checkpoints and removes its WAL file) and freezes
+    what it made, so that the interpreter's exit does not take it apart object by object (about
+    0.2 s of the command otherwise)."""
     code = (
         "import atexit, gc, json, os, sys\n"
         "from pathlib import Path\n"
@@ -197,7 +208,8 @@ def test_one_action_loads_only_the_ledger_and_leaves_quickly(decision: int) -> N
     ) + RUN
     db.dispose_engines()  # this test's own connections (the fixtures') are closed
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
-    args = ["assignment", "report", "1", "--progress", "40", "--note", "half the sites"]
+    args = ["assignment", "report-progress", "1", "--progress", "40", "--note", "half the sites"]
+    args += ["--as", "wu.qiang"]
     out = subprocess.run(
         [sys.executable, "-c", code, json.dumps(args)],
         capture_output=True,
@@ -208,9 +220,9 @@ def test_one_action_loads_only_the_ledger_and_leaves_quickly(decision: int) -> N
     )
     *_, command, at_exit = (json.loads(line) for line in out.stderr.strip().splitlines())
     assert command["code"] == 0, out
-    assert "progress 40% recorded" in out.stdout
+    assert "assignment 1: 进展反馈 (report progress) done" in out.stdout
     loaded = NOT_FOR_ONE_ACTION & set(command["packages"])
-    assert not loaded, f"officeflow assignment report imported {sorted(loaded)}"
+    assert not loaded, f"officeflow assignment report-progress imported {sorted(loaded)}"
     assert command["orm"]  # it did use the ledger
     with db.read_scope() as session:
         assert supervision.get_assignment(session, 1).progress == 40

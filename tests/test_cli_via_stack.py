@@ -157,8 +157,8 @@ def test_errors_in_the_stack_exit_as_they_would_in_process(stack: Stack) -> None
     refused = stack.cli("incident", "close", "1", "--summary", "x", "--as", "cao.yan")
     assert refused.returncode == 77, refused.stderr
     assert refused.stderr.strip() == (
-        "error: 'cao.yan' (曹艳) may not close incident 1: only the duty officer, the office "
-        "director and the leaders may"
+        "error: 'cao.yan' (曹艳) may not close (incident 1): only the duty officers (on duty now "
+        "or by role), the office director and the leaders may"
     )
     bad = stack.cli("incident", "close", "999", "--summary", "x", "--as", "zhao.min")
     assert (bad.returncode, bad.stderr.strip()) == (2, "error: incident: no incident 999")
@@ -170,7 +170,7 @@ def test_errors_in_the_stack_exit_as_they_would_in_process(stack: Stack) -> None
         "from officeflow.flowcalls import run_in_stack\n"
         "try:\n"
         "    run_in_stack('flows.emergency:incident_close',\n"
-        "                 {'incident_id': 999, 'summary': 'x', 'actor': 'zhao.min'})\n"
+        "                 {'incident_id': 999, 'params': {'summary': 'x'}, 'actor': 'zhao.min'})\n"
         "except Exception as exc:\n"
         "    print(type(exc).__name__, exc)\n"
     )

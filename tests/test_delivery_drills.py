@@ -168,10 +168,11 @@ def test_kill_drill_200_recipients_nothing_lost_duplicates_counted(
                 s,
                 key=KILL_FANOUT,
                 template="notice",
-                object_type="incident",  # an emergency: retried until acknowledged
+                object_type="incident",
                 object_id=777,
                 recipients=people,
                 context={"title": "Evacuate", "message": "Leave the building now."},
+                urgent=True,  # an emergency: at once, retried until acknowledged
             )
         code = f"from officeflow.delivery import send_pending; send_pending([{KILL_FANOUT!r}])"
         proc = subprocess.Popen(

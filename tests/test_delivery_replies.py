@@ -335,6 +335,7 @@ def test_an_emergency_notice_ignores_the_horizon_and_stops_once_acknowledged(
             object_id=incident_id,
             recipients=["p0-0"],
             context={"title": "Flood", "message": "Acknowledge please."},
+            urgent=True,  # as the emergency process plans its notices
         )
     key = f"incident:{incident_id}:initial"
     assert send_pending([key]).failed == 1
@@ -344,8 +345,12 @@ def test_an_emergency_notice_ignores_the_horizon_and_stops_once_acknowledged(
     assert (result.failed, result.undeliverable, result.stopped) == (1, 0, 0)
     assert _rows(key)["p0-0"].status is DeliveryStatus.FAILED
     # Someone acknowledged: no more tries, recorded, not reported as a problem notice.
+    from officeflow.emergency.notices import settle
+
     with db.session_scope() as s:
-        s.get_one(Incident, incident_id).acknowledged_at = _at(3601)
+        incident = s.get_one(Incident, incident_id)
+        incident.acknowledged_at = _at(3601)
+        settle(s, incident)  # what `acknowledge` does on the first acknowledgement
     clock.set_now(_at(4000))
     result = run_retry()
     assert (result.sent, result.failed, result.stopped) == (0, 0, 1)

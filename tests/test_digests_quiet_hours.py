@@ -166,6 +166,7 @@ def test_quiet_hours_hold_routine_notices_not_emergencies(
                 object_id=1,
                 recipients=[person, night_owl],
                 context={"title": key, "message": "Body."},
+                urgent=object_type == "incident",  # as the emergency process plans its notices
             )
     keys = ["demo:1:routine", "incident:9:initial"]
     assert send_pending(keys).sent == 3  # the emergency to both, the routine one to the owl

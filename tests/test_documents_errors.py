@@ -1,5 +1,6 @@
-"""办文: 20 sign-offs at once number 1..20, and bad input is refused naming the field with
-nothing written (rows counted before and after)."""
+"""办文: 20 sign-offs at once number 1..20; bad input is refused naming the field, and a person
+who may not act is refused (`NotAllowed`, exit 77), with nothing written (rows counted before
+and after)."""
 
 import threading
 from typing import Any
@@ -11,7 +12,8 @@ from sqlalchemy import func, select
 from models.documents import Document, DocumentStep
 from models.documents_input import IncomingDocumentSpec, OutgoingDocumentSpec
 from models.ledger import Event, Notice, StoredFile
-from officeflow import clock, db, documents
+from officeflow import actions, clock, db, documents
+from officeflow.actors import NotAllowed
 from officeflow.inputs import InputError
 from tests.conftest import both_backends
 
@@ -38,7 +40,7 @@ def _to_signoff(title: str, cosigners: list[str] | None = None) -> int:
         documents.review(
             s,
             document_id=doc_id,
-            accept=True,
+            approve=True,
             actor=OFFICE,
             cosigners=cosigners or [],
             signer=LEADER,
@@ -108,33 +110,57 @@ def test_refusals_write_nothing(org: Any, office_env: Any, tmp_path: Any) -> Non
     cosigning = _to_signoff("会签件", cosigners=["finance"])
     awaiting = _to_signoff("待签发")
 
-    def refused(fn: Any, field: str, text: str, **kwargs: Any) -> None:
+    def refused(
+        key: str, doc_id: int, params: dict[str, Any], actor: str, field: str, text: str
+    ) -> None:
+        """Through the door every surface uses: a bad input names its field."""
         before = counts()
         with pytest.raises(InputError) as exc, db.session_scope() as s:
-            fn(s, **kwargs)
+            actions.perform(s, key, doc_id, params, actor)
         assert exc.value.problems[0].loc[0] == field, str(exc.value)
         assert text in str(exc.value)
         assert counts() == before
 
-    refused(
-        documents.sign_off, "as", "'sun.li' is not a leader", document_id=awaiting, actor=OFFICE
+    def not_allowed(key: str, doc_id: int, params: dict[str, Any], actor: str, text: str) -> None:
+        """A person the declaration's policy refuses: `NotAllowed`, not an input error."""
+        before = counts()
+        with pytest.raises(NotAllowed) as exc, db.session_scope() as s:
+            actions.perform(s, key, doc_id, params, actor)
+        assert text in str(exc.value), str(exc.value)
+        assert counts() == before
+
+    not_allowed(
+        "document.sign-off",
+        awaiting,
+        {},
+        OFFICE,
+        "'sun.li' (孙丽) may not sign off (document 2): only the leaders may",
     )
+    # 卫健委 was not asked to co-sign, and its people may not co-sign for 财政局.
+    for params in ({"department": "finance"}, {"department": "health"}, {}):
+        not_allowed(
+            "document.cosign",
+            cosigning,
+            params,
+            "han.xue",
+            "'han.xue' (韩雪) may not co-sign (document 1): only the people of the departments "
+            "asked to co-sign (财政局) may",
+        )
+    not_allowed("document.issue", awaiting, {"recipients": ["health"]}, "nobody", "unknown person")
     refused(
-        documents.issue,
+        "document.issue",
+        awaiting,
+        {"recipients": ["health"]},
+        OFFICE,
         "document",
         "only after its sign-off",
-        document_id=awaiting,
-        recipients=["health"],
-        actor=OFFICE,
     )
+    with db.session_scope() as s:
+        documents.cosign(s, document_id=cosigning, actor="lin.tao")  # 财政局, its own by default
     refused(
-        documents.cosign,
-        "department",
-        "'health' was not asked to co-sign",
-        document_id=cosigning,
-        department="health",
-        actor="han.xue",
+        "document.cosign", cosigning, {}, "xie.peng", "department", "'finance' already co-signed"
     )
+    refused("document.issue", awaiting, {"recipients": []}, OFFICE, "recipients", "at least 1")
     office_env.set(file_max_bytes=1000)
     big = tmp_path / "来文.pdf"
     big.write_bytes(b"x" * 1001)
@@ -146,8 +172,17 @@ def test_refusals_write_nothing(org: Any, office_env: Any, tmp_path: Any) -> Non
         files=[str(big)],
         registered_by="liu.yang",
     )
-    refused(documents.register_incoming, "files", "the limit is 1000", spec=spec)
+    before = counts()
+    with pytest.raises(InputError) as exc, db.session_scope() as s:
+        documents.register_incoming(s, spec=spec)
+    assert exc.value.problems[0].loc[0] == "files" and "the limit is 1000" in str(exc.value)
+    assert counts() == before
     assert not (office_env.home / "files").exists()
+    # Only the general office registers incoming documents.
+    with pytest.raises(NotAllowed) as no, db.session_scope() as s:
+        documents.register_incoming(s, spec=spec.model_copy(update={"registered_by": "han.xue"}))
+    assert "may not register an incoming document (收文): only the general office" in str(no.value)
+    assert counts() == before
 
 
 def test_classification_marking_is_never_sent_by_chat(

@@ -10,16 +10,10 @@ from docx import Document as Docx
 from sqlalchemy import func, select
 
 from models.documents import Document, DocumentRevision
-from models.documents_input import (
-    CommentSpec,
-    IncomingDocumentSpec,
-    OutgoingDocumentSpec,
-    RouteSpec,
-    TaskSpec,
-)
+from models.documents_input import IncomingDocumentSpec, OutgoingDocumentSpec
 from models.ledger import StoredFile
 from models.supervision import Assignment, Decision, DecisionSource
-from officeflow import clock, db, documents, supervision
+from officeflow import actions, clock, db, documents, supervision
 from officeflow.delivery import send_pending
 from officeflow.layout import docx_text
 from officeflow.mailcatcher import MailCatcher
@@ -36,8 +30,18 @@ def addr(person: str) -> str:
 
 
 def act(fn: Any, **kwargs: Any) -> Any:
+    """A service call (registering, drafting), then its notices."""
     with db.session_scope() as s:
         result = fn(s, **kwargs)
+    send_pending(result.notice_keys)
+    return result
+
+
+def take(key: str, document_id: int, params: dict[str, Any], actor: str) -> Any:
+    """An action through the door every surface uses (the policy, then the service), then its
+    notices."""
+    with db.session_scope() as s:
+        result = actions.perform(s, key, document_id, params, actor)
     send_pending(result.notice_keys)
     return result
 
@@ -65,26 +69,26 @@ def test_incoming_extra_urgent_to_red_reminder(org: Any, mail_office: MailCatche
     assert "18:00" in body
 
     clock.set_now("2026-11-10T16:20:00+08:00")
-    act(
-        documents.propose,
-        document_id=reg.document_id,
-        route=RouteSpec(proposal="请陈副市长阅示", leaders=[LEADER]),
-        actor=OFFICE,
+    take(
+        "document.propose",
+        reg.document_id,
+        {"proposal": "请陈副市长阅示", "leaders": [LEADER]},
+        OFFICE,
     )
     assert inbox(mail_office)[addr(LEADER)] == 1
 
     clock.set_now("2026-11-10T16:40:00+08:00")
-    result = act(
-        documents.comment,
-        document_id=reg.document_id,
-        spec=CommentSpec(
-            text="请应急局、住建局抓紧落实",
-            tasks=[
-                TaskSpec(department="emergency-management", task="开展冬季安全生产检查"),
-                TaskSpec(department="housing-construction", task="排查在建工地安全隐患"),
+    result = take(
+        "document.comment",
+        reg.document_id,
+        {
+            "text": "请应急局、住建局抓紧落实",
+            "tasks": [
+                "emergency-management:开展冬季安全生产检查",
+                "housing-construction:排查在建工地安全隐患",
             ],
-        ),
-        actor=LEADER,
+        },
+        LEADER,
     )
     assert result.status == "distributed" and result.decision_id is not None
     with db.session_scope() as s:
@@ -103,9 +107,11 @@ def test_incoming_extra_urgent_to_red_reminder(org: Any, mail_office: MailCatche
     # 应急局 finishes on time; 住建局 misses its deadline (1 working day: 11-11 18:00).
     clock.set_now("2026-11-11T10:00:00+08:00")
     with db.session_scope() as s:
-        supervision.request_completion(s, assignment_id=em, evidence="检查报告已报送")
+        supervision.request_completion(
+            s, assignment_id=em, evidence="检查报告已报送", actor="wu.qiang"
+        )
         supervision.verify_completion(
-            s, assignment_id=em, accept=True, comment="同意销号", verifier=OFFICE
+            s, assignment_id=em, approve=True, comment="同意销号", actor=OFFICE
         )
     send_pending()
     before = sum(inbox(mail_office).values())
@@ -149,46 +155,35 @@ def test_outgoing_from_draft_to_receipt_reminder(org: Any, mail_office: MailCatc
     doc_id = drafted.document_id
     assert inbox(mail_office) == {addr(OFFICE): 1}
 
-    returned = act(
-        documents.review,
-        document_id=doc_id,
-        accept=False,
-        comment="请补充检查时间安排",
-        actor=OFFICE,
+    returned = take(
+        "document.review", doc_id, {"approve": False, "comment": "请补充检查时间安排"}, OFFICE
     )
     assert returned.status == "returned"
     to_author = mail_office.to(addr("tang.jun"))
     assert len(to_author) == 1 and "请补充检查时间安排" in to_author[0].text()
 
-    act(
-        documents.redraft,
-        document_id=doc_id,
-        body="为切实做好安全生产工作，现就有关事项通知如下。检查时间为11月至12月。",
-        actor="tang.jun",
+    take(
+        "document.redraft",
+        doc_id,
+        {"body": "为切实做好安全生产工作，现就有关事项通知如下。检查时间为11月至12月。"},
+        "tang.jun",
     )
-    reviewed = act(
-        documents.review,
-        document_id=doc_id,
-        accept=True,
-        actor=OFFICE,
-        cosigners=["finance", "public-security"],
-        signer=LEADER,
+    reviewed = take(
+        "document.review",
+        doc_id,
+        {"approve": True, "cosigners": ["finance", "public-security"], "signer": LEADER},
+        OFFICE,
     )
     assert reviewed.status == "cosigning"
-    act(documents.cosign, document_id=doc_id, department="finance", actor="lin.tao")
-    last = act(
-        documents.cosign, document_id=doc_id, department="public-security", actor="jiang.tao"
-    )
+    take("document.cosign", doc_id, {"department": "finance"}, "lin.tao")
+    last = take("document.cosign", doc_id, {"department": "public-security"}, "jiang.tao")
     assert last.status == "awaiting_signoff"
-    signed = act(documents.sign_off, document_id=doc_id, actor=LEADER)
+    signed = take("document.sign-off", doc_id, {}, LEADER)
     assert signed.number == "X府办发〔2026〕1号"
     before = len(mail_office.messages)
 
-    issued = act(
-        documents.issue,
-        document_id=doc_id,
-        recipients=["health", "education", "finance"],
-        actor="liu.yang",
+    issued = take(
+        "document.issue", doc_id, {"recipients": ["health", "education", "finance"]}, "liu.yang"
     )
     assert issued.status == "issued"
     new = mail_office.messages[before:]
@@ -214,8 +209,8 @@ def test_outgoing_from_draft_to_receipt_reminder(org: Any, mail_office: MailCatc
     assert Docx(io.BytesIO(data)).sections[0].page_height is not None
 
     clock.set_now("2026-11-09T15:00:00+08:00")
-    act(documents.confirm_receipt, document_id=doc_id, department="health", actor="han.xue")
-    act(documents.confirm_receipt, document_id=doc_id, department="education", actor="tian.mei")
+    take("document.confirm-receipt", doc_id, {"department": "health"}, "han.xue")
+    take("document.confirm-receipt", doc_id, {"department": "education"}, "tian.mei")
     assert documents.run_sweep().notice_keys == []  # the day is not over
     before = len(mail_office.messages)
     clock.set_now("2026-11-10T09:00:00+08:00")

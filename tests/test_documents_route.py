@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from models.documents import DocumentStep, StepKind, StepStatus
-from models.documents_input import CommentSpec, IncomingDocumentSpec, RouteSpec, TaskSpec
+from models.documents_input import IncomingDocumentSpec
 from models.supervision import Assignment, Decision
-from officeflow import clock, db, documents
+from officeflow import actions, clock, db, documents
 from officeflow.delivery import send_pending
 from officeflow.inputs import InputError
 from officeflow.mailcatcher import MailCatcher
@@ -38,38 +38,33 @@ def register(urgency: str = "加急", number: str = "X政发〔2026〕20号") ->
 def test_parallel_comments_then_distribution_and_filing(org: Any, mail_office: MailCatcher) -> None:
     clock.set_now("2026-11-10T10:00:00+08:00")
     doc_id = register()
+    route = {
+        "proposal": "请王副市长、赵副市长阅示",
+        "leaders": ["wang.haitao", "zhao.min"],
+        "parallel": True,
+    }
     with db.session_scope() as s:
-        result = documents.propose(
-            s,
-            document_id=doc_id,
-            route=RouteSpec(
-                proposal="请王副市长、赵副市长阅示",
-                leaders=["wang.haitao", "zhao.min"],
-                parallel=True,
-            ),
-            actor=OFFICE,
-        )
+        result = actions.perform(s, "document.propose", doc_id, route, OFFICE)
     send_pending(result.notice_keys)
     assert len(result.notice_keys) == 2  # both leaders asked at once
     for minute, leader in ((10, "zhao.min"), (20, "wang.haitao")):
         clock.set_now(f"2026-11-10T11:{minute}:00+08:00")
         with db.session_scope() as s:
-            last = documents.comment(
-                s, document_id=doc_id, spec=CommentSpec(text="阅"), actor=leader
-            )
+            last = actions.perform(s, "document.comment", doc_id, {"text": "阅"}, leader)
         send_pending(last.notice_keys)
     assert last.status == "commented"  # no tasks: the office distributes
     with (
         pytest.raises(InputError, match="not possible while the document is commented"),
         db.session_scope() as s,
     ):
-        documents.comment(s, document_id=doc_id, spec=CommentSpec(text="再阅"), actor="zhao.min")
+        actions.perform(s, "document.comment", doc_id, {"text": "再阅"}, "zhao.min")
     with db.session_scope() as s:
-        dist = documents.distribute(
+        dist = actions.perform(
             s,
-            document_id=doc_id,
-            tasks=[TaskSpec(department="development-reform", task="汇总报送重点项目进展")],
-            actor="liu.yang",
+            "document.distribute",
+            doc_id,
+            {"tasks": ["development-reform:汇总报送重点项目进展"]},
+            "liu.yang",
         )
     send_pending(dist.notice_keys)
     with db.session_scope() as s:
@@ -78,7 +73,7 @@ def test_parallel_comments_then_distribution_and_filing(org: Any, mail_office: M
         (a,) = s.scalars(select(Assignment).where(Assignment.decision_id == decision.id))
         assert a.lead_department_id == "development-reform"
         assert a.due_on.isoformat() == "2026-11-12"  # 加急: 2 working days
-        filed = documents.file_document(s, document_id=doc_id, actor=OFFICE)
+        filed = actions.perform(s, "document.file", doc_id, {}, OFFICE)
     assert filed.status == "filed"
     got = Counter(m.rcpt_tos[0] for m in mail_office.messages)
     assert got == {

@@ -19,10 +19,11 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from flows.duty import duty_roster, duty_swap_decide, duty_swap_request, duty_sweep
+from flows.duty import duty_roster, duty_sweep, shift_decide_swap, shift_request_swap
 from flows.emergency import emergency_response, emergency_sweep, incident_acknowledge
 from models.duty import DutyShift, DutySwap, SwapStatus
-from models.emergency_input import IncidentReport
+from models.duty_input import DecideSwapInput, RequestSwapInput
+from models.emergency_input import AcknowledgeInput, IncidentReport
 from officeflow import clock, db
 from officeflow.emergency.config import _CONFIG
 from officeflow.mailcatcher import MailCatcher
@@ -78,10 +79,12 @@ def test_national_day_week(
 
     # The day before: duty2 asks duty3 to take the night of 10-02; the office director approves.
     clock.set_now("2026-10-02T10:00:00+08:00")
-    asked = duty_swap_request(night_id, "duty3", "duty2", reason="a family matter")
+    asked = shift_request_swap(
+        night_id, RequestSwapInput(with_person="duty3", reason="a family matter"), "duty2"
+    )
     assert asked.status == "pending" and asked.notices_sent == 4
     clock.set_now("2026-10-02T10:30:00+08:00")
-    approved = duty_swap_decide(asked.swap_id, True, "director")
+    approved = shift_decide_swap(night_id, DecideSwapInput(approve=True), "director")
     assert (approved.status, approved.officer_id, approved.notices_sent) == ("approved", "duty3", 4)
     with db.session_scope() as s:
         swap = s.get_one(DutySwap, asked.swap_id)
@@ -133,7 +136,7 @@ def test_national_day_week(
     # The director acknowledges; the next rung never goes out. At 03:45 (15 minutes before the
     # written report is due) the officer on duty, duty3, is reminded.
     clock.set_now("2026-10-03T02:20:00+08:00")
-    incident_acknowledge(response.incident_id, "director")
+    incident_acknowledge(response.incident_id, AcknowledgeInput(), "director")
     clock.set_now("2026-10-03T03:46:00+08:00")
     reminded = emergency_sweep()
     assert (reminded.counts["reminders"], reminded.sent) == (1, 2)

@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 
 from models.duty import DutyHandover, DutyLogEntry, DutyRoster, DutyShift, DutySwap, RosterStatus
 from models.duty_input import DutyLogView
-from officeflow import clock, db, duty
-from officeflow.emergency import duty_officers, leader_on_duty, resolve
+from officeflow import actions, actors, clock, db, duty
+from officeflow.actors import NotAllowed
+from officeflow.duty import duty_officers, leader_on_duty
+from officeflow.emergency import resolve
 from officeflow.inputs import InputError
 from officeflow.mailcatcher import MailCatcher
 from rules.response_plan import Audience, RungSpec
@@ -137,22 +139,20 @@ def test_reminders_go_once_to_whoever_holds_the_shift_after_a_swap(
     # duty2 asks `duty` to take the night shift; the office director approves.
     with db.session_scope() as s:
         asked = duty.request_swap(
-            s, shift_id=night_id, with_person="duty", requested_by="duty2", reason="family"
+            s, shift_id=night_id, with_person="duty", reason="family", actor="duty2"
         )
     with db.session_scope() as s:
-        approved = duty.decide_swap(s, swap_id=asked.swap_id, approve=True, decided_by="director")
+        approved = duty.decide_swap(s, shift_id=night_id, approve=True, actor="director")
     assert (approved.status, approved.officer_id, approved.leader_id) == (
         "approved",
         "duty",
         "mayor",
     )
     with db.session_scope() as s:  # approving again changes nothing
-        assert (
-            duty.decide_swap(
-                s, swap_id=asked.swap_id, approve=True, decided_by="director"
-            ).notice_keys
-            == []
+        again = duty.decide_swap(
+            s, shift_id=night_id, approve=True, swap_id=asked.swap_id, actor="director"
         )
+        assert again.notice_keys == [] and again.swap_id == asked.swap_id
         assert duty.on_duty(s, at("2026-10-01T20:00")).officer_id == "duty"
         assert duty_officers(s, at("2026-10-01T20:00")) == ["duty"]
     from officeflow.delivery import send_pending
@@ -184,13 +184,17 @@ def test_duty_log_handover_and_the_digest_view(
             s, officer="duty2", kind="call", text="District reports a burst main", open_item=True
         ).id
         duty.add_entry(s, officer="duty2", kind="event", text="Water cut to 300 homes")
-        with pytest.raises(InputError, match="officer: 'p0-0' is not on duty now"):
+        with pytest.raises(NotAllowed, match="'p0-0' .* may not write the duty log: only the "):
             duty.add_entry(s, officer="p0-0", kind="call", text="x")
         with pytest.raises(InputError, match="kind: kind must be one of"):
             duty.add_entry(s, officer="duty2", kind="gossip", text="x")
     clock.set_now("2026-10-03T08:35:00+08:00")
     with db.session_scope() as s:
-        given = duty.handover(s, person="duty2", note="watch the main")
+        night = duty.shift_to_hand_over(s, "duty2")  # the night of 10-02, just ended
+        assert night == _shift(s, "2026-10-02", "night").id
+        with pytest.raises(InputError, match="has not been handed over yet"):
+            duty.hand_over(s, shift_id=night, actor="duty3")
+        given = duty.hand_over(s, shift_id=night, note="watch the main", actor="duty2")
     assert (given.step, given.incoming_id, given.open_items) == ("handed_over", "duty3", [call])
     duty.run_sweep()  # nothing due now
     from officeflow.delivery import send_pending
@@ -200,12 +204,19 @@ def test_duty_log_handover_and_the_digest_view(
     assert "District reports a burst main" in notice.text()
     assert "/a/" in notice.text()  # a signed link to the record, no CLI syntax
     with db.session_scope() as s:
-        taken = duty.handover(s, person="duty3")
+        assert duty.shift_to_hand_over(s, "duty3") == night  # the handover awaiting duty3
+        taken = duty.hand_over(s, shift_id=night, actor="duty3")
         assert taken.step == "taken_over" and taken.handover_id == given.handover_id
         row = s.get_one(DutyHandover, given.handover_id)
         assert row.outgoing_signed_at is not None and row.incoming_signed_at is not None
+        signed = row.incoming_signed_at
+        # Signing again, either side, changes nothing.
+        for person in ("duty2", "duty3"):
+            again = duty.hand_over(s, shift_id=night, actor=person)
+            assert (again.step, again.notice_keys) == ("taken_over", [])
+        assert s.get_one(DutyHandover, given.handover_id).incoming_signed_at == signed
         with pytest.raises(InputError, match="'duty2' has no shift to hand over now"):
-            duty.handover(s, person="duty2")
+            duty.shift_to_hand_over(s, "duty2")
         views = duty.log_entries(s, start=at("2026-10-03T00:00"), end=at("2026-10-04T00:00"))
         duty.close_entry(s, entry_id=call, closed_by="duty3")
         assert duty.open_items(s) == []
@@ -239,7 +250,6 @@ def test_duty_log_handover_and_the_digest_view(
             "director",
             "slots[0].leader: unknown or inactive person 'nobody'",
         ),
-        (lambda: regular_roster(), "p0-0", "actor: 'p0-0' is not in the general office"),
         (lambda: national_day_roster(holiday=None), "director", "holiday: a holiday roster"),
         (
             lambda: regular_roster(officers=["director"]),
@@ -259,6 +269,24 @@ def test_bad_rosters_are_refused_naming_the_field_and_nothing_is_written(
     assert _counts() == (0, 0, 0)
 
 
+def test_a_roster_published_by_someone_outside_the_office_is_not_allowed(
+    ledger: Any, tmp_path: Path
+) -> None:
+    load_duty_org(tmp_path)
+    clock.set_now("2026-09-25T10:00:00+08:00")
+    for person in ("p0-0", "ghost"):
+        with pytest.raises(NotAllowed) as refused, db.session_scope() as s:
+            duty.publish_roster(s, regular_roster(), actor=person)
+        assert "may not publish a duty roster: only the general office (办公室) may" in str(
+            refused.value
+        )
+        assert "无权发布值班表：只有办公室工作人员可以办理。" in refused.value.zh
+    for door in (actors.SYSTEM, actors.CLI):  # a roster names its publisher: a person
+        with actors.acting(door), pytest.raises(NotAllowed), db.session_scope() as s:
+            duty.publish_roster(s, regular_roster(), actor="system")
+    assert _counts() == (0, 0, 0)
+
+
 def test_bad_swaps_are_refused_and_nothing_is_written(ledger: Any, tmp_path: Path) -> None:
     load_duty_org(tmp_path)
     clock.set_now("2026-09-25T10:00:00+08:00")
@@ -266,37 +294,45 @@ def test_bad_swaps_are_refused_and_nothing_is_written(ledger: Any, tmp_path: Pat
         duty.publish_roster(s, national_day_roster(), actor="director")
         night = _shift(s, "2026-10-01", "night").id
     cases = [
-        (dict(with_person="duty2", requested_by="duty2"), "with_person: a swap with oneself"),
-        (dict(with_person="ghost", requested_by="duty2"), "with_person: unknown or inactive"),
-        (dict(with_person="duty", requested_by="duty3"), "requested_by: 'duty3' is not on duty"),
-        (dict(with_person="mayor", requested_by="duty2"), "with_person: 'mayor' is already on"),
-        (dict(with_person="duty", requested_by="duty2", shift_id=999), "shift: no duty shift 999"),
+        (dict(with_person="duty2"), "with_person: a swap with oneself"),
+        (dict(with_person="ghost"), "with_person: unknown or inactive"),
+        (dict(with_person="mayor"), "with_person: 'mayor' is already on"),
+        (dict(with_person="duty", shift_id=999), "shift: no duty shift 999"),
     ]
     for kwargs, message in cases:
         args: dict[str, Any] = {"shift_id": night, **kwargs}
         with pytest.raises(InputError) as err, db.session_scope() as s:
-            duty.request_swap(s, **args)
+            duty.request_swap(s, **args, actor="duty2")
         assert message in str(err.value)
+    # Only the people on the shift ask (its officer duty2, its leader mayor): the door refuses.
+    with pytest.raises(NotAllowed) as no, db.session_scope() as s:
+        actions.perform(s, "shift.request-swap", night, {"with_person": "duty"}, "duty3")
+    assert str(no.value) == (
+        f"'duty3' (Officer duty3) may not request a swap (duty shift {night}): only its officer "
+        "Officer duty2 or its leader The Mayor may"
+    )
     assert _counts()[2] == 0
     with db.session_scope() as s:
-        swap = duty.request_swap(
-            s, shift_id=night, with_person="duty", requested_by="duty2"
-        ).swap_id
+        swap = duty.request_swap(s, shift_id=night, with_person="duty", actor="duty2").swap_id
+    with pytest.raises(InputError, match="awaits a decision"), db.session_scope() as s:
+        duty.request_swap(s, shift_id=night, with_person="duty", actor="duty2")  # a replay
     for kwargs, message in [
-        (dict(approve=True, decided_by="p0-0"), "decided_by: 'p0-0' is not in the general office"),
-        (dict(approve=False, decided_by="director"), "comment: a refusal needs a reason"),
-        (dict(approve=True, decided_by="director", swap_id=77), "swap: no swap 77"),
+        (dict(approve=False), "comment: a refusal needs a reason"),
+        (dict(approve=True, swap_id=77), f"swap_id: shift {night} has no swap 77"),
     ]:
         with pytest.raises(InputError) as err, db.session_scope() as s:
-            duty.decide_swap(s, **{"swap_id": swap, **kwargs})
+            duty.decide_swap(s, shift_id=night, **kwargs, actor="director")
         assert message in str(err.value)
+    # The general office decides; p0-0 (a department head elsewhere) is refused at the door.
+    with pytest.raises(NotAllowed, match="only the general office"), db.session_scope() as s:
+        actions.perform(s, "shift.decide-swap", night, {"approve": True}, "p0-0")
     with db.session_scope() as s:
         refused = duty.decide_swap(
-            s, swap_id=swap, approve=False, decided_by="director", comment="no cover"
+            s, shift_id=night, approve=False, comment="no cover", actor="director"
         )
-        assert (refused.status, refused.officer_id) == ("refused", "duty2")
-        with pytest.raises(InputError, match="swap: swap 1 was already refused"):
-            duty.decide_swap(s, swap_id=swap, approve=True, decided_by="director")
+        assert (refused.status, refused.officer_id, refused.swap_id) == ("refused", "duty2", swap)
+        with pytest.raises(InputError, match="swap_id: swap 1 was already refused"):
+            duty.decide_swap(s, shift_id=night, approve=True, actor="director")
     clock.set_now("2026-10-01T18:00:00+08:00")  # the shift has begun
     with pytest.raises(InputError, match="has already begun"), db.session_scope() as s:
-        duty.request_swap(s, shift_id=night, with_person="duty", requested_by="duty2")
+        duty.request_swap(s, shift_id=night, with_person="duty", actor="duty2")

@@ -106,7 +106,7 @@ def test_sweep_and_close_from_the_cli(
         "incident", "close", str(incident_id), "--summary", "明火已扑灭", "--as", "sun.li", env=env
     )
     assert result.returncode == 0, result.stderr
-    assert "status closed" in result.stdout
+    assert "now closed" in result.stdout
     assert _runs("incident-close") == closes + 1
     with db.session_scope() as s:
         assert s.get_one(Incident, incident_id).status is IncidentStatus.CLOSED

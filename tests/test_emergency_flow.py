@@ -15,10 +15,19 @@ from flows.emergency import (
     emergency_sweep,
     incident_acknowledge,
     incident_close,
+    incident_file_report,
 )
 from models.common import SweepResult
 from models.emergency import EscalationRung, Incident, IncidentStatus
-from models.emergency_input import AckResult, CloseResult, IncidentReport, IncidentResult
+from models.emergency_input import (
+    AcknowledgeInput,
+    AckResult,
+    CloseInput,
+    CloseResult,
+    FileReportInput,
+    IncidentReport,
+    IncidentResult,
+)
 from models.ledger import Event
 from models.supervision import Assignment
 from officeflow import clock, db
@@ -94,7 +103,7 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
 
     # The leader acknowledges from the Prefect UI's flow: rung 2 never goes out.
     clock.set_now(_at(6))
-    ack = incident_acknowledge(incident_id, "boss")
+    ack = incident_acknowledge(incident_id, AcknowledgeInput(), "boss")
     assert isinstance(ack, AckResult)
     assert (ack.first, ack.already, ack.stopped_rungs, ack.person_id) == (True, False, 1, "boss")
     clock.set_now(_at(15))
@@ -119,8 +128,8 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
                 s,
                 incident_id=incident_id,
                 kind=ReportKind.PHONE,
-                person_id="duty",
                 summary="phoned",
+                actor="duty",
             ).late
             is False
         )
@@ -129,10 +138,9 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
     assert mail_counts(mail_office)["duty"] == 4
     clock.set_now(_at(70))  # filed ten minutes late
     emergency_sweep()
-    with db.session_scope() as s:
-        filed = service.file_report(
-            s, incident_id=incident_id, kind=ReportKind.INITIAL, person_id="duty", summary="初报"
-        )
+    filed = incident_file_report(  # through its flow, as the Prefect UI runs it
+        incident_id, FileReportInput(kind=ReportKind.INITIAL, summary="初报"), "duty"
+    )
     assert (filed.label, filed.late) == ("初报", True)
 
     # Follow-ups (续报) every 4 hours from the initial report's deadline: reminders at
@@ -143,14 +151,16 @@ def test_grade_ii_alert_escalate_ack_reminders_and_close(
         assert mail_counts(mail_office)["duty"] == expected, minutes
     with db.session_scope() as s:
         filed = service.file_report(
-            s, incident_id=incident_id, kind=ReportKind.FOLLOW_UP, person_id="duty", summary="1"
+            s, incident_id=incident_id, kind=ReportKind.FOLLOW_UP, summary="1", actor="duty"
         )
     assert (filed.label, filed.late) == ("续报1", True)
 
     # Closing stops the clocks, asks the duty officer and the department for the final report,
     # requests the review and publishes the timeline.
     clock.set_now(_at(8 * 60 + 55))
-    closed = incident_close(incident_id, "Fire out; casualties confirmed.", actor="director")
+    closed = incident_close(
+        incident_id, CloseInput(summary="Fire out; casualties confirmed."), actor="director"
+    )
     assert isinstance(closed, CloseResult)
     assert closed.final_due == _at(8 * 60 + 55).add(days=7)
     assert (closed.notices_sent, closed.notices_failed) == (6, 0)  # 终报 request, review

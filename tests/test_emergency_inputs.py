@@ -123,14 +123,20 @@ def test_cli_report_ack_close_and_refusals(
     }
     assert "港区危化品仓库火灾" in mail_office.messages[0].subject
 
-    result = run_cli("incident", "ack", "1", "--as", "zhou.guoqiang", env=env)
+    result = run_cli("incident", "acknowledge", "1", "--as", "zhou.guoqiang", env=env)
     assert result.returncode == 77  # NotAllowed
-    assert "may not acknowledge incident 1: only the people its alerts were sent to" in (
-        result.stderr
+    assert "may not acknowledge (incident 1): only the people its alerts were sent to may" in (
+        " ".join(result.stderr.split())
     )
+    # `ack` is the old spelling: it still works, and says the new one.
     result = run_cli("incident", "ack", "1", "--as", "he.fang", env=env)
     assert result.returncode == 0, result.stderr
     assert "acknowledged by he.fang" in result.stdout
+    assert "`incident ack` is now `incident acknowledge`" in result.stderr
+    result = run_cli("incident", "acknowledge", "1", "--as", "he.fang", env=env)
+    assert result.returncode == 0 and "he.fang had already acknowledged incident 1" in (
+        result.stdout
+    )
 
     result = run_cli(
         "incident",
@@ -149,8 +155,8 @@ def test_cli_report_ack_close_and_refusals(
 
     result = run_cli("incident", "close", "1", "--summary", "明火已扑灭", "--as", "xu.lei", env=env)
     assert result.returncode == 0, result.stderr
-    assert "status closed" in result.stdout
-    result = run_cli("incident", "ack", "1", "--as", "xu.lei", env=env)
+    assert "now closed" in result.stdout
+    result = run_cli("incident", "acknowledge", "1", "--as", "xu.lei", env=env)
     assert result.returncode == 2 and "incident: incident 1 is closed" in result.stderr
     # The final report request went to the duty officers and the responsible department head,
     # and the review (复盘) assignment's notice to that head.

@@ -1,4 +1,5 @@
-"""Bad input to 信息报送 gets a clear error naming the field, and nothing is written."""
+"""Bad input to 信息报送 gets a clear error naming the field; a person who may not act is refused
+(`NotAllowed`: exit 77, web 403), not given an input error; nothing is written either way."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from models.information import InfoComment, InfoIssue, InfoItem, InfoRequest, ItemStatus
-from models.information_input import CommentSpec, InfoItemSpec, ItemEdit, RequestSpec
+from models.information_input import InfoItemSpec, RequestSpec
 from models.ledger import Event, Notice
 from models.supervision import Decision
-from officeflow import clock, db, information
+from officeflow import actions, clock, db, information
+from officeflow.actors import NotAllowed
 from officeflow.inputs import InputError
 from tests.cli_helpers import run_cli
 from tests.conftest import ROOT, both_backends
@@ -49,6 +51,12 @@ def refused(action: Any) -> tuple[str, str]:
     return ".".join(map(str, problem.loc)), problem.message
 
 
+def not_allowed(action: Any) -> str:
+    with pytest.raises(NotAllowed) as exc, db.session_scope() as s:
+        action(s)
+    return str(exc.value)
+
+
 @pytest.fixture
 def adopted(org: Any) -> int:
     """An item adopted into 每日要情 第1期, which is then published."""
@@ -66,13 +74,22 @@ def test_submissions_refused(org: Any) -> None:
     before = counts()
     cases = [
         (spec(department="nowhere"), ("department", "unknown department 'nowhere'")),
-        (spec(submitted_by="nobody"), ("submitted_by", "unknown person 'nobody'")),
-        (spec(submitted_by="yang.fan"), ("submitted_by", "'yang.fan' is not in department")),
         (spec(request_id=99), ("request_id", "no commissioned report (约稿) 99")),
     ]
     for bad, (field, message) in cases:
         where, text = refused(lambda s, bad=bad: information.submit_item(s, bad))
         assert where == field and message in text
+    # Who submits for a department is the policy's (declarations.SUBMITTERS), not the input's.
+    people = [
+        (spec(submitted_by="nobody"), "unknown person 'nobody' may not submit"),
+        (
+            spec(submitted_by="yang.fan"),
+            "'yang.fan' (杨帆) may not submit an information item: only the people of the "
+            "submitting department 财政局 or the general office (办公室) may",
+        ),
+    ]
+    for bad, message in people:
+        assert message in not_allowed(lambda s, bad=bad: information.submit_item(s, bad))
     assert counts() == before
     # An office member may submit for a department.
     with db.session_scope() as s:
@@ -83,60 +100,53 @@ def test_office_actions_refused(adopted: int) -> None:
     with db.session_scope() as s:
         fresh = information.submit_item(s, spec(title="新的信息")).item_id
     before = counts()
+
+    def act(key: str, item_id: int, params: dict[str, Any], actor: str) -> Any:
+        """The action through the door every surface uses (the input, the policy, the service)."""
+        return lambda s: actions.perform(s, key, item_id, params, actor)
+
     cases = [
         (
-            lambda s: information.adopt_item(s, item_id=fresh, actor=OFFICE, issue_number=1),
+            act("info_item.adopt", fresh, {"issue": 1}, OFFICE),
             ("issue", "每日要情 第1期 is already published (closed)"),
         ),
         (
-            lambda s: information.adopt_item(s, item_id=fresh, actor=OFFICE, issue_number=7),
+            act("info_item.adopt", fresh, {"issue": 7}, OFFICE),
             ("issue", "每日要情 has no issue 第7期"),
         ),
+        (act("info_item.adopt", 12345, {}, OFFICE), ("item", "no information item 12345")),
         (
-            lambda s: information.adopt_item(s, item_id=fresh, actor="zheng.hui"),
-            ("actor", "'zheng.hui' is not in the general office"),
-        ),
-        (
-            lambda s: information.adopt_item(s, item_id=12345, actor=OFFICE),
-            ("item", "no information item 12345"),
-        ),
-        (
-            lambda s: information.adopt_item(s, item_id=adopted, actor=OFFICE),
+            act("info_item.adopt", adopted, {}, OFFICE),
             ("item", f"item {adopted} is already adopted"),
+        ),
+        (
+            act("info_item.reject", fresh, {"reason": "  "}, OFFICE),
+            ("reason", "at least 1 character"),
         ),
         (
             lambda s: information.reject_item(s, item_id=fresh, reason="  ", actor=OFFICE),
             ("reason", "a rejection needs a reason"),
         ),
+        (act("info_item.edit", adopted, {"title": "改"}, OFFICE), ("item", "already published")),
+        (act("info_item.edit", fresh, {"note": "无改动"}, OFFICE), ("title", "give a new title")),
+        (act("info_item.comment", fresh, {"text": "阅"}, "zhou.guoqiang"), ("item", "not adopted")),
         (
-            lambda s: information.edit_item(
-                s, item_id=adopted, edit=ItemEdit(title="改"), actor=OFFICE
+            act(
+                "info_item.comment",
+                adopted,
+                {"text": "办", "tasks": ["nowhere:查"]},
+                "zhou.guoqiang",
             ),
-            ("item", "already published"),
+            ("tasks.0", "unknown department 'nowhere'"),
         ),
         (
-            lambda s: information.comment_item(
-                s, item_id=fresh, spec=CommentSpec(text="阅"), actor="zhou.guoqiang"
+            act(
+                "info_item.comment",
+                adopted,
+                {"text": "办", "tasks": ["nowhere-查"]},
+                "zhou.guoqiang",
             ),
-            ("item", "not adopted"),
-        ),
-        (
-            lambda s: information.comment_item(
-                s, item_id=adopted, spec=CommentSpec(text="阅"), actor=OFFICE
-            ),
-            ("actor", "'liu.yang' is not a leader"),
-        ),
-        (
-            lambda s: information.comment_item(
-                s,
-                item_id=adopted,
-                spec=CommentSpec(
-                    text="办",
-                    assignments=[{"lead_department": "nowhere", "task": "查"}],
-                ),
-                actor="zhou.guoqiang",
-            ),
-            ("assignments.0.lead_department", "unknown department 'nowhere'"),
+            ("tasks.0", "write DEPARTMENT:TASK"),
         ),
         (
             lambda s: information.record_request(
@@ -150,6 +160,20 @@ def test_office_actions_refused(adopted: int) -> None:
             ),
             ("departments.1", "unknown department 'nowhere'"),
         ),
+    ]
+    for action, (field, message) in cases:
+        where, text = refused(action)
+        assert (where, message in text) == (field, True), text
+    # People the policy refuses: the same NotAllowed as every action's, naming who may.
+    people = [
+        (
+            act("info_item.adopt", fresh, {}, "zheng.hui"),
+            "'zheng.hui' (郑慧) may not adopt (information item 2): only the general office",
+        ),
+        (
+            act("info_item.comment", adopted, {"text": "阅"}, OFFICE),
+            "'liu.yang' (刘洋) may not comment (information item 1): only the leaders may",
+        ),
         (
             lambda s: information.record_request(
                 s,
@@ -160,12 +184,11 @@ def test_office_actions_refused(adopted: int) -> None:
                     requested_by="zheng.hui",
                 ),
             ),
-            ("requested_by", "'zheng.hui' is not in the general office"),
+            "'zheng.hui' (郑慧) may not commission a report (约稿): only the general office",
         ),
     ]
-    for action, (field, message) in cases:
-        where, text = refused(action)
-        assert (where, message in text) == (field, True), text
+    for action, message in people:
+        assert message in not_allowed(action)
     assert counts() == before
     with db.session_scope() as s:
         assert s.get(InfoItem, fresh).status is ItemStatus.SUBMITTED
@@ -193,6 +216,12 @@ def test_cli_refuses_an_unknown_department_and_a_closed_issue(adopted: int) -> N
     out = run_cli("info", "adopt", str(fresh), "--issue", "1", "--as", OFFICE)
     assert out.returncode == 2
     assert "error: issue: 每日要情 第1期 is already published (closed)" in out.stderr
+    # A person who may not: exit 77 (not 2), the sentence names who may.
+    out = run_cli("info", "adopt", str(fresh), "--as", "zheng.hui")
+    assert out.returncode == 77, out.stderr
+    assert "may not adopt" in out.stderr and "only the general office" in out.stderr
+    out = run_cli("info", "submit", str(EXAMPLE), "--as", "yang.fan")  # health, for finance
+    assert out.returncode == 77 and "may not submit an information item" in out.stderr
     assert counts()[0] == before[0] + 1
     with db.session_scope() as s:
         assert s.get(InfoItem, fresh).status is ItemStatus.SUBMITTED

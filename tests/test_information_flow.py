@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 
 from flows.information import information_digest, information_submission
 from models.information import InfoIssue, InfoItem, InfoRevision, IssueStatus, ItemStatus
-from models.information_input import CommentSpec, InfoItemSpec, ItemEdit
+from models.information_input import InfoItemSpec
 from models.ledger import Notice
 from models.org import Channel, ContactPoint
 from models.supervision import Assignment, Decision, DecisionSource
-from officeflow import clock, db, duty, information
+from officeflow import actions, clock, db, duty, information
 from officeflow.delivery import send_pending
 from officeflow.inputs import InputError
 from officeflow.mailcatcher import MailCatcher
@@ -96,17 +96,14 @@ def test_items_to_the_leaders_digest(
     assert (again.item_id, again.created) == (education.item_id, False)
     mail_office.clear()
 
+    # The office's actions, through the door every surface uses (the policy, then the service).
     with db.session_scope() as s:
-        information.edit_item(
-            s,
-            item_id=finance.item_id,
-            edit=ItemEdit(title="前十月全市一般公共预算收入同比增长5.2%", note="补充数据"),
-            actor=OFFICE,
-        )
-        adopted_a = information.adopt_item(s, item_id=finance.item_id, actor=OFFICE)
-        adopted_b = information.adopt_item(s, item_id=urgent.item_id, actor=OFFICE)
-        rejected = information.reject_item(
-            s, item_id=education.item_id, reason="已在上周编发，内容重复", actor=OFFICE
+        edit = {"title": "前十月全市一般公共预算收入同比增长5.2%", "note": "补充数据"}
+        actions.perform(s, "info_item.edit", finance.item_id, edit, OFFICE)
+        adopted_a = actions.perform(s, "info_item.adopt", finance.item_id, {}, OFFICE)
+        adopted_b = actions.perform(s, "info_item.adopt", urgent.item_id, {}, OFFICE)
+        rejected = actions.perform(
+            s, "info_item.reject", education.item_id, {"reason": "已在上周编发，内容重复"}, OFFICE
         )
     assert adopted_a.issue == adopted_b.issue == "每日要情 第1期"
     send_pending(adopted_a.notice_keys + adopted_b.notice_keys + rejected.notice_keys)
@@ -201,7 +198,7 @@ def test_items_to_the_leaders_digest(
     # Adopting into the published (closed) issue is refused; nothing changes.
     late = information_submission(item("冬季供暖准备情况", "finance", "zheng.hui"))
     with db.session_scope() as s, pytest.raises(InputError) as refused:
-        information.adopt_item(s, item_id=late.item_id, actor=OFFICE, issue_number=1)
+        information.adopt_item(s, item_id=late.item_id, actor=OFFICE, issue=1)
     assert str(refused.value.problems[0].loc) == "('issue',)"
     assert "每日要情 第1期 is already published" in refused.value.problems[0].message
     with db.session_scope() as s:
@@ -214,20 +211,15 @@ def test_items_to_the_leaders_digest(
 
     # A leader's 批示 on the urgent item becomes a decision whose assignments name the item.
     with db.session_scope() as s:
-        commented = information.comment_item(
+        commented = actions.perform(
             s,
-            item_id=urgent.item_id,
-            spec=CommentSpec(
-                text="请应急管理局牵头，彻查燃气安全隐患。",
-                assignments=[
-                    {
-                        "lead_department": "emergency-management",
-                        "task": "开展燃气安全隐患排查",
-                        "due_in_workdays": 5,
-                    }
-                ],
-            ),
-            actor="chen.zhiqiang",
+            "info_item.comment",
+            urgent.item_id,
+            {
+                "text": "请应急管理局牵头，彻查燃气安全隐患。",
+                "tasks": ["emergency-management:5:开展燃气安全隐患排查"],
+            },
+            "chen.zhiqiang",
         )
     send_pending(commented.notice_keys)
     with db.session_scope() as s:

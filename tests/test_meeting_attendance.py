@@ -12,8 +12,7 @@ from sqlalchemy import select
 from models.attendance import MeetingAttendance
 from models.ledger import Event, StoredFile
 from models.meeting import MeetingTopic
-from models.meeting_input import TopicSubmission
-from officeflow import actors, clock, db, files
+from officeflow import actions, actors, clock, db, files
 from officeflow import meeting as service
 from officeflow.delivery import send_pending
 from officeflow.inputs import InputError
@@ -38,9 +37,11 @@ def meeting_id(org: Any) -> int:
 
 
 def answer(meeting_id: int, person: str, what: str, actor: str | None = None, **kw: Any) -> Any:
+    """``person``'s answer, given by ``actor`` (themself by default) through the door."""
+    params = {"answer": what, "attendee": person, **kw}
     with actors.acting(actors.WEB), db.session_scope() as s:
-        return service.answer_attendance(
-            s, meeting_id=meeting_id, person=person, answer=what, actor=actor or person, **kw
+        return actions.perform(
+            s, "meeting.register-attendance", meeting_id, params, actor or person
         )
 
 
@@ -101,8 +102,9 @@ def test_the_cli_shows_attendance(meeting_id: int) -> None:
 @pytest.mark.parametrize(
     ("person", "what", "actor", "extra", "message"),
     [
-        ("guo.xin", "accept", None, {}, "'guo.xin' is not an attendee of meeting"),
-        ("zhang.wei", "maybe", None, {}, "'maybe' is not one of accept, decline, stand_in"),
+        # The office answers for someone who is not an attendee.
+        ("guo.xin", "accept", "liu.yang", {}, "attendee: 'guo.xin' is not an attendee of meeting"),
+        ("zhang.wei", "maybe", None, {}, "answer: Input should be 'accept', 'decline' or"),
         ("zhang.wei", "stand_in", None, {}, "name the person who attends in your place"),
         ("zhang.wei", "stand_in", None, {"stand_in": "ghost"}, "unknown person 'ghost'"),
         ("zhang.wei", "stand_in", None, {"stand_in": "zhang.wei"}, "a stand-in is someone else"),
@@ -118,8 +120,11 @@ def test_bad_answers_are_refused_with_the_field(
 
 
 def test_only_the_attendee_or_the_office_answers(meeting_id: int) -> None:
-    with pytest.raises(actors.NotAllowed, match="only the attendee or the general office"):
-        answer(meeting_id, "zhang.wei", "decline", actor="lin.tao")
+    only = r"only the attendee themself or the general office \(办公室\) may"
+    with pytest.raises(actors.NotAllowed, match=only):
+        answer(meeting_id, "zhang.wei", "decline", actor="lin.tao")  # another attendee
+    with pytest.raises(actors.NotAllowed, match=only):
+        answer(meeting_id, "guo.xin", "accept")  # not invited
     answer(meeting_id, "zhang.wei", "decline", actor="liu.yang")  # the office, on their behalf
     at("2026-10-09T09:30:00")
     with pytest.raises(InputError, match="attendance answers are closed"):
@@ -129,42 +134,41 @@ def test_only_the_attendee_or_the_office_answers(meeting_id: int) -> None:
         assert (row.answer.value, row.answered_by) == ("decline", "liu.yang")
 
 
+def upload(meeting_id: int, topic_id: int, name: str, data: bytes, actor: str) -> list[int]:
+    """What the materials page does: the action through the door, then the files stored."""
+    with actors.acting(actors.WEB), db.session_scope() as s:
+        actions.perform(s, "meeting.submit-materials", meeting_id, {"topic": topic_id}, actor)
+        return service.store_materials(
+            s,
+            meeting_id=meeting_id,
+            topic_id=topic_id,
+            uploads=[files.FileContent(name, data)],
+            actor=actor,
+        )
+
+
 def test_materials_upload_is_stored_and_marked(meeting_id: int) -> None:
     with db.session_scope() as s:
-        topic_id, _ = service.submit_topic(
-            s,
-            TopicSubmission(
-                meeting_id=meeting_id,
-                department="finance",
-                title="预算调整",
-                presenter="lin.tao",
-            ),
-            actor="lin.tao",
-        )
-    with db.session_scope() as s, pytest.raises(InputError, match="not an accepted type"):
-        service.upload_materials(
+        topic_id = service.submit_topic(
             s,
             meeting_id=meeting_id,
-            topic_id=topic_id,
-            uploads=[files.FileContent("run.exe", b"MZ")],
+            department="finance",
+            title="预算调整",
+            presenter="lin.tao",
             actor="lin.tao",
-        )
-    with db.session_scope() as s, pytest.raises(actors.NotAllowed, match="only that department"):
-        service.upload_materials(
-            s,
-            meeting_id=meeting_id,
-            topic_id=topic_id,
-            uploads=[files.FileContent("a.pdf", b"%PDF-1.4")],
-            actor="zhang.wei",
-        )
+        ).topic_id
+    assert topic_id is not None
+    with pytest.raises(InputError, match="not an accepted type"):
+        upload(meeting_id, topic_id, "run.exe", b"MZ", "lin.tao")
+    with pytest.raises(
+        actors.NotAllowed,
+        match=r"only the people of the department 财政局 or the general office \(办公室\) may",
+    ):
+        upload(meeting_id, topic_id, "a.pdf", b"%PDF-1.4", "zhang.wei")
     with db.session_scope() as s:
-        ids = service.upload_materials(
-            s,
-            meeting_id=meeting_id,
-            topic_id=topic_id,
-            uploads=[files.FileContent("预算.pdf", b"%PDF-1.4 budget")],
-            actor="zheng.hui",
-        )
+        assert s.scalars(select(StoredFile)).all() == []
+        assert s.get(MeetingTopic, topic_id).materials_at is None
+    ids = upload(meeting_id, topic_id, "预算.pdf", b"%PDF-1.4 budget", "zheng.hui")
     with db.session_scope() as s:
         stored = s.get(StoredFile, ids[0])
         assert (stored.object_type, stored.object_id, stored.purpose) == (
@@ -241,7 +245,7 @@ def test_meeting_pages_from_the_messages(meeting_id: int, mail_office: MailCatch
         assert (ev.actor, ev.via) == ("lin.tao", "web")
 
     # The office sees the answers (sun.li, the office director, opens her own link).
-    claim = tokens.Claim("sun.li", "meeting", str(meeting_id), "attend", "test")
+    claim = tokens.Claim("sun.li", "meeting", str(meeting_id), "register-attendance", "test")
     office_page = c.get(f"/a/{tokens.sign(claim)}")
     assert 'id="attendance"' in office_page.text
     assert (
@@ -250,9 +254,11 @@ def test_meeting_pages_from_the_messages(meeting_id: int, mail_office: MailCatch
         and "出差" in office_page.text
     )
 
-    # Someone who is not an attendee is refused, and nothing is recorded.
+    # Someone who is not an attendee is refused (a link sent before the action was declared
+    # still says `attend`), with one sentence naming who may, and nothing is recorded.
     stranger = tokens.Claim("xie.peng", "meeting", str(meeting_id), "attend", "test")
     refused = submit(c, f"/a/{tokens.sign(stranger)}", {"answer": "accept"})
-    assert refused.status_code == 400 and "is not an attendee" in refused.text
+    assert refused.status_code == 403, refused.text
+    assert "谢鹏无权" in refused.text and "参会人本人或办公室工作人员" in refused.text
     with db.session_scope() as s:
         assert s.get(MeetingAttendance, (meeting_id, "xie.peng")) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from models.meeting import Meeting, MeetingTopic
 from officeflow import db
+from officeflow.cli import NOT_ALLOWED_EXIT
 from officeflow.mailcatcher import MailCatcher
 from tests.cli_helpers import run_cli
 from tests.meeting_helpers import EXAMPLE_MEETING, EXAMPLE_MINUTES
@@ -54,29 +56,44 @@ def test_meeting_cli_from_create_to_minutes(
 
     late = ("submit-topic", "1", "--department", "health", "--title", "疫苗", "--presenter",
             "yang.fan")  # fmt: skip
-    clean_error(cli(*late, now="2026-09-30T09:00:00+08:00"), "topic deadline passed")
+    on = "2026-09-30T09:00:00+08:00"
+    clean_error(cli(*late, "--as", "yang.fan", now=on), "topic deadline passed")
     assert count(MeetingTopic) == 0
-    no_actor = cli(*late, "--accept-late", now="2026-09-30T09:00:00+08:00")
-    clean_error(no_actor, "accept_late_by: --accept-late needs --as OFFICE_MEMBER")
-    accepted = cli(*late, "--accept-late", "--as", "sun.li", now="2026-09-30T09:00:00+08:00")
+    # Only the general office accepts a late topic: anyone else is refused (exit 77).
+    not_office = cli(*late, "--accept-late", "--as", "yang.fan", now=on)
+    assert not_office.returncode == NOT_ALLOWED_EXIT, not_office.stdout + not_office.stderr
+    assert "a late topic only the general office accepts" in " ".join(not_office.stderr.split())
+    assert count(MeetingTopic) == 0
+    accepted = cli(*late, "--accept-late", "--as", "sun.li", now=on)
     assert accepted.returncode == 0, accepted.stderr
 
     approved = cli("approve-agenda", "1", "--as", "zhou.guoqiang", now="2026-09-30T10:00:00+08:00")
     assert approved.returncode == 0, approved.stderr
-    assert "notices sent: " in approved.stdout
+    assert "approve the agenda" in approved.stdout
     assert len([m for m in mail_office.messages if "会议通知" in m.subject]) == 8
 
     shown = run_cli("meeting", "show", "1")
     assert "approved" in shown.stdout and "疫苗 (late, accepted)" in shown.stdout
 
-    minutes = cli("minutes", "1", str(EXAMPLE_MINUTES), now="2026-10-09T12:00:00+08:00")
+    # The minutes, as options (each action item a JSON object); the recorder is --as.
+    data = yaml.safe_load(EXAMPLE_MINUTES.read_text(encoding="utf-8"))
+    options = [arg for d in data["decisions"] for arg in ("--decisions", d)]
+    for item in data["action_items"]:
+        options += ["--action-items", json.dumps(item, ensure_ascii=False, default=str)]
+    after = "2026-10-09T12:00:00+08:00"
+    minutes = cli("record-minutes", "1", *options, "--as", data["recorded_by"], now=after)
     assert minutes.returncode == 0, minutes.stderr
-    assert "decision 1, assignments 1, 2" in minutes.stdout
     # The leader can trace each assignment back to the meeting and the minutes item.
     decision = run_cli("decision", "show", "1")
     assert decision.returncode == 0, decision.stderr
     assert "meeting_minutes, meeting:1" in decision.stdout
     assert "meeting:1:item:1" in decision.stdout and "meeting:1:item:2" in decision.stdout
+    # The old spelling, from the minutes file, says the new one; the same minutes again are
+    # the same decision, nothing new.
+    again = cli("minutes", "1", str(EXAMPLE_MINUTES), now=after)
+    assert again.returncode == 0, again.stderr
+    assert "is now `meeting record-minutes`" in again.stderr
+    assert "decision 1, assignments 1, 2" in again.stdout
 
     cancelled = cli("cancel", "1", "--as", "sun.li", now="2026-10-09T12:30:00+08:00")
     clean_error(cancelled, "has been held and minuted")

@@ -18,7 +18,12 @@ from flows.meeting import (
 )
 from models.ledger import Delivery
 from models.meeting import MeetingStep, MeetingTopic, StepStatus
-from models.meeting_input import AgendaApproval, MeetingSweepResult, TopicResult, TopicSubmission
+from models.meeting_input import (
+    ApproveAgendaInput,
+    MeetingActionResult,
+    MeetingSweepResult,
+    SubmitTopicInput,
+)
 from officeflow import clock, db, supervision
 from officeflow import meeting as service
 from officeflow.inputs import InputError
@@ -96,32 +101,28 @@ def test_meeting_across_national_day(prefect_api: None, org: Any, mail_office: M
     with db.session_scope() as s:
         service.submit_topic(
             s,
-            TopicSubmission(
-                meeting_id=mid,
-                department="development-reform",
-                title="2027年政府投资项目计划（草案）",
-                presenter="guo.xin",
-            ),
+            meeting_id=mid,
+            department="development-reform",
+            title="2027年政府投资项目计划（草案）",
+            presenter="guo.xin",
             actor="guo.xin",
         )
         service.submit_topic(
             s,
-            TopicSubmission(
-                meeting_id=mid,
-                department="finance",
-                title="秋冬季防疫资金安排",
-                presenter="lin.tao",
-            ),
+            meeting_id=mid,
+            department="finance",
+            title="秋冬季防疫资金安排",
+            presenter="lin.tao",
             actor="lin.tao",
         )
     # The same topic again through the flow (the UI form): found, not recorded twice.
     again = meeting_submit_topic(
-        TopicSubmission(
-            meeting_id=mid, department="finance", title="秋冬季防疫资金安排", presenter="lin.tao"
-        )
+        mid,
+        SubmitTopicInput(department="finance", title="秋冬季防疫资金安排", presenter="lin.tao"),
+        "lin.tao",
     )
-    assert isinstance(again, TopicResult) and again.meeting_id == mid
-    assert not again.newly_recorded
+    assert isinstance(again, MeetingActionResult) and again.meeting_id == mid
+    assert not again.changed
     with db.session_scope() as s:
         finance = select(MeetingTopic.id).where(MeetingTopic.department_id == "finance")
         assert again.topic_id == s.scalar(finance)
@@ -140,23 +141,19 @@ def test_meeting_across_national_day(prefect_api: None, org: Any, mail_office: M
 
     # A late topic is refused unless the office accepts it.
     at("2026-09-30T09:00:00")
-    late = TopicSubmission(
-        meeting_id=mid, department="health", title="流感疫苗接种", presenter="yang.fan"
-    )
+    late = {"department": "health", "title": "流感疫苗接种", "presenter": "yang.fan"}
     with (
         pytest.raises(InputError, match="deadline passed at 2026-09-29 18:00"),
         db.session_scope() as s,
     ):
-        service.submit_topic(s, late, actor="yang.fan")
+        service.submit_topic(s, meeting_id=mid, **late, actor="yang.fan")
     with db.session_scope() as s:
         assert s.scalar(select(func.count()).select_from(MeetingTopic)) == 2
-        service.submit_topic(
-            s, late.model_copy(update={"accept_late_by": "sun.li"}), actor="sun.li"
-        )
+        service.submit_topic(s, meeting_id=mid, **late, accept_late=True, actor="sun.li")
 
     # The chair approves: the agenda artifact is published and the notice goes to everyone.
     at("2026-09-30T10:00:00")
-    approved = meeting_approve_agenda(AgendaApproval(meeting_id=mid, approved_by="zhou.guoqiang"))
+    approved = meeting_approve_agenda(mid, ApproveAgendaInput(), "zhou.guoqiang")
     assert approved.newly_approved and approved.sweep.sent == len(ATTENDEES)
     notices = [m for m in mail_office.messages if "会议通知" in m.subject]
     assert Counter(m.rcpt_tos[0] for m in notices) == Counter(ATTENDEES)
@@ -187,9 +184,7 @@ def test_meeting_across_national_day(prefect_api: None, org: Any, mail_office: M
 
     # Back at work: the 1-working-day reminder and the materials reminder to presenters.
     with db.session_scope() as s:
-        service.mark_materials(
-            s, meeting_id=mid, topic_id=None, department="finance", actor="sun.li"
-        )
+        service.submit_materials(s, meeting_id=mid, department="finance", actor="sun.li")
     at("2026-10-08T09:00:00")
     sweep()
     assert rcpt_counts(mail_office, "会议提醒") == Counter(ATTENDEES)
@@ -210,12 +205,10 @@ def test_meeting_across_national_day(prefect_api: None, org: Any, mail_office: M
     # Moved to the make-up Saturday: an updated invitation, same UID, SEQUENCE 1.
     at("2026-10-09T08:40:00")
     with db.session_scope() as s:
-        assert (
-            service.reschedule(
-                s, meeting_id=mid, to=pendulum.datetime(2026, 10, 10, 9, 30, tz=TZ), actor="sun.li"
-            )
-            == 1
+        moved = service.reschedule(
+            s, meeting_id=mid, to=pendulum.datetime(2026, 10, 10, 9, 30, tz=TZ), actor="sun.li"
         )
+        assert moved.sequence == 1
     sweep()
     updated = [m for m in mail_office.messages if "时间变更" in m.subject]
     assert Counter(m.rcpt_tos[0] for m in updated) == Counter(ATTENDEES)
@@ -238,14 +231,14 @@ def test_meeting_across_national_day(prefect_api: None, org: Any, mail_office: M
 
     # Minutes: each action item becomes an assignment traceable to the meeting and item.
     at("2026-10-10T12:00:00")
-    minutes = meeting_record_minutes(mid, example_minutes())
+    minutes = meeting_record_minutes(mid, example_minutes().input(), "sun.li")
     assert minutes.decision_id is not None and len(minutes.assignment_ids) == 2
     with db.session_scope() as s:
         rows = supervision.decision_state(s, minutes.decision_id)
     assert [r["source"] for r in rows] == [f"meeting:{mid}:item:1", f"meeting:{mid}:item:2"]
     assert [r["department"] for r in rows] == ["development-reform", "health"]
     issued = len(mail_office.messages)
-    again = meeting_record_minutes(mid, example_minutes())
+    again = meeting_record_minutes(mid, example_minutes().input(), "sun.li")
     assert again.decision_id == minutes.decision_id
     assert again.assignment_ids == minutes.assignment_ids
     assert len(mail_office.messages) == issued

@@ -1,6 +1,7 @@
 """The meeting process has the shape every office process has (docs/adding-a-process.md):
 typed flow results, one handler per step kind, `meeting-sweep` returning the common
-`SweepResult`, and `--as` as the actor option of every command that records an action."""
+`SweepResult`, one flow per declared action, and `--as` as the actor option of every command
+that records an action."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from flows import meeting as flows
 from models.common import SweepResult
 from models.meeting import StepKind
 from models.meeting_input import MeetingSweepResult
+from officeflow import actions
 from officeflow import meeting as service
-from officeflow.cli.meeting import app
+from officeflow.cli import build_app
 
 MEETING_FLOWS = {
     value.name: value
@@ -29,7 +31,7 @@ MEETING_FLOWS = {
 
 
 def test_every_meeting_flow_returns_a_pydantic_model_and_prints_nothing() -> None:
-    assert len(MEETING_FLOWS) == 7, sorted(MEETING_FLOWS)
+    assert len(MEETING_FLOWS) == 9, sorted(MEETING_FLOWS)
     for name, f in MEETING_FLOWS.items():
         result = typing.get_type_hints(f.fn)["return"]
         assert isinstance(result, type) and issubclass(result, BaseModel), (name, result)
@@ -56,8 +58,26 @@ def test_every_step_kind_has_exactly_one_handler() -> None:
     assert all(callable(h) for h in service.STEP_HANDLERS.values())
 
 
+def test_every_declared_action_has_its_flow_named_after_it() -> None:
+    declared = [a for a in actions.all_actions() if a.obj.name == "meeting"]
+    assert {a.verb for a in declared} == {
+        "submit-topic",
+        "approve-agenda",
+        "submit-materials",
+        "reschedule",
+        "cancel",
+        "record-minutes",
+        "register-attendance",
+    }
+    for a in declared:
+        assert a.flow is not None
+        assert MEETING_FLOWS[a.deployment_name] is actions.resolve(a.flow), a.key
+        actions.check_service(a)
+
+
 def _commands() -> dict[str, Any]:
-    return get_command(app).commands  # type: ignore[attr-defined,no-any-return]
+    root = get_command(build_app("meeting"))
+    return root.commands["meeting"].commands  # type: ignore[attr-defined,no-any-return]
 
 
 def _options(command: str) -> set[str]:
@@ -67,7 +87,16 @@ def _options(command: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "command",
-    ["create", "submit-topic", "approve-agenda", "materials", "reschedule", "cancel"],
+    [
+        "create",
+        "submit-topic",
+        "approve-agenda",
+        "submit-materials",
+        "reschedule",
+        "cancel",
+        "record-minutes",
+        "register-attendance",
+    ],
 )
 def test_the_actor_is_as_everywhere(command: str) -> None:
     options = _options(command)

@@ -9,7 +9,6 @@ import pendulum
 import pytest
 
 from models.meeting import StepStatus
-from models.meeting_input import AgendaApproval, TopicSubmission
 from officeflow import clock, db
 from officeflow import meeting as service
 from officeflow.inputs import InputError
@@ -49,9 +48,10 @@ def test_a_meeting_moved_sooner_closes_its_topic_call_and_sends_the_notice_befor
         ).meeting_id
         service.submit_topic(
             s,
-            TopicSubmission(
-                meeting_id=mid, department="finance", title="预算调整", presenter="lin.tao"
-            ),
+            meeting_id=mid,
+            department="finance",
+            title="预算调整",
+            presenter="lin.tao",
             actor="lin.tao",
         )
     service.run_sweep()  # the call for topics
@@ -84,21 +84,17 @@ def test_a_meeting_moved_sooner_closes_its_topic_call_and_sends_the_notice_befor
 
     # The call for topics is closed: a topic now is late, for the office to accept.
     at("2026-11-10T10:05:00")
-    late_topic = TopicSubmission(
-        meeting_id=mid, department="health", title="秋冬防疫", presenter="han.xue"
-    )
+    late_topic = {"department": "health", "title": "秋冬防疫", "presenter": "han.xue"}
     with (
         pytest.raises(InputError, match="the topic deadline passed at 2026-11-10 10:00"),
         db.session_scope() as s,
     ):
-        service.submit_topic(s, late_topic, actor="han.xue")
+        service.submit_topic(s, meeting_id=mid, **late_topic, actor="han.xue")
 
     # The agenda approved, the notice (with the invitation) goes at once, before the meeting.
     at("2026-11-10T15:00:00")
     with db.session_scope() as s:
-        service.approve_agenda(
-            s, AgendaApproval(meeting_id=mid, approved_by="zhou.guoqiang"), actor="zhou.guoqiang"
-        )
+        service.approve_agenda(s, meeting_id=mid, actor="zhou.guoqiang")
     service.run_sweep()  # what the meeting-approve-agenda flow runs at its end
     notices = [m for m in mail_office.messages if m.notice == f"meeting:{mid}:notice:seq1"]
     assert {m.rcpt_tos[0] for m in notices} == ATTENDEES and len(notices) == len(ATTENDEES)

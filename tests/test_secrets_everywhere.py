@@ -26,7 +26,7 @@ from flows.supervision import decision_implementation, supervision_bulletin, sup
 from models.documents_input import IncomingDocumentSpec, OutgoingDocumentSpec
 from models.duty_input import RosterSpec
 from models.emergency import EscalationRung
-from models.emergency_input import IncidentReport
+from models.emergency_input import AcknowledgeInput, CloseInput, IncidentReport
 from models.information_input import InfoItemSpec
 from models.ledger import Delivery, DeliveryStatus
 from models.meeting_input import MeetingSpec
@@ -131,8 +131,8 @@ def test_no_secret_leaks_from_any_process(
             ).all()
             assert len(fired) >= 2  # the alert and at least one escalation
             first_alerted = fired[0].recipients[0]
-        assert incident_acknowledge(incident_id, first_alerted).first is True
-        incident_close(incident_id, "火已扑灭，现场清理完毕", "sun.li")
+        assert incident_acknowledge(incident_id, AcknowledgeInput(), first_alerted).first is True
+        incident_close(incident_id, CloseInput(summary="火已扑灭，现场清理完毕"), "sun.li")
 
         # Later: the supervision sweep lights and reminds; the bulletin goes to the leaders;
         # the meeting's steps (the topic reminder) fall due.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from officeflow.cli.stack import DEMO_RUNS, _parameters_for
+from officeflow.cli.stack import _parameters_for, demo_runs
 from officeflow.mailcatcher import MailCatcher
 from officeflow.stack import LocalStack, StackInfo, client_env, pick_port, port_is_free
 
@@ -65,4 +65,4 @@ def test_demo_wraps_an_example_as_the_flows_one_parameter() -> None:
     path = ROOT / "examples" / "decision.yaml"
     params = _parameters_for(schema, path)
     assert params == {"decision": yaml.safe_load(path.read_text(encoding="utf-8"))}
-    assert DEMO_RUNS[0] == ("decision-implementation", "examples/decision.yaml")
+    assert demo_runs()[0] == ("decision-implementation", "examples/decision.yaml")

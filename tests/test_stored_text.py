@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from models.ledger import Event
 from models.meeting import Meeting
 from models.supervision_input import DecisionSpec
-from officeflow import clock, db, supervision
+from officeflow import actions, clock, db, supervision
 from officeflow import meeting as meetings
 from officeflow.inputs import InputError, validate_model
 from officeflow.mailcatcher import MailCatcher
@@ -86,8 +86,8 @@ def test_defect1_outbox_subject_with_markup(ledger: Any, tmp_path: Path) -> None
 def test_defect1_actor_with_link_markup_is_echoed_literally(org: Any) -> None:
     clock.set_now(T0)
     record(decision_data())
-    result = run_cli("assignment", "report", "1", "--progress", "10", "--as", LINK)
-    assert result.returncode == 77  # refused: no such person (officeflow.permissions)
+    result = run_cli("assignment", "report-progress", "1", "--progress", "10", "--as", LINK)
+    assert result.returncode == 77  # refused: no such person (officeflow.policy)
     assert LINK in result.stderr  # shown as typed, not turned into a link labelled "sun.li"
     assert "\x1b]8;" not in result.stderr
 
@@ -95,13 +95,15 @@ def test_defect1_actor_with_link_markup_is_echoed_literally(org: Any) -> None:
 def test_defect7_long_actor_echo_is_truncated(org: Any) -> None:
     clock.set_now(T0)
     record(decision_data())
-    result = run_cli("assignment", "report", "1", "--progress", "10", "--as", "x" * 100_000)
+    result = run_cli(
+        "assignment", "report-progress", "1", "--progress", "10", "--as", "x" * 100_000
+    )
     assert result.returncode == 2
     assert "--as" in result.stderr and len(result.stderr) < 1000
-    # A service's message quoting a long value cuts it (the flows take plain actor strings).
+    # The door's message quoting a long value cuts it (the flows take plain actor strings).
     with pytest.raises(InputError) as info, db.session_scope() as s:
-        supervision.report_progress(
-            s, assignment_id=1, progress=10, note="", reporter="y" * 60 + "[z]" * 1000
+        actions.perform(
+            s, "assignment.report-progress", 1, {"progress": 10}, "y" * 60 + "[z]" * 1000
         )
     # (Refused as an id no person can have, before any message could quote it.)
     assert len(str(info.value)) < 200 and "[z]" not in str(info.value)
@@ -161,15 +163,18 @@ def test_defect6_nul_and_long_actor_id_refused_alike_on_both_databases(
     assert result.returncode == 2 and "title: " in result.stderr and "NUL" in result.stderr
     assert "Traceback" not in result.stderr
     decision_id = record(decision_data())
+    progress = "assignment.report-progress"
     with pytest.raises(InputError, match="note: .*NUL"), db.session_scope() as s:
-        supervision.report_progress(s, assignment_id=1, progress=10, note="a\x00", reporter=None)
+        actions.perform(s, progress, 1, {"progress": 10, "note": "a\x00"}, "wu.qiang")
+    with pytest.raises(InputError, match="note: .*NUL"), db.session_scope() as s:  # the last guard
+        supervision.report_progress(s, assignment_id=1, progress=10, note="a\x00", actor="wu.qiang")
     with pytest.raises(InputError, match="actor: .*NUL"), db.session_scope() as s:
-        supervision.report_progress(s, assignment_id=1, progress=10, note="", reporter="r\x00")
+        actions.perform(s, progress, 1, {"progress": 10}, "r\x00")
     with db.session_scope() as s:
         meeting_id = meetings.create_meeting(s, example_meeting(), actor="system").meeting_id
     too_long = pytest.raises(InputError, match="actor: a person id has at most 64")
-    with too_long, db.session_scope() as s:
-        meetings.cancel(s, meeting_id=meeting_id, reason="", actor="a" * 65)
+    with too_long, db.session_scope() as s:  # refused at the door, before the service
+        actions.perform(s, "meeting.cancel", meeting_id, {"reason": ""}, "a" * 65)
     long_as = run_cli("meeting", "cancel", str(meeting_id), "--as", "a" * 65)
     assert long_as.returncode == 2 and "--as" in long_as.stderr
     assert "Traceback" not in long_as.stderr

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from models.emergency_input import IncidentReport
-from models.meeting_input import MeetingSpec, TopicSubmission
+from models.meeting_input import MeetingSpec, SubmitTopicInput
 from models.supervision_input import DecisionSpec
 from officeflow import clock, db, emergency, supervision
 from officeflow import meeting as meetings
@@ -162,15 +162,17 @@ def test_arbitrary_text_is_shown_as_data_everywhere(org: Any, wide_console: None
         clock.set_now("2026-09-25T10:00:00+08:00")
         with db.session_scope() as s:
             meeting_id = meetings.create_meeting(s, m_spec, actor="system").meeting_id
-        topic = {"meeting_id": meeting_id, "department": "finance", "presenter": "lin.tao"}
+        topic = {"department": "finance", "presenter": "lin.tao"}
         try:
-            submission = validate_model(TopicSubmission, {**topic, **value["topic"]})
+            submission = validate_model(SubmitTopicInput, {**topic, **value["topic"]})
         except InputError as exc:
             assert nul_in == ("topic", "title") and "title" in str(exc), exc
             refused += 1
         else:
             with db.session_scope() as s:
-                meetings.submit_topic(s, submission, actor="lin.tao")
+                meetings.submit_topic(
+                    s, meeting_id=meeting_id, **submission.model_dump(), actor="lin.tao"
+                )
         accepted += 1
 
         # Every CLI view.

@@ -16,7 +16,7 @@ from models.supervision import (
     ProgressReport,
 )
 from models.supervision_input import DecisionSpec
-from officeflow import clock, db, supervision
+from officeflow import actions, clock, db, supervision
 from officeflow.actors import NotAllowed
 from officeflow.inputs import InputError, validate_model
 from tests.cli_helpers import run_cli
@@ -75,7 +75,9 @@ def record_one_decision() -> dict[str, list[str]]:
     clock.set_now("2026-09-21T10:00:00+08:00")
     create({**spec(owner="zheng.hui"), "title": "已有的决策"})
     with db.session_scope() as s:
-        supervision.report_progress(s, assignment_id=1, progress=30, note="已启动")
+        supervision.report_progress(
+            s, assignment_id=1, progress=30, note="已启动", actor="zheng.hui"
+        )
     before = ledger_rows()
     assert len(before["decisions"]) == 1 and len(before["assignments"]) == 1
     assert len(before["progress_reports"]) == 1 and before["events"]
@@ -130,19 +132,25 @@ def assignment(org: Any) -> int:
 def test_progress_above_100_is_refused(assignment: int) -> None:
     refused = pytest.raises(InputError, match="progress must be between 0 and 100, not 101")
     with refused, db.session_scope() as s:
-        supervision.report_progress(s, assignment_id=assignment, progress=101, note="")
+        supervision.report_progress(
+            s, assignment_id=assignment, progress=101, note="", actor="zheng.hui"
+        )
     assert counts()[4] == 0
 
 
 def test_feedback_on_a_closed_assignment_is_refused(assignment: int) -> None:
     with db.session_scope() as s:
-        supervision.request_completion(s, assignment_id=assignment, evidence="方案.docx")
+        supervision.request_completion(
+            s, assignment_id=assignment, evidence="方案.docx", actor="zheng.hui"
+        )
     with db.session_scope() as s:
         supervision.verify_completion(
-            s, assignment_id=assignment, accept=True, comment="", verifier="sun.li"
+            s, assignment_id=assignment, approve=True, comment="", actor="sun.li"
         )
     with pytest.raises(InputError, match="assignment 1 is closed"), db.session_scope() as s:
-        supervision.report_progress(s, assignment_id=assignment, progress=50, note="late")
+        supervision.report_progress(
+            s, assignment_id=assignment, progress=50, note="late", actor="zheng.hui"
+        )
     assert counts()[4] == 0
 
 
@@ -150,47 +158,49 @@ def test_extension_for_another_departments_assignment_is_refused(assignment: int
     with (
         pytest.raises(
             NotAllowed,
-            match="'zhang.wei' .* may not request an extension on assignment 1: only the owner "
-            "and the people of the lead department 'finance' may",
+            match=r"'zhang.wei' .* may not request an extension \(assignment 1\): only the owner "
+            "郑慧 or the people of the lead department 财政局 may",
         ),
         db.session_scope() as s,
     ):
-        supervision.request_extension(
+        actions.perform(
             s,
-            assignment_id=assignment,
-            new_due_date=dt.date(2026, 10, 16),
-            reason="忙",
-            requested_by="zhang.wei",
+            "assignment.request-extension",
+            assignment,
+            {"new_due_date": "2026-10-16", "reason": "忙"},
+            "zhang.wei",
         )
     assert counts()[5] == 0
 
 
 def test_only_the_issuing_leader_decides_and_only_office_verifies(assignment: int) -> None:
     with db.session_scope() as s:
-        request, _ = supervision.request_extension(
+        requested = supervision.request_extension(
             s,
             assignment_id=assignment,
             new_due_date=dt.date(2026, 10, 16),
             reason="数据未齐",
-            requested_by="zheng.hui",
+            actor="zheng.hui",
         )
-        request_id = request.id
+        request_id = requested.request_id
     with (
-        pytest.raises(NotAllowed, match="only the issuing leader 'wang.haitao' may"),
+        pytest.raises(NotAllowed, match="only the issuing leader 王海涛 may"),
         db.session_scope() as s,
     ):
-        supervision.decide_extension(
-            s, request_id=request_id, approve=True, decided_by="zhou.guoqiang"
+        actions.perform(
+            s,
+            "assignment.decide-extension",
+            assignment,
+            {"approve": True, "request_id": request_id},
+            "zhou.guoqiang",
         )
     with db.session_scope() as s:
-        supervision.request_completion(s, assignment_id=assignment, evidence="x")
+        supervision.request_completion(s, assignment_id=assignment, evidence="x", actor="zheng.hui")
     with (
         pytest.raises(NotAllowed, match="'lin.tao' .* may not verify .*only the general office"),
         db.session_scope() as s,
     ):
-        supervision.verify_completion(
-            s, assignment_id=assignment, accept=True, comment="", verifier="lin.tao"
-        )
+        actions.perform(s, "assignment.verify", assignment, {"approve": True}, "lin.tao")
     with db.session_scope() as s:
         assert s.get(ExtensionRequest, request_id).status.value == "pending"
         assert s.get(Assignment, assignment).status.value == "completion_requested"
@@ -203,7 +213,7 @@ def test_extension_must_move_the_deadline_to_a_later_working_day(assignment: int
     ]:
         with pytest.raises(InputError, match=message), db.session_scope() as s:
             supervision.request_extension(
-                s, assignment_id=assignment, new_due_date=day, reason="r", requested_by="zheng.hui"
+                s, assignment_id=assignment, new_due_date=day, reason="r", actor="zheng.hui"
             )
 
 
@@ -218,6 +228,61 @@ def test_cli_reports_field_errors_without_traceback(org: Any, tmp_path: Path) ->
     result = run_cli("decision", "create", str(bad_type))
     assert result.returncode == 2
     assert "line 9: priority: Input should be 'normal', 'important' or 'urgent'" in result.stderr
-    result = run_cli("assignment", "report", "2", "--progress", "50")
+    result = run_cli("assignment", "report-progress", "2", "--progress", "50", "--as", "zheng.hui")
     assert result.returncode == 2 and "assignment: no assignment 2" in result.stderr
     assert ledger_rows() == before  # no decision, assignment, notice, report or event written
+
+
+def test_old_cli_spellings_still_work_and_name_the_new_ones(assignment: int) -> None:
+    """`report` and `complete` are hidden old names of `report-progress` and
+    `request-completion`: each still acts, and says the new name."""
+    reported = run_cli("assignment", "report", "1", "--progress", "40", "--as", "zheng.hui")
+    assert reported.returncode == 0, reported.stderr
+    assert "`assignment report` is now `assignment report-progress`" in reported.stderr
+    assert "assignment 1: 进展反馈 (report progress) done, now open" in reported.stdout
+    completed = run_cli(
+        "assignment", "complete", "1", "--evidence", "方案.docx", "--as", "zheng.hui"
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "`assignment complete` is now `assignment request-completion`" in completed.stderr
+    with db.session_scope() as s:
+        a = s.get_one(Assignment, assignment)
+        assert (a.status.value, a.progress) == ("completion_requested", 40)
+        assert [r.reporter_id for r in s.scalars(select(ProgressReport))] == ["zheng.hui"]
+        assert [r.requested_by for r in s.scalars(select(CompletionRequest))] == ["zheng.hui"]
+
+
+def test_the_old_accept_reject_flags_still_verify(assignment: int) -> None:
+    """`--accept/--reject` is the old spelling of `verify --approve/--refuse`: it still acts and
+    says the new spelling."""
+    with db.session_scope() as s:
+        supervision.request_completion(s, assignment_id=1, evidence="方案.docx", actor="zheng.hui")
+    refused = run_cli(
+        "assignment", "verify", "1", "--reject", "--comment", "缺附件", "--as", "sun.li"
+    )
+    assert refused.returncode == 0, refused.stderr
+    assert "the option is now --approve/--refuse" in refused.stderr
+    with db.session_scope() as s:
+        supervision.request_completion(s, assignment_id=1, evidence="附件已补", actor="zheng.hui")
+    verified = run_cli("assignment", "verify", "1", "--accept", "--as", "sun.li")
+    assert verified.returncode == 0, verified.stderr
+    assert "the option is now --approve/--refuse" in verified.stderr
+    with db.session_scope() as s:
+        a = s.get_one(Assignment, assignment)
+        assert (a.status.value, a.progress) == ("closed", 100)
+        requests = s.scalars(select(CompletionRequest).order_by(CompletionRequest.id))
+        assert [(r.status.value, r.decided_by) for r in requests] == [
+            ("refused", "sun.li"),
+            ("approved", "sun.li"),
+        ]
+
+
+def test_cli_refuses_a_person_outside_the_lead_department_with_exit_77(assignment: int) -> None:
+    before = ledger_rows()
+    refused = run_cli("assignment", "report-progress", "1", "--progress", "40", "--as", "xu.lei")
+    assert refused.returncode == 77, refused.stderr
+    assert "may not report progress (assignment 1)" in refused.stderr
+    assert "Traceback" not in refused.stderr + refused.stdout
+    missing = run_cli("assignment", "report-progress", "1", "--progress", "40")
+    assert missing.returncode == 2 and "--as" in missing.stderr
+    assert ledger_rows() == before

@@ -79,7 +79,7 @@ def test_decision_to_closure(prefect_api: None, org: Any, mail_office: MailCatch
 
     assert sweep_on("2026-09-22") == {}
     with db.session_scope() as s:
-        supervision.report_progress(s, assignment_id=aid, progress=20, note="已部署")
+        supervision.report_progress(s, assignment_id=aid, progress=20, note="已部署", actor=OWNER)
     # Blue on 09-23: due within 3 working days (09-24, 09-28, 09-29).
     assert sweep_on("2026-09-23", via_flow=True) == {"blue": 1}
     assert sweep_on("2026-09-23") == {}  # a second sweep the same day sends nothing
@@ -96,7 +96,9 @@ def test_decision_to_closure(prefect_api: None, org: Any, mail_office: MailCatch
         assert list(skipped) == ["2026-09-25", "2026-09-26", "2026-09-27"]
 
     with db.session_scope() as s:
-        supervision.report_progress(s, assignment_id=aid, progress=80, note="检查大部完成")
+        supervision.report_progress(
+            s, assignment_id=aid, progress=80, note="检查大部完成", actor=OWNER
+        )
     assert sweep_on("2026-09-28") == {}  # back on pace: blue again, already reminded
     assert sweep_on("2026-09-29") == {}
 
@@ -118,19 +120,18 @@ def test_decision_to_closure(prefect_api: None, org: Any, mail_office: MailCatch
     import datetime as dt
 
     with db.session_scope() as s:
-        request, key = supervision.request_extension(
+        requested = supervision.request_extension(
             s,
             assignment_id=aid,
             new_due_date=dt.date(2026, 10, 16),
             reason="隐患整改需复查",
-            requested_by=OWNER,
+            actor=OWNER,
         )
-        request_id = request.id
-    send_pending([key])
+    send_pending(requested.notice_keys)
     approved = run_cli(
         "assignment",
         "decide-extension",
-        str(request_id),
+        str(aid),  # the assignment; its request awaiting a decision is found
         "--approve",
         "--as",
         LEADER,
@@ -138,6 +139,7 @@ def test_decision_to_closure(prefect_api: None, org: Any, mail_office: MailCatch
         "同意",
     )
     assert approved.returncode == 0, approved.stderr
+    assert f"assignment {aid}: 延期审批 (decide an extension) done" in approved.stdout
     with db.session_scope() as s:
         a = s.get(Assignment, aid)
         assert clock.to_local(a.due_at).date() == dt.date(2026, 10, 16)
@@ -149,23 +151,26 @@ def test_decision_to_closure(prefect_api: None, org: Any, mail_office: MailCatch
     # Completion: rejected once, then accepted and closed (销号).
     clock.set_now("2026-10-12T15:00:00+08:00")
     with db.session_scope() as s:
-        _, key = supervision.request_completion(s, assignment_id=aid, evidence="检查报告.pdf")
-    send_pending([key])
+        requested = supervision.request_completion(
+            s, assignment_id=aid, evidence="检查报告.pdf", actor=OWNER
+        )
+    send_pending(requested.notice_keys)
     rejected = run_cli(
-        "assignment", "verify", str(aid), "--reject", "--as", DIRECTOR, "--comment", "缺少整改台账"
+        "assignment", "verify", str(aid), "--refuse", "--as", DIRECTOR, "--comment", "缺少整改台账"
     )
     assert rejected.returncode == 0, rejected.stderr
     clock.set_now("2026-10-13T10:00:00+08:00")
     with db.session_scope() as s:
-        _, key = supervision.request_completion(
-            s, assignment_id=aid, evidence="检查报告.pdf；整改台账.xlsx"
+        requested = supervision.request_completion(
+            s, assignment_id=aid, evidence="检查报告.pdf；整改台账.xlsx", actor=OWNER
         )
-    send_pending([key])
+    send_pending(requested.notice_keys)
     with db.session_scope() as s:
-        key = supervision.verify_completion(
-            s, assignment_id=aid, accept=True, comment="通过", verifier=DIRECTOR
+        verified = supervision.verify_completion(
+            s, assignment_id=aid, approve=True, comment="通过", actor=DIRECTOR
         )
-    send_pending([key])
+    assert (verified.action, verified.status) == ("closed", "closed")
+    send_pending(verified.notice_keys)
     with db.session_scope() as s:
         a = s.get(Assignment, aid)
         assert a.status is AssignmentStatus.CLOSED and a.progress == 100

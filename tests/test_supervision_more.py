@@ -12,7 +12,7 @@ from sqlalchemy import select
 from flows.supervision import assignment_request_extension, supervision_bulletin
 from models.ledger import Delivery
 from models.supervision import Assignment, ExtensionRequest
-from models.supervision_input import DecisionSpec
+from models.supervision_input import DecisionSpec, RequestExtensionInput
 from officeflow import clock, db, supervision
 from officeflow.delivery import send_pending
 from officeflow.mailcatcher import MailCatcher
@@ -86,12 +86,11 @@ def test_bulletin_counts_per_department_and_is_sent_once(
 ) -> None:
     issue_many(n_per_department=2)
     clock.set_now("2026-09-23T15:00:00+08:00")
+    with db.session_scope() as s:  # assignment 2 is due 09-25
+        owner = s.get_one(Assignment, 2).owner_id
+        supervision.request_completion(s, assignment_id=2, evidence="done", actor=owner)
     with db.session_scope() as s:
-        supervision.request_completion(s, assignment_id=2, evidence="done")  # due 09-25
-    with db.session_scope() as s:
-        supervision.verify_completion(
-            s, assignment_id=2, accept=True, comment="", verifier="sun.li"
-        )
+        supervision.verify_completion(s, assignment_id=2, approve=True, comment="", actor="sun.li")
     clock.set_now("2026-09-24T09:00:00+08:00")
     run_sweep()
     # Friday 09-25 is the Mid-Autumn Festival: the scheduled bulletin skips the day off…
@@ -135,9 +134,10 @@ def test_extension_waits_in_a_paused_run_and_the_cli_decision_resumes_it(
         target=lambda: outcome.append(
             assignment_request_extension(
                 assignment_id=1,
-                new_due_date=clock.parse_instant("2026-10-16").date(),
-                reason="等待审计结果",
-                requested_by="zheng.hui",
+                params=RequestExtensionInput(
+                    new_due_date=clock.parse_instant("2026-10-16").date(), reason="等待审计结果"
+                ),
+                actor="zheng.hui",
                 wait_for_decision_hours=0.2,
             )
         )

@@ -21,13 +21,13 @@ ASKS: dict[str, set[str]] = {
     "incident_alert": {"acknowledge"},
     "incident_report_reminder": {"file-report"},
     "incident_final_request": {"file-report"},
-    "assignment_issued": {"report"},
-    "assignment_reminder": {"report"},
-    "assignment_update": {"verify", "decide-extension", "report"},
+    "assignment_issued": {"report-progress"},
+    "assignment_reminder": {"report-progress"},
+    "assignment_update": {"verify", "decide-extension", "report-progress"},
     "meeting_call": {"submit-topic"},
     "meeting_agenda_approval": {"approve-agenda"},
-    "meeting_notice": {"attend"},
-    "meeting_materials_reminder": {"upload-materials"},
+    "meeting_notice": {"register-attendance"},
+    "meeting_materials_reminder": {"submit-materials"},
     "signin_link": {"sign-in"},
 }
 
@@ -65,11 +65,18 @@ def test_every_link_names_an_action_with_a_page() -> None:
     create_app()  # registers every page
     handled = {action for _, action in REGISTRY}
     used = {action for _, _, text in TEMPLATES for action in MARKER.findall(text)}
-    assert used >= {"acknowledge", "file-report", "report", "verify", "decide-extension", "view"}
+    assert used >= {
+        "acknowledge",
+        "file-report",
+        "report-progress",
+        "verify",
+        "decide-extension",
+        "view",
+    }
     assert used - handled == set(), f"links without a page: {used - handled}"
 
 
 def test_the_rule_catches_a_command() -> None:  # guards the pattern itself
     assert CLI.search("请确认：officeflow incident ack 7 --as th")
-    assert CLI.search("(officeflow assignment report 12 --progress PCT)")
+    assert CLI.search("(officeflow assignment report-progress 12 --progress PCT)")
     assert not CLI.search("这是一条来自 officeflow 的测试消息")

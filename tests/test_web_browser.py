@@ -22,6 +22,7 @@ from sqlalchemy import select
 from flows.supervision import assignment_request_extension
 from models.ledger import Event, StoredFile
 from models.supervision import ExtensionRequest
+from models.supervision_input import RequestExtensionInput
 from officeflow import clock, db, emergency, supervision
 from officeflow.mailcatcher import MailCatcher, free_port
 from officeflow.web.app import create_app
@@ -157,9 +158,10 @@ def test_an_assignment_on_a_phone_progress_extension_resumes_the_run_completion_
         target=lambda: outcome.append(
             assignment_request_extension(
                 assignment_id=assignment_id,
-                new_due_date=clock.parse_instant("2026-10-16").date(),
-                reason="等待审计结果",
-                requested_by="lin.tao",
+                params=RequestExtensionInput(
+                    new_due_date=clock.parse_instant("2026-10-16").date(), reason="等待审计结果"
+                ),
+                actor="lin.tao",
                 wait_for_decision_hours=0.2,
             )
         )
@@ -189,7 +191,7 @@ def test_an_assignment_on_a_phone_progress_extension_resumes_the_run_completion_
     # Completion with an attached file, from the owner's link.
     evidence = tmp_path / "预算调整方案.pdf"
     evidence.write_bytes(b"%PDF-1.4 budget adjustment")
-    phone.goto(web + owner_link + "/complete")
+    phone.goto(web + owner_link + "/request-completion")
     phone.fill("#evidence", "方案已报送财政部门")
     phone.set_input_files("#files", str(evidence))
     phone.locator("#submit").click()

@@ -35,7 +35,7 @@ from models.supervision import (
     ExtensionRequest,
     RequestStatus,
 )
-from officeflow import clock
+from officeflow import clock, policy
 from officeflow.inputs import input_error
 from officeflow.org import active_person, is_office_member, roles_of
 
@@ -180,9 +180,10 @@ def my_work(session: Session, person_id: str) -> dict[str, Any]:
                 "start": clock.format_local(m.start_at),
                 "venue": m.venue,
                 "answer": str(answer.answer) if answer else "none",
-                "action": "attend",
+                "action": "register-attendance",
+                # Who may approve it: the one policy (officeflow/meeting/declarations.py).
                 "approve_agenda": m.agenda_status is AgendaStatus.OPEN
-                and (m.chair_id == person_id or Role.OFFICE_DIRECTOR in roles),
+                and policy.may(session, person_id, "meeting.approve-agenda", m),
             }
         )
     topics = []

@@ -30,6 +30,7 @@ GROUPS: dict[str, str] = {
     "doc": "officeflow.cli.doc:app",
     "outbox": "officeflow.cli.outbox:outbox",
     "deployments": "officeflow.cli.deployments:app",
+    "actions": "officeflow.cli.actions_list:app",
     "up": "officeflow.cli.stack:up",
     "demo": "officeflow.cli.stack:demo",
     "web": "officeflow.cli.web:web",
@@ -70,21 +71,76 @@ def build_app(only: str | None = None) -> typer.Typer:
         rich_markup_mode="rich",
     )
     app.callback()(_root)  # a group even when it holds one command (`up` alone)
+    from officeflow.cli import actions as declared
+
     for name, target in GROUPS.items():
         if only is not None and name != only:
             continue
         member = _load(target)
         if isinstance(member, typer.Typer):
+            if name not in INFRASTRUCTURE and _may_name_declared(member, only):
+                declared.add_commands(member, name)
             app.add_typer(member, name=name)
         else:
             app.command(name)(member)
+    # A process's group with no hand-written commands: its declared actions alone.
+    for name in _declared_groups() if only is None or only not in GROUPS else ():
+        if name not in GROUPS and (only is None or name == only):
+            member = declared.group_app(name)
+            declared.add_commands(member, name)
+            app.add_typer(member, name=name)
     return app
+
+
+# Groups that are not an office object's: no declared action lives in them (and `calendar` must
+# not pay for loading the declarations).
+INFRASTRUCTURE = frozenset(
+    {
+        "db",
+        "org",
+        "calendar",
+        "notify",
+        "deliveries",
+        "outbox",
+        "deployments",
+        "actions",
+        "up",
+        "demo",
+        "web",
+    }
+)
+
+
+def _may_name_declared(group: typer.Typer, only: str | None) -> bool:
+    """Whether the command line may name one of the group's declared actions: not when it names
+    one of its hand-written commands (`assignment sweep` through the stack must not load the
+    declarations, their input models and so SQLAlchemy)."""
+    if only is None:
+        return True
+    argv = sys.argv[2:3]
+    if not argv or argv[0].startswith("-"):
+        return True
+    own = {
+        c.name or (c.callback.__name__.replace("_", "-") if c.callback else "")
+        for c in group.registered_commands
+    }
+    return argv[0] not in own
+
+
+def _declared_groups() -> list[str]:
+    from officeflow import actions
+
+    return actions.groups()
 
 
 def _group_named(argv: list[str]) -> str | None:
     """The group the command line names (its first word), if it is one; else None (help, an
     unknown word: then the whole app is built, so click lists every group)."""
-    return argv[0] if argv and argv[0] in GROUPS else None
+    if not argv or argv[0].startswith("-"):
+        return None
+    if argv[0] in GROUPS:
+        return argv[0]
+    return argv[0] if argv[0] in _declared_groups() else None
 
 
 def __getattr__(name: str) -> Any:

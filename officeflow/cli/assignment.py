@@ -1,4 +1,7 @@
-"""`officeflow assignment …`. Each command imports what it uses: `assignment sweep` through the
+"""`officeflow assignment …`: reading an assignment, the sweep and the bulletin. The actions on an
+assignment (report-progress, request-completion, verify, request-extension, decide-extension) are
+declared in `officeflow.supervision.declarations` and their commands generated
+(`officeflow.cli.actions`). Each command imports what it uses: `assignment sweep` through the
 running stack loads neither SQLAlchemy nor the delivery layer."""
 
 from __future__ import annotations
@@ -7,7 +10,6 @@ import typer
 
 from officeflow import supervision
 from officeflow.cli.common import (
-    actor_option,
     cell,
     check_first,
     console,
@@ -15,8 +17,6 @@ from officeflow.cli.common import (
     parse_date,
     plain,
     run_flow,
-    send_notices,
-    warn,
 )
 
 app = typer.Typer(
@@ -26,117 +26,6 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-
-
-@app.command()
-def report(
-    assignment_id: int = typer.Argument(..., help="Assignment id"),
-    progress: int = typer.Option(..., "--progress", help="Percent done, 0–100"),
-    note: str = typer.Option("", "--note", help="What was done"),
-    reporter: str | None = actor_option("Who reports (default: the owner)", None),
-) -> None:
-    """进展反馈: record progress on an open assignment."""
-    from officeflow import db
-
-    with db.session_scope() as session:
-        supervision.report_progress(
-            session, assignment_id=assignment_id, progress=progress, note=note, reporter=reporter
-        )
-    console.print(f"assignment {assignment_id}: progress {progress}% recorded")
-
-
-@app.command()
-def complete(
-    assignment_id: int = typer.Argument(...),
-    evidence: str = typer.Option(..., "--evidence", help="What shows the standard is met"),
-    requested_by: str | None = actor_option("Who asks (default: the owner)", None),
-) -> None:
-    """办结申请: ask the supervising office to verify and close."""
-    from officeflow import db
-
-    with db.session_scope() as session:
-        _, key = supervision.request_completion(
-            session, assignment_id=assignment_id, evidence=evidence, requested_by=requested_by
-        )
-    console.print(f"assignment {assignment_id}: completion requested")
-    send_notices([key])
-
-
-@app.command()
-def verify(
-    assignment_id: int = typer.Argument(...),
-    accept: bool = typer.Option(..., "--accept/--reject", help="Close it, or send it back"),
-    comment: str = typer.Option("", "--comment"),
-    verifier: str = actor_option("A person of the supervising office"),
-) -> None:
-    """核验: --accept closes the assignment (销号); --reject returns it to the owner."""
-    from officeflow import db
-
-    with db.session_scope() as session:
-        key = supervision.verify_completion(
-            session, assignment_id=assignment_id, accept=accept, comment=comment, verifier=verifier
-        )
-    console.print(f"assignment {assignment_id}: {'closed (销号)' if accept else 'sent back'}")
-    send_notices([key])
-
-
-@app.command("request-extension")
-def request_extension(
-    assignment_id: int = typer.Argument(...),
-    to: str = typer.Option(..., "--to", help="New deadline date (ISO), a working day"),
-    reason: str = typer.Option(..., "--reason"),
-    requested_by: str = actor_option("A person of the lead department"),
-) -> None:
-    """延期申请: ask the issuing leader to move the deadline."""
-    from officeflow import db
-
-    with db.session_scope() as session:
-        request, key = supervision.request_extension(
-            session,
-            assignment_id=assignment_id,
-            new_due_date=parse_date(to, "--to"),
-            reason=reason,
-            requested_by=requested_by,
-        )
-        request_id = request.id
-    console.print(f"extension request {request_id} recorded; the issuing leader is asked")
-    send_notices([key])
-
-
-@app.command("decide-extension")
-def decide_extension(
-    request_id: int = typer.Argument(..., help="Extension request id"),
-    approve: bool = typer.Option(..., "--approve/--refuse"),
-    decided_by: str = actor_option("The issuing leader"),
-    comment: str = typer.Option("", "--comment"),
-) -> None:
-    """The issuing leader approves (the deadline moves, history kept) or refuses. A run paused
-    for this decision in Prefect is resumed with the same answer."""
-    from officeflow import db
-
-    with db.session_scope() as session:
-        request, key = supervision.decide_extension(
-            session,
-            request_id=request_id,
-            approve=approve,
-            decided_by=decided_by,
-            comment=comment,
-        )
-        waiting = request.waiting_run_id
-    console.print(f"extension request {request_id}: {'approved' if approve else 'refused'}")
-    send_notices([key] if key else [])
-    if waiting:
-        _resume(waiting, approve=approve, decided_by=decided_by, comment=comment)
-
-
-def _resume(run_id: str, **answer: object) -> None:
-    try:
-        from prefect import resume_flow_run
-
-        resume_flow_run(run_id, run_input=answer)
-        console.print(f"resumed the paused Prefect run {run_id}")
-    except Exception as exc:  # the ledger already holds the decision; the run will time out
-        warn(f"could not resume Prefect run {run_id}: {exc}")
 
 
 @app.command()

@@ -71,10 +71,11 @@ def _actor_id(value: str | None) -> str | None:
 
 def send_notices(keys: list[str]) -> None:
     """Send the notices an action planned (after its transaction committed) and say how many
-    went out; the one way a command that records an action tells people."""
-    from officeflow.delivery import send_pending
-
+    went out; the one way a command that records an action tells people. Without notices it
+    loads nothing (the delivery layer is not for an action that tells nobody)."""
     if keys:
+        from officeflow.delivery import send_pending
+
         report = send_pending(keys)
         console.print(
             f"notices sent: {report.sent}" + (f", failed: {report.failed}" if report.failed else "")

@@ -14,10 +14,14 @@ from officeflow.cli.common import (
     parse_date,
     plain,
     run_flow,
-    send_notices,
+    warn,
 )
 from officeflow.inputs import input_error, load_yaml_model
 
+# The actions on a duty shift (request-swap, decide-swap, hand-over) are declared
+# (officeflow/duty/declarations.py) and their commands generated into this group
+# (`officeflow.cli.actions`). The old spellings (`duty swap request|approve|refuse`,
+# `duty handover` without a shift) are hidden here and say the new one.
 app = typer.Typer(
     help=(
         "值班: publish duty rosters, who is on duty now and in a week, swaps (换班), the duty "
@@ -25,9 +29,9 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-swap_app = typer.Typer(help="换班: ask for a swap; the general office approves or refuses.")
+swap_app = typer.Typer(help="换班 (old spellings): now `duty request-swap` / `duty decide-swap`.")
 log_app = typer.Typer(help="值班日志: record calls and events; close open items; read the log.")
-app.add_typer(swap_app, name="swap")
+app.add_typer(swap_app, name="swap", hidden=True)
 app.add_typer(log_app, name="log")
 
 
@@ -92,7 +96,14 @@ def week(
         console.print("no shifts in force this week")
 
 
-@swap_app.command("request")
+def _take(key: str, shift_id: int, data: dict[str, object], actor: str) -> None:
+    from officeflow import actions
+    from officeflow.cli.actions import take
+
+    take(actions.get(key), shift_id, data, actor)
+
+
+@swap_app.command("request", hidden=True)
 def swap_request(
     shift_id: int = typer.Argument(..., help="Your shift's id (see `duty week`)"),
     with_person: str = typer.Option(..., "--with", help="Who takes the shift"),
@@ -100,51 +111,47 @@ def swap_request(
     reason: str = typer.Option("", "--reason"),
     actor: str = actor_option("The person on the shift (officer or leader)"),
 ) -> None:
-    """换班申请: ask that someone take your shift (optionally taking one of theirs)."""
-    with db.session_scope() as session:
-        result = duty.request_swap(
-            session,
-            shift_id=shift_id,
-            with_person=with_person,
-            requested_by=actor,
-            their_shift_id=their_shift,
-            reason=reason,
-        )
-    console.print(f"swap {result.swap_id} of shift {shift_id} requested; the office decides")
-    send_notices(result.notice_keys)
+    """Old spelling of `duty request-swap SHIFT --with-person P`."""
+    warn("`duty swap request` is now `duty request-swap SHIFT --with-person P`")
+    data: dict[str, object] = {"with_person": with_person, "reason": reason}
+    if their_shift is not None:
+        data["their_shift_id"] = their_shift
+    _take("shift.request-swap", shift_id, data, actor)
 
 
-@swap_app.command("approve")
+def _shift_of_swap(swap_id: int) -> int:
+    from models.duty import DutySwap
+    from officeflow.inputs import is_ledger_id
+
+    with db.read_scope() as session:
+        swap = session.get(DutySwap, swap_id) if is_ledger_id(swap_id) else None
+        if swap is None:
+            raise input_error("swap", f"no swap {swap_id}")
+        return swap.shift_id
+
+
+@swap_app.command("approve", hidden=True)
 def swap_approve(
     swap_id: int = typer.Argument(...),
     comment: str = typer.Option("", "--comment"),
     actor: str = actor_option("A member of the general office"),
 ) -> None:
-    """Approve a swap: the shift changes hands."""
-    _decide(swap_id, True, actor, comment)
+    """Old spelling of `duty decide-swap SHIFT --approve`."""
+    warn("`duty swap approve SWAP` is now `duty decide-swap SHIFT --approve`")
+    data = {"approve": True, "comment": comment, "swap_id": swap_id}
+    _take("shift.decide-swap", _shift_of_swap(swap_id), data, actor)
 
 
-@swap_app.command("refuse")
+@swap_app.command("refuse", hidden=True)
 def swap_refuse(
     swap_id: int = typer.Argument(...),
     reason: str = typer.Option(..., "--reason", help="Why (the requester reads it)"),
     actor: str = actor_option("A member of the general office"),
 ) -> None:
-    """Refuse a swap with a reason: the roster stands."""
-    _decide(swap_id, False, actor, reason)
-
-
-def _decide(swap_id: int, approve: bool, actor: str, comment: str) -> None:
-    with db.session_scope() as session:
-        result = duty.decide_swap(
-            session, swap_id=swap_id, approve=approve, decided_by=actor, comment=comment
-        )
-    console.print(
-        f"swap {swap_id}: {result.status}; shift {result.shift_id} officer "
-        f"{plain(result.officer_id)}, leader {plain(result.leader_id)}",
-        highlight=False,
-    )
-    send_notices(result.notice_keys)
+    """Old spelling of `duty decide-swap SHIFT --refuse --comment WHY`."""
+    warn("`duty swap refuse SWAP` is now `duty decide-swap SHIFT --refuse --comment WHY`")
+    data = {"approve": False, "comment": reason, "swap_id": swap_id}
+    _take("shift.decide-swap", _shift_of_swap(swap_id), data, actor)
 
 
 @log_app.command("add")
@@ -195,15 +202,20 @@ def log_show(
     console.print(t)
 
 
-@app.command()
+@app.command(hidden=True)
 def handover(
     note: str = typer.Option("", "--note", help="A word for the next officer"),
     actor: str = actor_option("The outgoing officer (hands over) or the incoming (takes over)"),
 ) -> None:
-    """交接班: the outgoing officer signs handing over (the next officer receives the open
-    items); the incoming officer runs the same command to sign taking over."""
-    with db.session_scope() as session:
-        result = duty.handover(session, person=actor, note=note)
+    """Old spelling of `duty hand-over SHIFT`: the shift is the one ``--as`` signs for now (a
+    handover awaiting them, else their current or just ended shift)."""
+    with db.read_scope() as session:
+        shift_id = duty.shift_to_hand_over(session, actor)
+    warn(f"`duty handover` is now `duty hand-over {shift_id}`")
+    from officeflow import actions
+    from officeflow.cli.actions import take
+
+    result = take(actions.get("shift.hand-over"), shift_id, {"note": note}, actor)
     if result.step == "handed_over":
         console.print(
             f"handover {result.handover_id}: {plain(result.outgoing_id)} handed over to "
@@ -216,7 +228,6 @@ def handover(
             f"{plain(result.outgoing_id)}",
             highlight=False,
         )
-    send_notices(result.notice_keys)
 
 
 @app.command()

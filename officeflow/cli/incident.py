@@ -8,12 +8,15 @@ from rich.table import Table
 from models.emergency_input import IncidentReport
 from officeflow import db
 from officeflow import emergency as service
-from officeflow.cli.common import actor_option, cell, check_first, console, plain, run_flow
+from officeflow.cli.common import cell, check_first, console, plain, run_flow
 from officeflow.clock import format_local
-from officeflow.inputs import input_error, load_yaml_model
+from officeflow.inputs import load_yaml_model
 from officeflow.text import strip_controls
-from rules.response_plan import ReportKind, report_label
+from rules.response_plan import report_label
 
+# The actions on an incident (acknowledge, file-report, close) are declared
+# (officeflow/emergency/declarations.py) and their commands generated into this group
+# (`officeflow.cli.actions`); `ack` is the old, hidden name of `acknowledge`.
 app = typer.Typer(
     help="Emergencies (突发事件): report, acknowledge, file reports upward, close.",
     no_args_is_help=True,
@@ -46,62 +49,6 @@ def report(
             poll_seconds=poll,
         )
     _show(result.incident_id)
-
-
-@app.command()
-def ack(
-    incident_id: int = typer.Argument(..., metavar="ID"),
-    person: str = actor_option("Your person id"),
-) -> None:
-    """Acknowledge incident ID: stops its escalation ladder."""
-    with db.session_scope() as session:
-        result = service.acknowledge(session, incident_id=incident_id, person_id=person)
-    if result.already:
-        console.print(f"{plain(person)} had already acknowledged incident {incident_id}")
-    elif result.first:
-        console.print(
-            f"incident {incident_id} acknowledged by {plain(person)} at {format_local(result.at)}; "
-            f"escalation stopped ({result.stopped_rungs} rungs not sent)"
-        )
-    else:
-        console.print(f"incident {incident_id}: acknowledgement by {plain(person)} recorded")
-
-
-@app.command("file-report")
-def file_report(
-    incident_id: int = typer.Argument(..., metavar="ID"),
-    kind: str = typer.Option(..., help="phone, initial (初报), follow-up (续报) or final (终报)"),
-    person: str = actor_option("Who made the report"),
-    summary: str = typer.Option(..., help="What was reported"),
-) -> None:
-    """Record a report made to the next level up; late ones are flagged."""
-    try:
-        report_kind = ReportKind(kind.replace("-", "_"))
-    except ValueError:
-        raise input_error("kind", "must be one of phone, initial, follow-up, final") from None
-    with db.session_scope() as session:
-        filed = service.file_report(
-            session, incident_id=incident_id, kind=report_kind, person_id=person, summary=summary
-        )
-    late = f" [bold red]LATE[/] (due {format_local(filed.due_at)})" if filed.late else ""
-    console.print(f"incident {incident_id}: {plain(filed.label)} recorded{late}")
-
-
-@app.command()
-def close(
-    incident_id: int = typer.Argument(..., metavar="ID"),
-    summary: str = typer.Option(..., help="How it ended"),
-    actor: str = actor_option("Who closes it: the duty officer, the office director or a leader"),
-) -> None:
-    """Close incident ID: stop the clocks, ask for the final report (终报), request the review
-    (复盘) and publish the timeline (runs the `incident-close` flow)."""
-    check_first(
-        lambda s: service.check_close(s, incident_id=incident_id, summary=summary, actor=actor)
-    )
-    run_flow(
-        "flows.emergency:incident_close", incident_id=incident_id, summary=summary, actor=actor
-    )
-    _show(incident_id)
 
 
 @app.command()

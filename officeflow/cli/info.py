@@ -1,5 +1,7 @@
-"""`officeflow info …`: 信息报送 — submit, edit, adopt, reject, comment (批示), commission (约稿),
-the daily issue (每日要情) and the monthly scores (信息考核)."""
+"""`officeflow info …`: 信息报送 — submit, commission (约稿), the daily issue (每日要情), the
+monthly scores (信息考核), show and list. The actions on an item (edit, adopt, reject, comment:
+批示) are declared in `officeflow.information.declarations` and their commands generated
+(`officeflow.cli.actions`)."""
 
 from __future__ import annotations
 
@@ -10,25 +12,10 @@ import typer
 from rich.table import Table
 
 from models.information import ItemStatus, Publication
-from models.information_input import (
-    CommentAssignment,
-    CommentSpec,
-    InfoItemSpec,
-    ItemEdit,
-    RequestSpec,
-)
+from models.information_input import InfoItemSpec, RequestSpec
 from officeflow import db, information
-from officeflow.cli.common import (
-    actor_option,
-    cell,
-    check_first,
-    console,
-    plain,
-    run_flow,
-    send_notices,
-)
+from officeflow.cli.common import actor_option, cell, check_first, console, plain, run_flow
 from officeflow.inputs import input_error, read_yaml, validate_model
-from rules.information import KIND_LABELS
 
 app = typer.Typer(
     help=(
@@ -37,13 +24,6 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-
-_BY_LABEL = {label: kind.value for kind, label in KIND_LABELS.items()}
-
-
-def _kind(value: str | None) -> str | None:
-    """A kind typed as news/problem/… or as 动态/问题/…."""
-    return _BY_LABEL.get(value, value) if value else value
 
 
 @app.command()
@@ -72,119 +52,19 @@ def submit(
     options = {
         "title": title,
         "body": body,
-        "kind": _kind(kind),
+        "kind": kind,
         "department": department,
         "people": people or None,
         "places": places or None,
         "request_id": request,
     }
     data |= {k: v for k, v in options.items() if v is not None}
-    if "kind" in data:
-        data["kind"] = _kind(str(data["kind"]))
     data["submitted_by"] = actor
     spec = validate_model(InfoItemSpec, data, source)
     check_first(lambda session: information.check_item(session, spec), source)
     result = run_flow("flows.information:information_submission", item=spec)
     verb = "submitted as" if result.created else "already submitted as"
     console.print(f"item {verb} [bold]{result.item_id}[/]; {result.notices_sent} notices sent")
-
-
-@app.command()
-def edit(
-    item_id: int = typer.Argument(..., help="Item id"),
-    title: str | None = typer.Option(None, "--title"),
-    body: str | None = typer.Option(None, "--body"),
-    kind: str | None = typer.Option(None, "--kind"),
-    note: str = typer.Option("", "--note", help="What was changed"),
-    actor: str = actor_option("A person of the general office"),
-) -> None:
-    """编辑: change an item's text; the earlier versions stay as revisions."""
-    edit_spec = validate_model(
-        ItemEdit,
-        {
-            k: v
-            for k, v in {"title": title, "body": body, "kind": _kind(kind), "note": note}.items()
-            if v is not None
-        },
-    )
-    with db.session_scope() as session:
-        information.edit_item(session, item_id=item_id, edit=edit_spec, actor=actor)
-        revision = information.get_item(session, item_id).revision
-    console.print(f"item {item_id}: revision {revision} recorded")
-
-
-@app.command()
-def adopt(
-    item_id: int = typer.Argument(..., help="Item id"),
-    publication: Publication = typer.Option(
-        Publication.DAILY, "--publication", help="daily 每日要情 or special 专报"
-    ),
-    issue: int | None = typer.Option(
-        None,
-        "--issue",
-        min=1,
-        help="Issue number (第N期); default: the current daily issue, or a new special issue",
-    ),
-    actor: str = actor_option("A person of the general office"),
-) -> None:
-    """采用: put the item into an open issue of a publication."""
-    with db.session_scope() as session:
-        result = information.adopt_item(
-            session, item_id=item_id, actor=actor, publication=publication, issue_number=issue
-        )
-    console.print(f"item {item_id}: adopted into {plain(result.issue)}")
-    send_notices(result.notice_keys)
-
-
-@app.command()
-def reject(
-    item_id: int = typer.Argument(..., help="Item id"),
-    reason: str = typer.Option(..., "--reason", help="Why, for the submitter"),
-    actor: str = actor_option("A person of the general office"),
-) -> None:
-    """退回: reject the item with a reason; the submitter is told."""
-    with db.session_scope() as session:
-        result = information.reject_item(session, item_id=item_id, reason=reason, actor=actor)
-    console.print(f"item {item_id}: {result.status}")
-    send_notices(result.notice_keys)
-
-
-def _assignment(text: str, i: int) -> CommentAssignment:
-    parts = text.split(":", 2)
-    if len(parts) != 3 or not parts[1].isdigit():
-        raise input_error(("assign", i), f"give DEPARTMENT:WORKDAYS:TASK, not {text!r}")
-    return validate_model(
-        CommentAssignment,
-        {"lead_department": parts[0], "due_in_workdays": int(parts[1]), "task": parts[2]},
-        "--assign",
-    )
-
-
-@app.command()
-def comment(
-    item_id: int = typer.Argument(..., help="Item id (adopted)"),
-    text: str = typer.Option(..., "--text", help="The comment (批示)"),
-    assign: list[str] = typer.Option(
-        [],
-        "--assign",
-        help="DEPARTMENT:WORKDAYS:TASK (repeatable): the comment becomes a supervised decision",
-    ),
-    actor: str = actor_option("The leader commenting"),
-) -> None:
-    """批示: a leader's comment on an adopted item; with --assign it becomes a decision whose
-    assignments name the item as their source."""
-    spec = validate_model(
-        CommentSpec,
-        {
-            "text": text,
-            "assignments": [_assignment(a, i).model_dump() for i, a in enumerate(assign)],
-        },
-    )
-    with db.session_scope() as session:
-        result = information.comment_item(session, item_id=item_id, spec=spec, actor=actor)
-    extra = f"; decision {result.decision_id}" if result.decision_id else ""
-    console.print(f"item {item_id}: comment recorded{extra}")
-    send_notices(result.notice_keys)
 
 
 @app.command("request")

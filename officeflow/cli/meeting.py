@@ -1,4 +1,9 @@
-"""`officeflow meeting`: prepare a meeting (办会) from the call for topics to the minutes."""
+"""`officeflow meeting`: prepare a meeting (办会) from the call for topics to the minutes.
+
+Here: registering a meeting, reading it, the sweep. The actions on a meeting (submit-topic,
+approve-agenda, submit-materials, reschedule, cancel, record-minutes, register-attendance) are
+declared in `officeflow.meeting.declarations` and their commands generated
+(`officeflow.cli.actions`)."""
 
 from __future__ import annotations
 
@@ -7,17 +12,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from models.meeting_input import (
-    AgendaApproval,
-    MeetingSpec,
-    MeetingSweepResult,
-    MinutesSpec,
-    TopicSubmission,
-)
+from models.meeting_input import MeetingSpec, MeetingSweepResult, MinutesSpec
 from officeflow import clock, db
 from officeflow import meeting as service
-from officeflow.cli.common import actor_option, cell, check_first, console, plain, run_flow
-from officeflow.inputs import input_error, load_yaml_model
+from officeflow.cli.common import actor_option, cell, check_first, console, plain, run_flow, warn
+from officeflow.inputs import load_yaml_model
 
 app = typer.Typer(
     help="Meetings (办会): call for topics, agenda, notice with invitation, reminders, minutes.",
@@ -130,124 +129,20 @@ def show(meeting_id: int = typer.Argument(..., metavar="ID")) -> None:
     _print_steps(meeting_id)
 
 
-@app.command("submit-topic")
-def submit_topic(
-    meeting_id: int = typer.Argument(..., metavar="ID"),
-    department: str = typer.Option(..., help="Department id"),
-    title: str = typer.Option(..., help="The topic"),
-    presenter: str = typer.Option(..., help="Person id of the presenter"),
-    accept_late: bool = typer.Option(
-        False, "--accept-late", help="The office accepts a topic after the deadline (needs --as)"
-    ),
-    actor: str | None = actor_option(
-        "Who acts (an office member for --accept-late; the presenter by default)", default=None
-    ),
-) -> None:
-    """Submit a department's agenda topic. After the deadline it is refused unless the office
-    accepts it (--accept-late --as OFFICE_MEMBER)."""
-    if accept_late and not actor:
-        raise input_error(
-            "accept_late_by",
-            "--accept-late needs --as OFFICE_MEMBER: only the office accepts late topics",
-        )
-    submission = TopicSubmission(
-        meeting_id=meeting_id,
-        department=department,
-        title=title,
-        presenter=presenter,
-        accept_late_by=actor if accept_late else None,
-    )
-    with db.session_scope() as session:
-        topic_id, new = service.submit_topic(session, submission, actor=actor or presenter)
-    console.print(f"topic {topic_id} " + ("recorded" if new else "was already recorded"))
-
-
-@app.command("approve-agenda")
-def approve_agenda(
-    meeting_id: int = typer.Argument(..., metavar="ID"),
-    actor: str = actor_option("The chair or the office director"),
-    comment: str = typer.Option("", help="Comment recorded with the approval"),
-) -> None:
-    """Approve the agenda; it is published, and the notice goes out when due."""
-    approval = AgendaApproval(meeting_id=meeting_id, approved_by=actor, comment=comment)
-    check_first(lambda s: service.approve_agenda(s, approval, actor=actor))
-    _sweep_line(
-        run_flow("flows.meeting:meeting_approve_agenda", approval=approval, actor=actor).sweep
-    )
-
-
-@app.command()
-def materials(
-    meeting_id: int = typer.Argument(..., metavar="ID"),
-    topic: int | None = typer.Option(None, help="Topic id"),
-    department: str | None = typer.Option(None, help="Every topic of this department"),
-    actor: str = actor_option("Who received them", default="system"),
-) -> None:
-    """Mark a topic's materials as received."""
-    if topic is None and department is None:
-        raise input_error("topic", "give --topic or --department")
-    with db.session_scope() as session:
-        marked = service.mark_materials(
-            session, meeting_id=meeting_id, topic_id=topic, department=department, actor=actor
-        )
-    console.print(f"materials received for {len(marked)} topic(s)")
-
-
-@app.command()
-def reschedule(
-    meeting_id: int = typer.Argument(..., metavar="ID"),
-    to: str = typer.Option(..., help="New start, e.g. 2026-10-10T09:30 (office time zone)"),
-    actor: str = actor_option("Who moves it: the chair or someone of the office"),
-) -> None:
-    """Move the meeting: invited attendees get an updated invitation (same UID, SEQUENCE+1);
-    pending steps move with it."""
-    try:
-        start = clock.parse_instant(to)
-    except ValueError:
-        raise input_error(
-            "to", f"--to must be a date and time like 2026-10-10T09:30, not {to!r}"
-        ) from None
-    check_first(lambda s: service.reschedule(s, meeting_id=meeting_id, to=start, actor=actor))
-    result = run_flow(
-        "flows.meeting:meeting_reschedule", meeting_id=meeting_id, to=start, actor=actor
-    )
-    _sweep_line(result.sweep)
-
-
-@app.command()
-def cancel(
-    meeting_id: int = typer.Argument(..., metavar="ID"),
-    reason: str = typer.Option("", help="Why"),
-    actor: str = actor_option("Who cancels it: the chair or someone of the office"),
-) -> None:
-    """Cancel the meeting: pending steps are dropped, everyone told gets a METHOD:CANCEL."""
-    check_first(lambda s: service.cancel(s, meeting_id=meeting_id, reason=reason, actor=actor))
-    result = run_flow(
-        "flows.meeting:meeting_cancel", meeting_id=meeting_id, reason=reason, actor=actor
-    )
-    _sweep_line(result.sweep)
-
-
-@app.command()
+@app.command("minutes", hidden=True)
 def minutes(
     meeting_id: int = typer.Argument(..., metavar="ID"),
     file: Path = typer.Argument(..., help="Minutes YAML (its recorded_by is who records them)"),
 ) -> None:
-    """Record the minutes; every action item becomes an assignment (decision-implementation).
-    The actor is the file's `recorded_by`."""
+    """The old spelling of `meeting record-minutes`, from a minutes file: the file's
+    `recorded_by` records them."""
+    from officeflow import actions
+    from officeflow.cli.actions import take
+
+    warn("`meeting minutes` is now `meeting record-minutes`")
     spec, _ = load_yaml_model(file, MinutesSpec)
-    check_first(
-        lambda s: service.record_minutes(
-            s, meeting_id=meeting_id, minutes=spec, actor=spec.recorded_by
-        ),
-        str(file),
-    )
-    result = run_flow(
-        "flows.meeting:meeting_record_minutes",
-        meeting_id=meeting_id,
-        minutes=spec,
-        actor=spec.recorded_by,
-    )
+    action = actions.get("meeting.record-minutes")
+    result = take(action, meeting_id, spec.input().model_dump(), spec.recorded_by)
     if result.decision_id is None:
         console.print("minutes recorded; no action items")
     else:

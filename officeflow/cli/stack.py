@@ -29,15 +29,13 @@ from officeflow.stack import (
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
-# What `demo` runs: deployment name and the example file that holds its parameter.
-DEMO_RUNS: tuple[tuple[str, str], ...] = (
-    ("decision-implementation", "examples/decision.yaml"),
-    ("emergency-response", "examples/incident.yaml"),
-    ("meeting-preparation", "examples/meeting.yaml"),
-    ("document-incoming", "examples/incoming_document.yaml"),
-    ("document-outgoing", "examples/outgoing_document.yaml"),
-    ("information-submission", "examples/info_item.yaml"),
-)
+
+def demo_runs() -> list[tuple[str, str]]:
+    """What `demo` runs: deployment name and the example file that holds its parameter, as each
+    process declares it (`officeflow.actions.Process.demo`)."""
+    from officeflow import actions
+
+    return actions.demo_runs()
 
 
 class _Stop(Exception):
@@ -148,7 +146,7 @@ def _run_demo(outbox_dir: Path, timeout: float) -> list[tuple[str, str, int]]:
         deployments = {d.name: d for d in client.read_deployments()}
     results: list[tuple[str, str, int]] = []
     links: list[str | None] = []
-    for name, example in DEMO_RUNS:
+    for name, example in demo_runs():
         console.rule(name)
         deployment = deployments.get(name)
         path = PROJECT_DIR / example
@@ -197,7 +195,7 @@ def _incident_link() -> str | None:
 
     from models.emergency import Incident
     from models.ledger import Delivery
-    from officeflow import db, emergency, links
+    from officeflow import db, duty, emergency, links
     from officeflow.settings import get_settings
 
     with db.read_scope() as session:
@@ -206,7 +204,7 @@ def _incident_link() -> str | None:
             return None
         key = f"incident:{incident.id}:initial"
         alerted = set(session.scalars(select(Delivery.person_id).where(Delivery.notice_key == key)))
-        officers = [p for p in emergency.duty_officers(session) if p in alerted] or sorted(alerted)
+        officers = [p for p in duty.duty_officers(session) if p in alerted] or sorted(alerted)
         if not officers:
             return None
         target = links.LinkTarget(officers[0], key, emergency.OBJECT, str(incident.id))

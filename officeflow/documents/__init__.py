@@ -3,7 +3,8 @@
 Every function takes an explicit session (except the sweep, which owns its transaction). The
 modules:
 
-- `common`: lookups, step deadlines from the urgency, opening and finishing route steps
+- `declarations`: the document's actions, who may take them, the process's flows
+- `common`: lookups, the refusal of who may not, step deadlines, opening and finishing steps
 - `incoming`: 收文 registration, 拟办, 批示, 分办 (tasks become supervision assignments), 归档
 - `outgoing`: 发文 drafts and revisions, 核稿, 会签, 签发, 印发, 签收
 - `numbering`: the number series (发文字号), gap-free per year

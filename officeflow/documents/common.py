@@ -1,5 +1,5 @@
-"""What the 办文 modules share: lookups, step deadlines from the office's settings, and the one
-way a route step is opened."""
+"""What the 办文 modules share: lookups, the refusal of a person who may not start a document,
+step deadlines from the office's settings, and the one way a route step is opened."""
 
 from __future__ import annotations
 

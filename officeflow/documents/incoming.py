@@ -19,13 +19,7 @@ from models.documents import (
     StepKind,
     StepStatus,
 )
-from models.documents_input import (
-    CommentSpec,
-    IncomingDocumentSpec,
-    RouteSpec,
-    StepResult,
-    TaskSpec,
-)
+from models.documents_input import IncomingDocumentSpec, StepResult, TaskSpec, task_specs
 from models.org import Role
 from models.supervision import DecisionSource
 from models.supervision_input import AssignmentSpec, DecisionSpec
@@ -43,24 +37,31 @@ from officeflow.documents.common import (
 from officeflow.documents.notices import WITHHELD_TITLE, notify_step
 from officeflow.files import FileContent
 from officeflow.inputs import InputError, Problem, input_error
-from officeflow.org import active_person, is_office_member, roles_of
+from officeflow.org import active_person, roles_of
+from officeflow.policy import require
 from officeflow.settings import get_settings
 from officeflow.workdays import get_calendar
 from rules.documents import assignment_workdays, step_refusal
 
-
-def _office_actor(session: Session, actor: str, field: str = "actor") -> None:
-    if active_person(session, actor) is None:
-        raise input_error(field, f"unknown person {actor!r}")
-    if not is_office_member(session, actor):
-        raise input_error(field, f"{actor!r} is not on the general office's staff")
+# Who may take each action on a document is declared beside it (officeflow/documents/
+# declarations.py) and checked at the door (`officeflow.actions.perform`), before these run.
 
 
 def check_incoming(
     session: Session, spec: IncomingDocumentSpec, contents: list[FileContent] | None = None
 ) -> list[FileContent]:
-    """Every check of a registration, before anything is written; returns the files read."""
-    _office_actor(session, spec.registered_by, "registered_by")
+    """Every check of a registration, before anything is written; returns the files read. The
+    general office registers (`declarations.OFFICE`, else `NotAllowed`)."""
+    from officeflow.documents.declarations import OFFICE
+
+    require(
+        session,
+        spec.registered_by,
+        OFFICE,
+        spec,
+        en="register an incoming document (收文)",
+        zh="登记收文",
+    )
     if contents is None:
         contents = doc_files.check_files(spec.files)
     return contents
@@ -128,13 +129,21 @@ def _check_step(doc: Document, kind: StepKind, direction: Direction = Direction.
         raise input_error("document", f"document {doc.id}: {refusal}")
 
 
-def propose(session: Session, *, document_id: int, route: RouteSpec, actor: str) -> StepResult:
+def propose(
+    session: Session,
+    *,
+    document_id: int,
+    proposal: str,
+    leaders: list[str] | None = None,
+    parallel: bool = False,
+    actor: str,
+) -> StepResult:
     """拟办: the office's proposal and the leaders who comment (in sequence unless parallel)."""
+    leaders = list(leaders or [])
     doc = get_document(session, document_id)
     _check_step(doc, StepKind.PROPOSE)
-    _office_actor(session, actor, "as")
     problems = []
-    for i, leader in enumerate(route.leaders):
+    for i, leader in enumerate(leaders):
         if active_person(session, leader) is None:
             problems.append(Problem(("leaders", i), f"unknown person {leader!r}"))
         elif Role.LEADER not in roles_of(session, leader):
@@ -143,17 +152,17 @@ def propose(session: Session, *, document_id: int, route: RouteSpec, actor: str)
         raise InputError(problems)
     step = pending_step(session, doc, StepKind.PROPOSE)
     assert step is not None
-    finish(step, actor, route.proposal)
+    finish(step, actor, proposal)
     keys = []
-    if route.leaders:
+    if leaders:
         doc.status = DocumentStatus.PROPOSED
-        for n, leader in enumerate(route.leaders, 1):
-            waiting = not route.parallel and n > 1
+        for n, leader in enumerate(leaders, 1):
+            waiting = not parallel and n > 1
             s = open_step(
                 session, doc, StepKind.COMMENT, person_id=leader, position=n, waiting=waiting
             )
             if not waiting:
-                keys.append(notify_step(session, doc, s, proposal=route.proposal))
+                keys.append(notify_step(session, doc, s, proposal=proposal))
     else:
         doc.status = DocumentStatus.COMMENTED
         keys.append(notify_step(session, doc, open_step(session, doc, StepKind.DISTRIBUTE)))
@@ -163,7 +172,7 @@ def propose(session: Session, *, document_id: int, route: RouteSpec, actor: str)
         object_type=OBJECT,
         object_id=doc.id,
         actor=actor,
-        data={"proposal": route.proposal, "leaders": route.leaders, "parallel": route.parallel},
+        data={"proposal": proposal, "leaders": leaders, "parallel": parallel},
     )
     return StepResult(
         document_id=doc.id, action="proposed", status=doc.status.value, notice_keys=keys
@@ -220,30 +229,36 @@ def _record_tasks(
     return record.decision_id, keys
 
 
-def comment(session: Session, *, document_id: int, spec: CommentSpec, actor: str) -> StepResult:
-    """批示: the leader whose turn it is comments; tasks become assignments at once. When every
-    leader has commented, the document goes to 分办 (or straight to 承办 when the comments
-    carried the tasks)."""
+def comment(
+    session: Session,
+    *,
+    document_id: int,
+    text: str,
+    tasks: list[str] | None = None,
+    due_in_workdays: int | None = None,
+    actor: str,
+) -> StepResult:
+    """批示: the leader whose turn it is comments; tasks (``DEPARTMENT:TASK`` lines) become
+    assignments at once, due in ``due_in_workdays`` or by the urgency. When every leader has
+    commented, the document goes to 分办 (or straight to 承办 when the comments carried the
+    tasks). A leader who already commented, or whose turn has not come, is refused."""
+    specs = task_specs(list(tasks or []), due_in_workdays)
     doc = get_document(session, document_id)
     _check_step(doc, StepKind.COMMENT)
-    if active_person(session, actor) is None:
-        raise input_error("as", f"unknown person {actor!r}")
-    if Role.LEADER not in roles_of(session, actor):
-        raise input_error("as", f"{actor!r} is not a leader")
     step = pending_step(session, doc, StepKind.COMMENT, person_id=actor)
     if step is None or step.person_id != actor:
-        raise input_error("as", f"document {doc.id} awaits no comment from {actor!r}")
+        raise input_error("document", f"document {doc.id} awaits no comment from {actor!r} now")
     decision_id, keys = None, []
-    if spec.tasks:
-        decision_id, keys = _record_tasks(session, doc, spec.tasks, actor, actor, "tasks")
-    finish(step, actor, spec.text)
+    if specs:
+        decision_id, keys = _record_tasks(session, doc, specs, actor, actor, "tasks")
+    finish(step, actor, text)
     events.record(
         session,
         action="document.commented",
         object_type=OBJECT,
         object_id=doc.id,
         actor=actor,
-        data={"comment": spec.text, "tasks": len(spec.tasks), "decision": decision_id},
+        data={"comment": text, "tasks": len(specs), "decision": decision_id},
     )
     comments = steps(session, doc, StepKind.COMMENT)
     waiting = [s for s in comments if s.status is StepStatus.WAITING]
@@ -269,16 +284,18 @@ def distribute(
     session: Session,
     *,
     document_id: int,
-    tasks: list[TaskSpec],
-    actor: str,
+    tasks: list[str],
+    due_in_workdays: int | None = None,
     leader: str | None = None,
+    actor: str,
 ) -> StepResult:
-    """分办: the office hands the document to the handling departments, one supervised
-    assignment each, issued in the name of the leader who commented last (or ``leader``)."""
+    """分办: the office hands the document to the handling departments (``DEPARTMENT:TASK``
+    lines), one supervised assignment each, issued in the name of the leader who commented
+    last (or ``leader``)."""
+    specs = task_specs(list(tasks), due_in_workdays)
     doc = get_document(session, document_id)
     _check_step(doc, StepKind.DISTRIBUTE)
-    _office_actor(session, actor, "as")
-    if not tasks:
+    if not specs:
         raise input_error("tasks", "name at least one handling department")
     if leader is None:
         done = [s for s in steps(session, doc, StepKind.COMMENT) if s.status is StepStatus.DONE]
@@ -286,7 +303,7 @@ def distribute(
             raise input_error("leader", "no leader commented; name the leader who assigns it")
         leader = max(done, key=lambda s: s.done_at or s.created_at).person_id
     assert leader is not None
-    decision_id, keys = _record_tasks(session, doc, tasks, leader, actor, "tasks")
+    decision_id, keys = _record_tasks(session, doc, specs, leader, actor, "tasks")
     step = pending_step(session, doc, StepKind.DISTRIBUTE)
     if step is not None:
         finish(step, actor)
@@ -297,7 +314,7 @@ def distribute(
         object_type=OBJECT,
         object_id=doc.id,
         actor=actor,
-        data={"departments": [t.department for t in tasks], "decision": decision_id},
+        data={"departments": [t.department for t in specs], "decision": decision_id},
     )
     return StepResult(
         document_id=doc.id,
@@ -308,12 +325,13 @@ def distribute(
     )
 
 
-def file_document(session: Session, *, document_id: int, actor: str, note: str = "") -> StepResult:
+def file_document(session: Session, *, document_id: int, note: str = "", actor: str) -> StepResult:
     """归档: the office files the document; open steps are closed."""
     from rules.documents import FILABLE
 
     doc = get_document(session, document_id)
-    _office_actor(session, actor, "as")
+    if doc.status is DocumentStatus.FILED:
+        raise input_error("document", f"document {doc.id} is already filed")
     if doc.status not in FILABLE[doc.direction]:
         raise input_error(
             "document", f"document {doc.id} is {doc.status.value}; it cannot be filed yet"

@@ -1,7 +1,10 @@
 """发文: a department drafts; the office checks (核稿: type, format, number series) and may return
 the draft to its author with a comment; the departments concerned co-sign (会签, in parallel);
 a leader signs off (签发) and the number is allocated; the office prints and issues it (印发)
-as a GB/T 9704 .docx emailed to the recipients, who confirm receipt (签收)."""
+as a GB/T 9704 .docx emailed to the recipients, who confirm receipt (签收).
+
+Who may take each action is declared beside it (officeflow/documents/declarations.py) and
+checked at the door (`officeflow.actions.perform`), before these run."""
 
 from __future__ import annotations
 
@@ -21,12 +24,20 @@ from models.org import Department, Role
 from officeflow import clock, events
 from officeflow.documents import files as doc_files
 from officeflow.documents import numbering
-from officeflow.documents.common import OBJECT, finish, get_document, open_step, pending_step, steps
-from officeflow.documents.incoming import _check_step, _office_actor
+from officeflow.documents.common import (
+    OBJECT,
+    finish,
+    get_document,
+    open_step,
+    pending_step,
+    steps,
+)
+from officeflow.documents.incoming import _check_step
 from officeflow.documents.notices import notify, notify_step, office_staff
 from officeflow.files import FileContent
 from officeflow.inputs import InputError, Problem, input_error
-from officeflow.org import active_person, department_heads, office_name, roles_of
+from officeflow.org import department_heads, office_name, roles_of
+from officeflow.policy import require
 from officeflow.workdays import get_calendar
 from rules.documents import series_problem
 
@@ -45,12 +56,12 @@ def _department(session: Session, department_id: str, field: str) -> Department:
 
 
 def check_outgoing(session: Session, spec: OutgoingDocumentSpec) -> Department:
+    """The department exists and the author is one of its people (`declarations.DRAFTERS`,
+    else `NotAllowed`)."""
+    from officeflow.documents.declarations import DRAFTERS
+
     dept = _department(session, spec.department, "department")
-    author = active_person(session, spec.author)
-    if author is None:
-        raise input_error("author", f"unknown person {spec.author!r}")
-    if author.department_id != spec.department:
-        raise input_error("author", f"{spec.author!r} is not in {spec.department!r}")
+    require(session, spec.author, DRAFTERS, spec, en="draft an outgoing document", zh="拟稿发文")
     for i, copy in enumerate(spec.copy_to):
         if not copy.strip():
             raise input_error(("copy_to", i), "must not be empty")
@@ -121,17 +132,17 @@ def review(
     session: Session,
     *,
     document_id: int,
-    accept: bool,
-    actor: str,
+    approve: bool,
     comment: str = "",
     cosigners: list[str] | None = None,
     signer: str | None = None,
+    actor: str,
 ) -> StepResult:
-    """核稿: accepted, it goes to the co-signing departments (in parallel) or straight to the
-    signing leader; returned, it goes back to its author with the comment."""
+    """核稿: approved, it goes to the co-signing departments (in parallel) or straight to the
+    signing leader; refused, it goes back to its author with the comment."""
+    accept = approve
     doc = get_document(session, document_id)
     _check_step(doc, StepKind.REVIEW, Direction.OUTGOING)
-    _office_actor(session, actor, "as")
     cosigners = list(dict.fromkeys(cosigners or []))
     step = pending_step(session, doc, StepKind.REVIEW)
     assert step is not None
@@ -205,14 +216,12 @@ def review(
 
 
 def redraft(
-    session: Session, *, document_id: int, body: str, actor: str, title: str | None = None
+    session: Session, *, document_id: int, body: str, title: str | None = None, actor: str
 ) -> StepResult:
     """修改稿: the author answers a return with a new revision; the office checks again."""
     doc = get_document(session, document_id)
     if doc.direction is not Direction.OUTGOING or doc.status is not DocumentStatus.RETURNED:
         raise input_error("document", f"document {doc.id} was not returned to its author")
-    if actor != doc.author_id:
-        raise input_error("as", f"{actor!r} is not the author of document {doc.id}")
     if not body.strip():
         raise input_error("body", "the new draft is empty")
     doc.body = body
@@ -236,23 +245,46 @@ def redraft(
     )
 
 
-def cosign(
-    session: Session, *, document_id: int, department: str, actor: str, comment: str = ""
-) -> StepResult:
-    """会签: a department that was asked signs; the last one passes it to the signing leader."""
-    doc = get_document(session, document_id)
+def _acting_department(session: Session, department: str | None, actor: str) -> str:
+    """The department named, or the actor's own (a person acts for their department)."""
+    if department is None:
+        from officeflow.org import active_person
+
+        person = active_person(session, actor)
+        if person is None or person.department_id is None:
+            raise input_error("department", "name the department")
+        department = person.department_id
     _department(session, department, "department")
-    person = active_person(session, actor)
-    if person is None:
-        raise input_error("as", f"unknown person {actor!r}")
+    return department
+
+
+def _done_step(session: Session, doc: Document, kind: StepKind, department: str) -> bool:
+    return any(
+        s.department_id == department and s.status is StepStatus.DONE
+        for s in steps(session, doc, kind)
+    )
+
+
+def cosign(
+    session: Session,
+    *,
+    document_id: int,
+    department: str | None = None,
+    comment: str = "",
+    actor: str,
+) -> StepResult:
+    """会签: a department that was asked signs (``department``: the actor's own by default);
+    the last one passes it to the signing leader."""
+    doc = get_document(session, document_id)
+    department = _acting_department(session, department, actor)
     step = pending_step(session, doc, StepKind.COSIGN, department_id=department)
     if step is None:
+        if _done_step(session, doc, StepKind.COSIGN, department):
+            raise input_error("department", f"{department!r} already co-signed document {doc.id}")
         raise input_error(
             "department", f"{department!r} was not asked to co-sign document {doc.id}"
         )
     _check_step(doc, StepKind.COSIGN, Direction.OUTGOING)
-    if person.department_id != department:
-        raise input_error("as", f"{actor!r} is not in {department!r}")
     finish(step, actor, comment or None)
     keys = []
     if not any(s.status is StepStatus.PENDING for s in steps(session, doc, StepKind.COSIGN)):
@@ -277,14 +309,10 @@ def cosign(
     )
 
 
-def sign_off(session: Session, *, document_id: int, actor: str, comment: str = "") -> StepResult:
+def sign_off(session: Session, *, document_id: int, comment: str = "", actor: str) -> StepResult:
     """签发: a leader signs; the next number of the series for this year is allocated in the
     same transaction."""
     doc = get_document(session, document_id, lock=True)
-    if active_person(session, actor) is None:
-        raise input_error("as", f"unknown person {actor!r}")
-    if Role.LEADER not in roles_of(session, actor):
-        raise input_error("as", f"{actor!r} is not a leader; only a leader signs off")
     _check_step(doc, StepKind.SIGNOFF, Direction.OUTGOING)
     step = pending_step(session, doc, StepKind.SIGNOFF)
     assert step is not None and doc.series is not None
@@ -329,12 +357,13 @@ def issue(
     doc = get_document(session, document_id)
     if doc.direction is not Direction.OUTGOING:
         raise input_error("document", f"document {doc.id} is incoming")
+    if doc.status is DocumentStatus.ISSUED:
+        raise input_error("document", f"document {doc.id} is already issued")
     if doc.status is not DocumentStatus.SIGNED:
         raise input_error(
             "document",
             f"document {doc.id} is {doc.status.value}; it is issued only after its sign-off (签发)",
         )
-    _office_actor(session, actor, "as")
     recipients = list(dict.fromkeys(recipients))
     if not recipients:
         raise input_error("recipients", "name at least one recipient department")
@@ -421,18 +450,16 @@ def _urgency_label(doc: Document) -> str:
 
 
 def confirm_receipt(
-    session: Session, *, document_id: int, department: str, actor: str
+    session: Session, *, document_id: int, department: str | None = None, actor: str
 ) -> StepResult:
-    """签收: a recipient department confirms it received the document."""
+    """签收: a recipient department (the actor's own by default) confirms it received the
+    document."""
     doc = get_document(session, document_id)
-    _department(session, department, "department")
-    person = active_person(session, actor)
-    if person is None:
-        raise input_error("as", f"unknown person {actor!r}")
-    if person.department_id != department:
-        raise input_error("as", f"{actor!r} is not in {department!r}")
+    department = _acting_department(session, department, actor)
     step = pending_step(session, doc, StepKind.RECEIPT, department_id=department)
     if step is None:
+        if _done_step(session, doc, StepKind.RECEIPT, department):
+            raise input_error("department", f"{department!r} already confirmed receipt")
         raise input_error("department", f"document {doc.id} awaits no receipt from {department!r}")
     finish(step, actor)
     events.record(

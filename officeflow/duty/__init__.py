@@ -3,7 +3,8 @@
 Modules: `common` (object name, people checks, the shift in force at an instant), `rosters`
 (check and publish a roster; holiday rosters win on their days), `swaps` (换班 request and the
 office's decision), `log` (值班日志, 交接班, `log_entries` for the information digest),
-`notices` (message context), `sweep` (the reminders, set-based), `views` (now, a week)."""
+`notices` (message context), `sweep` (the reminders, set-based), `views` (now, a week),
+`officers` (who is on duty, the service other processes call)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,17 @@ from officeflow._lazy import exports
 
 if TYPE_CHECKING:
     from officeflow.duty.common import any_roster, get_shift, on_duty, shift_at
-    from officeflow.duty.log import add_entry, close_entry, handover, log_entries, open_items
+    from officeflow.duty.log import (
+        add_entry,
+        close_entry,
+        hand_over,
+        log_entries,
+        open_items,
+        shift_to_hand_over,
+    )
+    from officeflow.duty.officers import duty_officers, leader_on_duty
     from officeflow.duty.rosters import check_roster, publish_roster, refresh_in_force
-    from officeflow.duty.swaps import decide_swap, request_swap
+    from officeflow.duty.swaps import decide_swap, request_swap, swap_to_decide
     from officeflow.duty.sweep import plan_sweep, run_sweep
     from officeflow.duty.views import now_markdown, week_markdown, week_rows, week_start
 
@@ -27,8 +36,10 @@ __all__ = [
     "check_roster",
     "close_entry",
     "decide_swap",
+    "duty_officers",
     "get_shift",
-    "handover",
+    "hand_over",
+    "leader_on_duty",
     "log_entries",
     "now_markdown",
     "on_duty",
@@ -39,6 +50,8 @@ __all__ = [
     "request_swap",
     "run_sweep",
     "shift_at",
+    "shift_to_hand_over",
+    "swap_to_decide",
     "week_markdown",
     "week_rows",
     "week_start",

@@ -1,18 +1,24 @@
-"""What the duty modules share: the object name, people checks, the shifts in force."""
+"""What the duty modules share: the object name, people checks (and the refusal of a step that
+is not an action on one shift), the shifts in force."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.duty import DutyRoster, DutyShift
+from models.duty import DutyHandover, DutyRoster, DutyShift
 from models.duty_input import OnDuty
+from officeflow import clock
 from officeflow.inputs import input_error, is_ledger_id
-from officeflow.org import active_person, is_office_member
+from officeflow.org import active_person
 from rules.duty import ShiftFacts
 from rules.duty import on_duty as pick_on_duty
+
+if TYPE_CHECKING:
+    pass
 
 OBJECT = "duty"
 PROCESS = "duty"
@@ -21,12 +27,6 @@ PROCESS = "duty"
 def require_person(session: Session, field: str, person_id: str) -> None:
     if active_person(session, person_id) is None:
         raise input_error(field, f"unknown or inactive person {person_id!r}")
-
-
-def require_office(session: Session, field: str, person_id: str, what: str) -> None:
-    require_person(session, field, person_id)
-    if not is_office_member(session, person_id):
-        raise input_error(field, f"{person_id!r} is not in the general office, who {what}")
 
 
 def get_shift(session: Session, shift_id: int, field: str = "shift") -> DutyShift:
@@ -69,3 +69,24 @@ def on_duty(session: Session, at: dt.datetime) -> OnDuty:
         holiday=shift.holiday,
         roster=roster.name,
     )
+
+
+def handover_of(session: Session, shift_id: int) -> DutyHandover | None:
+    return session.scalar(select(DutyHandover).where(DutyHandover.from_shift_id == shift_id))
+
+
+def next_shift(session: Session, shift: DutyShift, now: dt.datetime) -> DutyShift | None:
+    """The shift that takes over from ``shift``: the one in force when it ends (or now, when
+    it is handed over late)."""
+    nxt = shift_at(session, max(shift.ends_at, now))
+    return nxt if nxt is not None and nxt.id != shift.id else None
+
+
+def incoming_officer(session: Session, shift: DutyShift) -> str | None:
+    """Who takes ``shift`` over: the incoming officer its handover names, or, before it is
+    handed over, the officer of the next shift."""
+    record = handover_of(session, shift.id)
+    if record is not None:
+        return record.incoming_id
+    nxt = next_shift(session, shift, clock.now())
+    return nxt.officer_id if nxt is not None else None

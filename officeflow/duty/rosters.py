@@ -10,16 +10,22 @@ from sqlalchemy.orm import Session, aliased
 from models.duty import DutyRoster, DutyShift, RosterKind, RosterStatus
 from models.duty_input import RosterResult, RosterSpec
 from officeflow import clock, events
-from officeflow.duty.common import OBJECT, require_office, require_person
+from officeflow.duty.common import OBJECT, require_person
 from officeflow.inputs import input_error
+from officeflow.policy import require
 from officeflow.settings import get_settings
 from rules.duty import PlannedShift, RosterProblem, expand
 
 
 def check_roster(session: Session, spec: RosterSpec, *, actor: str) -> list[PlannedShift]:
     """Every shift the roster gives, or an error naming the field: a shift left uncovered, an
-    unknown or inactive person, a publisher outside the general office. Writes nothing."""
-    require_office(session, "actor", actor, "publishes duty rosters")
+    unknown or inactive person. Writes nothing. A publisher the policy refuses (anyone outside
+    the general office: `officeflow.duty.declarations.ROSTER_PUBLISHERS`) is `NotAllowed`."""
+    from officeflow.duty.declarations import ROSTER_PUBLISHERS
+
+    require(
+        session, actor, ROSTER_PUBLISHERS, zh="发布值班表", en="publish a duty roster", params=spec
+    )
     if spec.kind is RosterKind.HOLIDAY and not spec.holiday:
         raise input_error("holiday", "a holiday roster names its holiday (国庆, 春节, …)")
     try:

@@ -1,6 +1,7 @@
 """换班: a person on a shift asks that someone else take it (optionally taking one of theirs in
 return); a member of the general office approves or refuses. Both are recorded; an approved
-swap changes who is on duty."""
+swap changes who is on duty. Who may ask and who may decide is declared beside them
+(`officeflow/duty/declarations.py`) and checked at the door (`officeflow.actions.perform`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from models.duty import DutyRole, DutyShift, DutySwap, SwapStatus
 from models.duty_input import SwapResult
 from models.org import Role
 from officeflow import clock, events
-from officeflow.duty.common import OBJECT, get_shift, require_office, require_person
+from officeflow.duty.common import OBJECT, get_shift, require_person
 from officeflow.duty.notices import notify, person_name, shift_context
 from officeflow.inputs import check_text, input_error, is_ledger_id
 from officeflow.org import general_office, people_with_role
@@ -50,24 +51,23 @@ def request_swap(
     *,
     shift_id: int,
     with_person: str,
-    requested_by: str,
     their_shift_id: int | None = None,
     reason: str = "",
+    actor: str,
 ) -> SwapResult:
-    """Record the request and ask the office. Refused: a swap with oneself, an unknown person,
-    a requester not on the shift, a shift already begun, a request already pending."""
+    """Record the request of ``actor`` (the shift's officer or leader) and ask the office.
+    Refused: a swap with oneself, an unknown person, a shift already begun, a request already
+    pending (so a replay is refused)."""
+    requested_by = actor
     check_text(reason=reason)
-    require_person(session, "requested_by", requested_by)
     if with_person == requested_by:
         raise input_error("with_person", "a swap with oneself changes nothing; name someone else")
     require_person(session, "with_person", with_person)
     shift = get_shift(session, shift_id)
     now = clock.now()
     role = _role_on(shift, requested_by)
-    if role is None:
-        raise input_error(
-            "requested_by", f"{requested_by!r} is not on duty in shift {shift.id}; only they ask"
-        )
+    if role is None:  # the office's own steps (system) hold no shift
+        raise input_error("actor", f"{requested_by!r} is not on duty in shift {shift.id}")
     if not shift.in_force:
         raise input_error("shift", f"shift {shift.id} is no longer in force")
     if shift.starts_at <= now:
@@ -122,35 +122,57 @@ def request_swap(
     return _result(swap, shift, [key])
 
 
-def decide_swap(
-    session: Session, *, swap_id: int, approve: bool, decided_by: str, comment: str = ""
-) -> SwapResult:
-    """The office approves (the shift changes hands) or refuses (a reason is needed). The same
-    answer again changes nothing."""
-    check_text(comment=comment)
-    require_office(session, "decided_by", decided_by, "decides swaps")
-    swap = session.get(DutySwap, swap_id) if is_ledger_id(swap_id) else None
+def swap_to_decide(session: Session, shift: DutyShift, swap_id: int | None) -> DutySwap:
+    """The swap of ``shift`` named by ``swap_id``; by default the one awaiting a decision, else
+    the latest (so that the same answer given again finds it and changes nothing)."""
+    if swap_id is not None:
+        swap = session.get(DutySwap, swap_id) if is_ledger_id(swap_id) else None
+        if swap is None or swap.shift_id != shift.id:
+            raise input_error("swap_id", f"shift {shift.id} has no swap {swap_id}")
+        return swap
+    swaps = select(DutySwap).where(DutySwap.shift_id == shift.id)
+    swap = session.scalar(
+        swaps.where(DutySwap.status == SwapStatus.PENDING).order_by(DutySwap.id.desc())
+    ) or session.scalar(swaps.order_by(DutySwap.id.desc()))
     if swap is None:
-        raise input_error("swap", f"no swap {swap_id}")
-    shift = session.get_one(DutyShift, swap.shift_id)
+        raise input_error("swap_id", f"shift {shift.id} has no swap to decide")
+    return swap
+
+
+def decide_swap(
+    session: Session,
+    *,
+    shift_id: int,
+    approve: bool,
+    comment: str = "",
+    swap_id: int | None = None,
+    actor: str,
+) -> SwapResult:
+    """The office approves (the shift changes hands) or refuses (a reason is needed) the swap
+    of shift ``shift_id`` (``swap_id``: which one; by default the one awaiting a decision).
+    The same answer again changes nothing."""
+    decided_by = actor
+    check_text(comment=comment)
+    shift = get_shift(session, shift_id)
+    swap = swap_to_decide(session, shift, swap_id)
     wanted = SwapStatus.APPROVED if approve else SwapStatus.REFUSED
     if swap.status is wanted:
         return _result(swap, shift, [])
     if swap.status is not SwapStatus.PENDING:
-        raise input_error("swap", f"swap {swap.id} was already {swap.status.value}")
+        raise input_error("swap_id", f"swap {swap.id} was already {swap.status.value}")
     if not approve and not comment:
         raise input_error("comment", "a refusal needs a reason")
     now = clock.now()
     if approve:
         if shift.starts_at <= now:
-            raise input_error("swap", f"shift {shift.id} has already begun")
+            raise input_error("shift", f"shift {shift.id} has already begun")
         if _holder(shift, swap.role) != swap.requested_by:
-            raise input_error("swap", f"{swap.requested_by!r} no longer holds shift {shift.id}")
+            raise input_error("shift", f"{swap.requested_by!r} no longer holds shift {shift.id}")
         _set_holder(shift, swap.role, swap.with_person)
         if swap.their_shift_id is not None:
             their = session.get_one(DutyShift, swap.their_shift_id)
             if _holder(their, swap.role) != swap.with_person or their.starts_at <= now:
-                raise input_error("swap", f"shift {their.id} has changed since the request")
+                raise input_error("shift", f"shift {their.id} has changed since the request")
             _set_holder(their, swap.role, swap.requested_by)
     swap.status = wanted
     swap.decided_by = decided_by

@@ -23,14 +23,9 @@ from typing import TYPE_CHECKING
 from officeflow._lazy import exports
 
 if TYPE_CHECKING:
-    from models.emergency_input import AckResult
-    from officeflow.emergency.actions import Closed, Filed, acknowledge, close_incident, file_report
-    from officeflow.emergency.audience import (
-        duty_officers,
-        leader_on_duty,
-        notified_people,
-        resolve,
-    )
+    from models.emergency_input import AckResult, CloseResult, FileReportResult
+    from officeflow.emergency.actions import acknowledge, close_incident, file_report
+    from officeflow.emergency.audience import notified_people, resolve
     from officeflow.emergency.checks import (
         Assessment,
         assess,
@@ -51,8 +46,8 @@ __all__ = [
     "REVIEW_WORKDAYS",
     "AckResult",
     "Assessment",
-    "Closed",
-    "Filed",
+    "CloseResult",
+    "FileReportResult",
     "Recorded",
     "acknowledge",
     "assess",
@@ -60,8 +55,6 @@ __all__ = [
     "check_references",
     "close_incident",
     "create_review_assignment",
-    "duty_officers",
-    "leader_on_duty",
     "file_report",
     "get_incident",
     "load_grading_matrix",

@@ -1,10 +1,12 @@
 """Actions on a recorded incident: an acknowledgement, a report filed upward, the closure.
-Each takes a session and ``now``; none of them sends anything."""
+Each takes a session, the incident's id, its input's fields, the ``actor`` and ``now``; none of
+them sends anything. Who may take each is declared beside them
+(`officeflow/emergency/declarations.py`) and checked at the door (`officeflow.actions.perform`)
+before they run."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -15,12 +17,12 @@ from models.emergency import (
     IncidentStatus,
     SituationReport,
 )
-from models.emergency_input import AckResult
-from officeflow import clock, events, permissions
-from officeflow.emergency.audience import duty_officers
+from models.emergency_input import AckResult, CloseResult, FileReportResult
+from officeflow import actors, clock, events
+from officeflow.duty.officers import duty_officers
 from officeflow.emergency.checks import check_close, get_incident
 from officeflow.emergency.config import OBJECT
-from officeflow.emergency.notices import plan_final_request
+from officeflow.emergency.notices import plan_final_request, settle
 from officeflow.emergency.recording import clock_of, report_row
 from officeflow.emergency.review import REVIEW_WORKDAYS, create_review_assignment
 from officeflow.inputs import check_text, input_error
@@ -33,17 +35,18 @@ def acknowledge(
     session: Session,
     *,
     incident_id: int,
-    person_id: str,
-    via: str = "cli",
+    actor: str,
     now: dt.datetime | None = None,
 ) -> AckResult:
-    """One acknowledgement by anyone alerted stops the ladder: unfired rungs are cancelled."""
+    """One acknowledgement by anyone alerted stops the ladder: unfired rungs are cancelled.
+    The same person again changes nothing (``already``). The row keeps the door it came
+    through (web, cli, prefect-ui, system)."""
     now = now or clock.now()
+    person_id = actor
+    via = actors.current().via
     incident = get_incident(session, incident_id)
     if incident.status is IncidentStatus.CLOSED:
         raise input_error("incident", f"incident {incident_id} is closed")
-    # A notified person acknowledges: someone an alert of this incident was sent to.
-    permissions.check_acknowledge(session, incident_id, person_id)
     existing = session.scalar(
         select(Acknowledgement).where(
             Acknowledgement.incident_id == incident_id, Acknowledgement.person_id == person_id
@@ -71,6 +74,7 @@ def acknowledge(
     first = incident.acknowledged_at is None
     if first:
         incident.acknowledged_at, incident.acknowledged_by = now, person_id
+        settle(session, incident)  # its alerts that still fail are not retried any more
     stopped = _cancel_unfired_rungs(session, incident_id, now)
     events.record(
         session,
@@ -103,30 +107,25 @@ def _cancel_unfired_rungs(session: Session, incident_id: int, now: dt.datetime) 
     ).rowcount
 
 
-@dataclass(frozen=True)
-class Filed:
-    label: str
-    late: bool
-    due_at: dt.datetime | None
-
-
 def file_report(
     session: Session,
     *,
     incident_id: int,
     kind: ReportKind,
-    person_id: str,
     summary: str,
+    actor: str,
     now: dt.datetime | None = None,
-) -> Filed:
+) -> FileReportResult:
     """Record a report made to the next level up. Follow-ups are numbered in filing order;
-    a report filed after its deadline is flagged late."""
+    a report filed after its deadline is flagged late. A phone, initial or final report filed
+    again is refused (a follow-up is a new one each time)."""
     now = now or clock.now()
+    person_id = actor
+    kind = ReportKind(kind)
     incident = get_incident(session, incident_id)
     if not summary.strip():
         raise input_error("summary", "a report needs its text or a summary")
     check_text(summary=summary)
-    permissions.check_actor(session, person_id, f"file a report on incident {incident_id}")
     closed = incident.status is IncidentStatus.CLOSED
     if kind is ReportKind.FINAL and not closed:
         raise input_error("kind", "the final report (终报) follows closure")
@@ -166,19 +165,11 @@ def file_report(
         at=now,
         data={"report": label, "late": row.late, "due_at": _iso(row.due_at)},
     )
-    return Filed(label, row.late, row.due_at)
+    return FileReportResult(incident_id=incident_id, label=label, late=row.late, due_at=row.due_at)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-@dataclass(frozen=True)
-class Closed:
-    incident_id: int
-    keys: list[str]
-    final_due: dt.datetime | None
-    review_due: dt.datetime
 
 
 def close_incident(
@@ -186,12 +177,13 @@ def close_incident(
     *,
     incident_id: int,
     summary: str,
-    actor: str = events.SYSTEM,
+    actor: str,
     now: dt.datetime | None = None,
-) -> Closed:
-    """Stop the ladder and the clocks, ask for the final report, request the review."""
+) -> CloseResult:
+    """Stop the ladder and the clocks, ask for the final report, request the review. An
+    incident is closed once: closing it again is refused."""
     now = now or clock.now()
-    incident = check_close(session, incident_id=incident_id, summary=summary, actor=actor, now=now)
+    incident = check_close(session, incident_id=incident_id, summary=summary)
     incident.status, incident.closed_at, incident.closure_summary = (
         IncidentStatus.CLOSED,
         now,
@@ -222,6 +214,7 @@ def close_incident(
         session.add(report_row(incident_id, final))
         recipients = duty_officers(session, now) + department_heads(session, incident.department_id)
         keys.append(plan_final_request(session, incident, recipients, final.due_at))
+    settle(session, incident)  # its notices that still fail are not retried any more
     calendar = get_calendar()
     review_due = calendar.deadline(calendar.local_date(now), REVIEW_WORKDAYS)
     keys += create_review_assignment(
@@ -231,4 +224,35 @@ def close_incident(
         due_at=review_due,
         actor=actor,
     )
-    return Closed(incident_id, keys, final.due_at if final else None, review_due)
+    return CloseResult(
+        incident_id=incident_id,
+        final_due=final.due_at if final else None,
+        review_due=review_due,
+        notice_keys=keys,
+    )
+
+
+# --- what the CLI says after an action (`Action.after`) -----------------------------------------
+
+
+def said_acknowledged(result: AckResult, params: object, actor: str) -> str:
+    """The CLI's sentence for an acknowledgement: whether it stopped the ladder."""
+    from officeflow.clock import format_local
+
+    who, incident = actor, result.incident_id
+    if result.already:
+        return f"{who} had already acknowledged incident {incident}"
+    if result.first:
+        return (
+            f"incident {incident} acknowledged by {who} at {format_local(result.at)}; "
+            f"escalation stopped ({result.stopped_rungs} rungs not sent)"
+        )
+    return f"incident {incident}: acknowledgement by {who} recorded"
+
+
+def said_filed(result: FileReportResult, params: object, actor: str) -> str:
+    """The CLI's sentence for a report filed upward: its label, and LATE with its deadline."""
+    from officeflow.clock import format_local
+
+    late = f" LATE (due {format_local(result.due_at)})" if result.late else ""
+    return f"incident {result.incident_id}: {result.label} recorded{late}"

@@ -1,5 +1,5 @@
-"""Who hears about an incident: the duty officer (the one on duty when a roster covers the
-moment), a rung's audiences, everyone alerted so far."""
+"""Who hears about an incident: a rung's audiences (the duty officer and the leader on duty
+are 值班's answer, `officeflow.duty.officers`), everyone alerted so far."""
 
 from __future__ import annotations
 
@@ -11,31 +11,9 @@ from sqlalchemy.orm import Session
 
 from models.emergency import EscalationRung
 from models.org import Department, Role
-from officeflow import clock
-from officeflow.duty.common import shift_at
-from officeflow.org import department_heads, general_office, people_with_role
+from officeflow.duty.officers import duty_officers, leader_on_duty
+from officeflow.org import department_heads, people_with_role
 from rules.response_plan import Audience, RungSpec
-
-
-def duty_officers(session: Session, at: dt.datetime | None = None) -> list[str]:
-    """The officer on duty at ``at`` (default: now) when a duty roster covers that instant
-    (after swaps); otherwise, as before rosters existed, every duty officer of the general
-    office (or of the whole org when the office has none)."""
-    shift = shift_at(session, at or clock.now())
-    if shift is not None:
-        return [shift.officer_id]
-    office = general_office(session)
-    people = people_with_role(session, Role.DUTY_OFFICER, office.id if office else None)
-    return people or people_with_role(session, Role.DUTY_OFFICER)
-
-
-def leader_on_duty(session: Session, at: dt.datetime | None = None) -> list[str]:
-    """The leader on duty (带班领导) at ``at`` when a roster covers it; otherwise the office
-    director(s), who lead the office's duty when no roster says otherwise."""
-    shift = shift_at(session, at or clock.now())
-    if shift is not None:
-        return [shift.leader_id]
-    return people_with_role(session, Role.OFFICE_DIRECTOR)
 
 
 def resolve(

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models.emergency import EscalationRung, Incident, SituationReport
+from models.emergency import EscalationRung, Incident, IncidentStatus, SituationReport
 from models.org import Channel
-from officeflow import events
+from officeflow import delivery, events
 from officeflow.delivery import plan_notice
 from officeflow.emergency.config import OBJECT
 from rules.response_plan import report_label
@@ -56,6 +56,35 @@ def channels(incident: Incident) -> list[Channel] | None:
     return [Channel(c) for c in wanted] if wanted is not None else None
 
 
+def urgency(incident: Incident) -> dict[str, Any]:
+    """How hard the sender tries with every notice of an incident (`plan_notice`'s ``urgent``,
+    ``fallback``, ``settled``): at once whatever the hour, retried within minutes, on the
+    plan's ``fallback`` channels at once when one fails, and until the incident is acknowledged
+    or closed (`settle`), however long that takes."""
+    fallback = incident.response.get("fallback")
+    return {
+        "urgent": True,
+        "fallback": [Channel(c) for c in fallback] if fallback else None,
+        "settled": settled_reason(incident),
+    }
+
+
+def settled_reason(incident: Incident) -> str | None:
+    """Why the incident's notices need no more tries (None: they do)."""
+    if incident.status is IncidentStatus.CLOSED:
+        return f"incident {incident.id} closed"
+    if incident.acknowledged_at is not None:
+        return f"incident {incident.id} acknowledged"
+    return None
+
+
+def settle(session: Session, incident: Incident) -> None:
+    """An acknowledgement or the closure: the incident's failing notices stop being retried."""
+    reason = settled_reason(incident)
+    if reason is not None:
+        delivery.settle(session, object_type=OBJECT, object_id=incident.id, reason=reason)
+
+
 def plan_alert(session: Session, incident: Incident, rung: EscalationRung, now: dt.datetime) -> str:
     """Plan a rung's alert (rung 0: the first one, then the escalations) and record it."""
     ack_within = dt.timedelta(seconds=incident.response["ack_within_s"])
@@ -67,6 +96,7 @@ def plan_alert(session: Session, incident: Incident, rung: EscalationRung, now: 
         object_id=incident.id,
         recipients=rung.recipients,
         channels_wanted=channels(incident),
+        **urgency(incident),
         context={
             **incident_context(incident),
             "rung": rung.rung,
@@ -101,6 +131,7 @@ def plan_report_reminder(
         object_id=incident.id,
         recipients=officers,
         channels_wanted=channels(incident),
+        **urgency(incident),
         context={
             **incident_context(incident),
             "report": {
@@ -136,6 +167,7 @@ def plan_final_request(
         object_id=incident.id,
         recipients=recipients,
         channels_wanted=channels(incident),
+        **urgency(incident),
         context={**incident_context(incident), "final_due": final_due},
     )
     return key

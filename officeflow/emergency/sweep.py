@@ -18,7 +18,7 @@ from models.ledger import Delivery, DeliveryStatus
 from officeflow import clock, events
 from officeflow.db import get_engine, insert_ignore, session_scope
 from officeflow.delivery import send_pending
-from officeflow.emergency.audience import duty_officers
+from officeflow.duty.officers import duty_officers
 from officeflow.emergency.config import OBJECT
 from officeflow.emergency.notices import plan_alert, plan_report_reminder
 from officeflow.emergency.recording import clock_from

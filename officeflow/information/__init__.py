@@ -5,7 +5,8 @@ scores (信息考核).
 
 Every function takes an explicit session and never commits. The modules:
 
-- `common`: lookups that refuse unknown ids, who may act, files under the home, item notices
+- `declarations`: the item's actions, who may take them (and submit, commission), the flows
+- `common`: lookups that refuse unknown ids, the refusal of who may not, files, item notices
 - `items`: submit (an urgent item alerts the duty officer), edit with revisions, adopt, reject
 - `issues`: issue numbers (第N期), allocated once per publication under concurrency
 - `comments`: 批示, and the decision it becomes (source ``info:<id>``)

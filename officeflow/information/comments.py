@@ -1,4 +1,4 @@
-"""批示: a leader's comment on an adopted item. With assignments it becomes a supervision
+"""批示: a leader's comment on an adopted item. With tasks it becomes a supervision
 decision (source ``information``) whose decision and assignments name the item (``info:<id>``),
 recorded through the supervision service like meeting minutes are."""
 
@@ -6,60 +6,103 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.information import InfoComment, ItemStatus
-from models.information_input import CommentSpec, ItemResult
+from models.information_input import ItemResult, split_task_line
 from models.supervision import DecisionSource
 from models.supervision_input import AssignmentSpec, DecisionSpec
 from officeflow import clock, events, supervision
-from officeflow.information.common import OBJECT, get_item, leader, notify_item
-from officeflow.inputs import input_error
+from officeflow.information.common import OBJECT, get_item, notify_item
+from officeflow.inputs import InputError, Problem, input_error
 from officeflow.org import department_heads
 from officeflow.workdays import get_calendar
 
 
 def comment_decision(
-    item_id: int, title: str, spec: CommentSpec, leader_id: str, issued_on: dt.date
+    item_id: int,
+    title: str,
+    text: str,
+    tasks: list[str],
+    due_in_workdays: int,
+    leader_id: str,
+    issued_on: dt.date,
 ) -> DecisionSpec:
-    """The decision a 批示's assignments become, each traceable to the item."""
+    """The decision a 批示's tasks become, each traceable to the item. A task line without its
+    own working days takes ``due_in_workdays``."""
     ref = f"info:{item_id}"
+    assignments = []
+    for line in tasks:
+        department, days, task = split_task_line(line)
+        assignments.append(
+            AssignmentSpec(
+                lead_department=department,
+                task=task,
+                acceptance_standard=f"按领导批示办理并报送结果（{text[:200]}）",
+                due_in_workdays=days or due_in_workdays,
+                source_ref=ref,
+            )
+        )
     return DecisionSpec(
         title=f"领导批示：{title}"[:300],
         source=DecisionSource.INFORMATION,
         source_ref=ref,
         issued_by=leader_id,
         issued_on=issued_on,
-        assignments=[
-            AssignmentSpec(
-                lead_department=a.lead_department,
-                owner=a.owner,
-                task=a.task,
-                acceptance_standard=f"按领导批示办理并报送结果（{spec.text[:200]}）",
-                due_in_workdays=a.due_in_workdays,
-                source_ref=ref,
-            )
-            for a in spec.assignments
-        ],
+        assignments=assignments,
     )
 
 
-def comment_item(session: Session, *, item_id: int, spec: CommentSpec, actor: str) -> ItemResult:
-    """Record the comment; with assignments, record the decision and plan its 交办通知. The
-    submitting department is told of the comment."""
+def comment_item(
+    session: Session,
+    *,
+    item_id: int,
+    text: str,
+    tasks: list[str] | None = None,
+    due_in_workdays: int = 5,
+    actor: str,
+) -> ItemResult:
+    """Record the comment; with tasks, record the decision and plan its 交办通知. The
+    submitting department is told of the comment. The same leader's same comment again is
+    found, not recorded twice."""
+    tasks = list(tasks or [])
     item = get_item(session, item_id)
-    leader(session, actor, "actor")
     if item.status is not ItemStatus.ADOPTED:
         raise input_error("item", f"item {item.id} is {item.status.value}, not adopted")
+    last = session.scalar(
+        select(InfoComment)
+        .where(InfoComment.item_id == item.id, InfoComment.leader_id == actor)
+        .order_by(InfoComment.id.desc())
+    )
+    if last is not None and last.text == text:
+        return ItemResult(
+            item_id=item.id,
+            action="commented",
+            status=item.status.value,
+            created=False,
+            decision_id=last.decision_id,
+        )
     now = clock.now()
     decision_spec = None
-    if spec.assignments:
+    if tasks:
         decision_spec = comment_decision(
-            item.id, item.title, spec, actor, get_calendar().local_date(now)
+            item.id, item.title, text, tasks, due_in_workdays, actor, get_calendar().local_date(now)
         )
-        # Problems name the comment's own fields (assignments.0.lead_department).
-        supervision.check_decision(session, decision_spec)
-    comment = InfoComment(item_id=item.id, leader_id=actor, text=spec.text, at=now)
+        # Problems name the comment's own field: the task line (tasks.0).
+        try:
+            supervision.check_decision(session, decision_spec)
+        except InputError as exc:
+            raise InputError(
+                [
+                    Problem(
+                        ("tasks", *pr.loc[1:2]) if pr.loc[0] == "assignments" else pr.loc,
+                        pr.message,
+                    )
+                    for pr in exc.problems
+                ]
+            ) from exc
+    comment = InfoComment(item_id=item.id, leader_id=actor, text=text, at=now)
     session.add(comment)
     session.flush()
     keys: list[str] = []
@@ -78,9 +121,7 @@ def comment_item(session: Session, *, item_id: int, spec: CommentSpec, actor: st
     )
     told = [item.submitted_by, *department_heads(session, item.department_id)]
     keys.append(
-        notify_item(
-            session, item, f"comment:{comment.id}", told, event="commented", comment=spec.text
-        )
+        notify_item(session, item, f"comment:{comment.id}", told, event="commented", comment=text)
     )
     return ItemResult(
         item_id=item.id,

@@ -1,5 +1,5 @@
-"""Lookups that refuse unknown ids, who may act, where files go, and the one way an item's
-notice is planned."""
+"""Lookups that refuse unknown ids, the refusal of a person who may not start this, where files
+go, and the one way an item's notice is planned."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.information import InfoIssue, InfoItem, InfoRequest, Publication
-from models.org import Department, Person, Role
+from models.org import Department, Person
 from officeflow.delivery import plan_notice
 from officeflow.inputs import input_error, is_ledger_id
-from officeflow.org import active_person, is_office_member, roles_of
 from officeflow.settings import get_settings
 from rules.information import issue_label, kind_label
 
@@ -38,28 +37,6 @@ def find_issue(session: Session, publication: Publication, number: int) -> InfoI
     return session.scalar(
         select(InfoIssue).where(InfoIssue.publication == publication, InfoIssue.number == number)
     )
-
-
-def person(session: Session, person_id: str, field: str) -> Person:
-    found = active_person(session, person_id)
-    if found is None:
-        raise input_error(field, f"unknown person {person_id!r}")
-    return found
-
-
-def office_actor(session: Session, actor: str, field: str = "actor") -> Person:
-    """Editing, adopting, rejecting and commissioning are the general office's work."""
-    found = person(session, actor, field)
-    if not is_office_member(session, actor):
-        raise input_error(field, f"{actor!r} is not in the general office")
-    return found
-
-
-def leader(session: Session, actor: str, field: str = "leader") -> Person:
-    found = person(session, actor, field)
-    if Role.LEADER not in roles_of(session, actor):
-        raise input_error(field, f"{actor!r} is not a leader")
-    return found
 
 
 def department_name(session: Session, department_id: str) -> str:

@@ -1,5 +1,8 @@
 """An item's life: submitted (an urgent one alerts the duty officer at once), edited with its
-revisions kept, then adopted into an issue or rejected with a reason."""
+revisions kept, then adopted into an issue or rejected with a reason.
+
+Who may edit, adopt and reject is declared beside these (officeflow/information/declarations.py)
+and checked at the door (`officeflow.actions.perform`), before they run."""
 
 from __future__ import annotations
 
@@ -15,11 +18,11 @@ from models.information import (
     ItemStatus,
     Publication,
 )
-from models.information_input import InfoItemSpec, ItemEdit, ItemResult
+from models.information_input import InfoItemSpec, ItemResult
 from models.org import Department
 from models.supervision import Assignment, AssignmentStatus
 from officeflow import clock, events
-from officeflow.emergency.audience import duty_officers
+from officeflow.duty.officers import duty_officers
 from officeflow.information.common import (
     OBJECT,
     find_issue,
@@ -27,27 +30,29 @@ from officeflow.information.common import (
     get_request,
     issue_name,
     notify_item,
-    office_actor,
-    person,
 )
 from officeflow.information.issues import current_issue, open_issue
 from officeflow.inputs import input_error
-from officeflow.org import is_office_member
+from officeflow.policy import require
 from rules.information import PUBLICATION_LABELS
 
 
 def check_item(session: Session, spec: InfoItemSpec) -> None:
-    """The department exists, the submitter belongs to it (or to the office), the
-    commissioned report, when named, asked this department."""
+    """The department exists, the submitter may submit for it (one of its people, or of the
+    office: `declarations.SUBMITTERS`, else `NotAllowed`), the commissioned report, when named,
+    asked this department."""
+    from officeflow.information.declarations import SUBMITTERS
+
     if session.get(Department, spec.department) is None:
         raise input_error("department", f"unknown department {spec.department!r}")
-    submitter = person(session, spec.submitted_by, "submitted_by")
-    if submitter.department_id != spec.department and not is_office_member(
-        session, spec.submitted_by
-    ):
-        raise input_error(
-            "submitted_by", f"{spec.submitted_by!r} is not in department {spec.department!r}"
-        )
+    require(
+        session,
+        spec.submitted_by,
+        SUBMITTERS,
+        spec,
+        en="submit an information item",
+        zh="报送信息",
+    )
     if spec.request_id is not None:
         request = get_request(session, spec.request_id)
         if spec.department not in request.departments:
@@ -151,16 +156,26 @@ def _editable(session: Session, item: InfoItem) -> None:
             )
 
 
-def edit_item(session: Session, *, item_id: int, edit: ItemEdit, actor: str) -> ItemResult:
-    """编辑: the office changes the text; every version stays in `info_revisions`."""
+def edit_item(
+    session: Session,
+    *,
+    item_id: int,
+    title: str | None = None,
+    body: str | None = None,
+    kind: InfoKind | None = None,
+    note: str = "",
+    actor: str,
+) -> ItemResult:
+    """编辑: the office changes the text; every version stays in `info_revisions`. The same
+    text again changes nothing (no new revision)."""
     item = get_item(session, item_id)
-    office_actor(session, actor, "actor")
     _editable(session, item)
-    if edit.title is None and edit.body is None and edit.kind is None:
-        raise input_error("edit", "give a new title, body or kind")
-    item.title = edit.title or item.title
-    item.body = edit.body or item.body
-    item.kind = edit.kind or item.kind
+    if title is None and body is None and kind is None:
+        raise input_error("title", "give a new title, body or kind")
+    new = (title or item.title, body or item.body, kind or item.kind)
+    if new == (item.title, item.body, item.kind):
+        return ItemResult(item_id=item.id, action="edited", status=item.status.value, created=False)
+    item.title, item.body, item.kind = new
     item.revision += 1
     session.add(
         InfoRevision(
@@ -171,7 +186,7 @@ def edit_item(session: Session, *, item_id: int, edit: ItemEdit, actor: str) -> 
             kind=item.kind,
             edited_by=actor,
             edited_at=clock.now(),
-            note=edit.note,
+            note=note,
         )
     )
     events.record(
@@ -180,7 +195,7 @@ def edit_item(session: Session, *, item_id: int, edit: ItemEdit, actor: str) -> 
         object_type=OBJECT,
         object_id=item.id,
         actor=actor,
-        data={"revision": item.revision, "note": edit.note},
+        data={"revision": item.revision, "note": note},
     )
     return ItemResult(item_id=item.id, action="edited", status=item.status.value)
 
@@ -189,31 +204,30 @@ def adopt_item(
     session: Session,
     *,
     item_id: int,
-    actor: str,
     publication: Publication = Publication.DAILY,
-    issue_number: int | None = None,
+    issue: int | None = None,
+    actor: str,
 ) -> ItemResult:
-    """采用: into issue ``issue_number`` of the publication (it must exist and be open), or
+    """采用: into issue number ``issue`` of the publication (it must exist and be open), or
     into the current open 每日要情 / a new 专报 issue. A published issue is closed."""
     item = get_item(session, item_id)
-    office_actor(session, actor, "actor")
     if item.status is not ItemStatus.SUBMITTED:
         raise input_error("item", f"item {item.id} is already {item.status.value}")
     label = PUBLICATION_LABELS[publication]
-    if issue_number is not None:
-        issue = find_issue(session, publication, issue_number)
-        if issue is None:
-            raise input_error("issue", f"{label} has no issue 第{issue_number}期")
-        if issue.status is IssueStatus.PUBLISHED:
+    if issue is not None:
+        into = find_issue(session, publication, issue)
+        if into is None:
+            raise input_error("issue", f"{label} has no issue 第{issue}期")
+        if into.status is IssueStatus.PUBLISHED:
             raise input_error(
                 "issue",
-                f"{issue_name(issue)} is already published (closed); adopt into an open issue",
+                f"{issue_name(into)} is already published (closed); adopt into an open issue",
             )
     elif publication is Publication.DAILY:
-        issue = current_issue(session, publication) or open_issue(session, publication)
+        into = current_issue(session, publication) or open_issue(session, publication)
     else:
-        issue = open_issue(session, publication)
-    item.status, item.issue_id = ItemStatus.ADOPTED, issue.id
+        into = open_issue(session, publication)
+    item.status, item.issue_id = ItemStatus.ADOPTED, into.id
     item.decided_by, item.decided_at = actor, clock.now()
     events.record(
         session,
@@ -221,14 +235,14 @@ def adopt_item(
         object_type=OBJECT,
         object_id=item.id,
         actor=actor,
-        data={"publication": publication.value, "number": issue.number},
+        data={"publication": publication.value, "number": into.number},
     )
     key = notify_item(session, item, "adopted", [item.submitted_by], event="adopted")
     return ItemResult(
         item_id=item.id,
         action="adopted",
         status=item.status.value,
-        issue=issue_name(issue),
+        issue=issue_name(into),
         notice_keys=[key],
     )
 
@@ -236,7 +250,6 @@ def adopt_item(
 def reject_item(session: Session, *, item_id: int, reason: str, actor: str) -> ItemResult:
     """退回 with a reason, which the submitter is told."""
     item = get_item(session, item_id)
-    office_actor(session, actor, "actor")
     if not reason.strip():
         raise input_error("reason", "a rejection needs a reason for the submitter")
     if len(reason) > 2000:

@@ -12,9 +12,9 @@ from models.org import Department
 from models.supervision import DecisionSource
 from models.supervision_input import AssignmentSpec, DecisionSpec
 from officeflow import clock, events, supervision
-from officeflow.information.common import office_actor
 from officeflow.inputs import InputError, Problem, input_error
 from officeflow.org import general_office
+from officeflow.policy import require
 from officeflow.workdays import get_calendar
 
 
@@ -50,7 +50,13 @@ def request_decision(session: Session, request_id: int, spec: RequestSpec) -> De
 
 
 def check_request(session: Session, spec: RequestSpec) -> None:
-    office_actor(session, spec.requested_by, "requested_by")
+    """The general office commissions (`declarations.OFFICE`, else `NotAllowed`); every
+    department exists, once; the decision it becomes passes the supervision checks."""
+    from officeflow.information.declarations import OFFICE
+
+    require(
+        session, spec.requested_by, OFFICE, spec, en="commission a report (约稿)", zh="发起约稿"
+    )
     for i, dept in enumerate(spec.departments):
         if session.get(Department, dept) is None:
             raise input_error(("departments", i), f"unknown department {dept!r}")

@@ -6,6 +6,9 @@ A meeting's life is a set of `MeetingStep` rows with due times. The sweep (`run_
 it done in one transaction, so a step's notices are reserved exactly once; they are delivered
 after the commit.
 
+The actions people take on a meeting, and who may take each, are declared in `declarations`
+(`officeflow.actions`); the services below no longer check permissions themselves.
+
 Modules: `common` (lookups), `registration`, `agenda` (topics, approval, materials),
 `attendance` (attendees' answers, stand-ins, materials uploads),
 `changes` (reschedule, cancel), `steps` (one handler per step kind), `sweep`, `notices`
@@ -19,11 +22,12 @@ from typing import TYPE_CHECKING
 from officeflow._lazy import exports
 
 if TYPE_CHECKING:
-    from officeflow.meeting.agenda import approve_agenda, mark_materials, submit_topic
+    from officeflow.meeting.agenda import approve_agenda, submit_materials, submit_topic
     from officeflow.meeting.attendance import (
-        answer_attendance,
         attendance_rows,
-        upload_materials,
+        materials_department,
+        register_attendance,
+        store_materials,
     )
     from officeflow.meeting.changes import cancel, reschedule
     from officeflow.meeting.common import (
@@ -59,7 +63,6 @@ __all__ = [
     "MeetingRecord",
     "MeetingTimes",
     "agenda_markdown",
-    "answer_attendance",
     "attendance_rows",
     "approve_agenda",
     "attendee_ids",
@@ -72,20 +75,22 @@ __all__ = [
     "late_materials",
     "link_decision",
     "list_meetings",
-    "mark_materials",
+    "materials_department",
     "meeting_context",
     "meeting_times",
     "meeting_view",
     "minutes_decision",
     "plan_sweep",
     "record_minutes",
+    "register_attendance",
     "registered_meeting",
     "reschedule",
     "run_step",
     "run_sweep",
     "scheduled_meeting",
     "steps",
+    "store_materials",
+    "submit_materials",
     "submit_topic",
     "topics",
-    "upload_materials",
 ]

@@ -7,7 +7,6 @@ same again changes nothing. The office reads the answers with `attendance_rows`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -15,53 +14,44 @@ from sqlalchemy.orm import Session
 
 from models.attendance import AttendanceAnswer, MeetingAttendance
 from models.meeting import Meeting
+from models.meeting_input import MeetingActionResult
 from models.org import Person
-from officeflow import actors, clock, delivery, events, files
+from officeflow import clock, delivery, events, files
 from officeflow.inputs import input_error
-from officeflow.meeting.agenda import mark_materials
+from officeflow.meeting.agenda import chosen_topics, result
 from officeflow.meeting.common import OBJECT, attendee_ids, scheduled_meeting, topics
 from officeflow.meeting.notices import meeting_context
-from officeflow.org import active_person, is_office_member
+from officeflow.org import active_person
 
 NOTE_MAX = 500
 TOPIC_FILES = "meeting_topic"  # the file store's object type of a topic's materials
 
-
-@dataclass
-class AttendanceResult:
-    meeting_id: int
-    person_id: str
-    answer: str
-    changed: bool
-    notice_keys: list[str] = field(default_factory=list)
+# Who may answer (the attendee, or the general office on their behalf) and who may submit a
+# topic's materials (its department, or the general office) is declared in
+# officeflow/meeting/declarations.py and checked at the door (`officeflow.actions.perform`).
 
 
-def answer_attendance(
+def register_attendance(
     session: Session,
     *,
     meeting_id: int,
-    person: str,
     answer: AttendanceAnswer | str,
+    attendee: str | None = None,
     stand_in: str | None = None,
     note: str = "",
     actor: str,
-) -> AttendanceResult:
-    """``person`` (an attendee) answers the meeting's invitation. Only the attendee or the
-    general office (on their behalf) may answer; answers close when the meeting starts."""
+) -> MeetingActionResult:
+    """The ``attendee`` (the actor by default) answers the meeting's invitation. Answers close
+    when the meeting starts; the same answer again changes nothing (``changed`` false)."""
     meeting = scheduled_meeting(session, meeting_id)
+    person = attendee or actor
     try:
         answer = AttendanceAnswer(answer)
     except ValueError:
         choices = ", ".join(a.value for a in AttendanceAnswer)
         raise input_error("answer", f"{answer!r} is not one of {choices}") from None
-    if active_person(session, actor) is None:
-        raise actors.NotAllowed(f"{actor!r} is not a person of the organisation")
     if person not in attendee_ids(session, meeting.id):
-        raise input_error("person", f"{person!r} is not an attendee of meeting {meeting.id}")
-    if actor != person and not is_office_member(session, actor):
-        raise actors.NotAllowed(
-            f"{actor!r} may not answer for {person!r}: only the attendee or the general office"
-        )
+        raise input_error("attendee", f"{person!r} is not an attendee of meeting {meeting.id}")
     now = clock.now()
     if now >= meeting.start_at:
         raise input_error(
@@ -89,7 +79,7 @@ def answer_attendance(
         and row.sequence == meeting.sequence
         and row.note == note
     ):
-        return AttendanceResult(meeting.id, person, answer.value, changed=False)
+        return result(meeting, "attendance", changed=False, answer=answer.value)
     if row is None:
         row = MeetingAttendance(meeting_id=meeting.id, person_id=person)
         session.add(row)
@@ -107,7 +97,7 @@ def answer_attendance(
     keys = []
     if stand_in is not None:
         keys.append(_tell_stand_in(session, meeting, person, stand_in))
-    return AttendanceResult(meeting.id, person, answer.value, changed=True, notice_keys=keys)
+    return result(meeting, "attendance", answer=answer.value, notice_keys=keys)
 
 
 def _tell_stand_in(session: Session, meeting: Meeting, person: str, stand_in: str) -> str:
@@ -167,7 +157,18 @@ def attendance_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def upload_materials(
+def materials_department(session: Session, meeting_id: int, params: Any) -> str | None:
+    """The department whose materials a `SubmitMaterialsInput` names: its ``department``, or the
+    department of its topic (None when the meeting has no such topic)."""
+    department = getattr(params, "department", None)
+    if department is not None:
+        return str(department)
+    topic = getattr(params, "topic", None)
+    found = next((t for t in topics(session, meeting_id) if t.id == topic), None)
+    return found.department_id if found is not None else None
+
+
+def store_materials(
     session: Session,
     *,
     meeting_id: int,
@@ -175,24 +176,15 @@ def upload_materials(
     uploads: list[files.FileContent],
     actor: str,
 ) -> list[int]:
-    """Keep a topic's materials in the file store (each checked first: size, type) and mark
-    them received. Only the topic's department or the general office may upload. Returns the
+    """Keep a topic's materials in the file store (each checked first: size, type), after the
+    action `meeting.submit-materials` (`agenda.submit_materials`) allowed the actor and marked
+    them received. Returns the
     stored files' ids."""
     meeting = scheduled_meeting(session, meeting_id)
-    topic = next((t for t in topics(session, meeting.id) if t.id == topic_id), None)
-    if topic is None:
-        raise input_error("topic", f"no topic {topic_id} in meeting {meeting.id}")
+    [topic] = chosen_topics(session, meeting, topic_id, None)
     if not uploads:
         raise input_error("files", "choose at least one file")
     checked = [files.check_file(u, field=("files", i)) for i, u in enumerate(uploads)]
-    who = active_person(session, actor)
-    if who is None:
-        raise actors.NotAllowed(f"{actor!r} is not a person of the organisation")
-    if who.department_id != topic.department_id and not is_office_member(session, actor):
-        raise actors.NotAllowed(
-            f"{actor!r} may not upload materials for {topic.department_id!r}: only that "
-            "department or the general office"
-        )
     stored = [
         files.store(
             session,
@@ -205,5 +197,4 @@ def upload_materials(
         )
         for i, c in enumerate(checked)
     ]
-    mark_materials(session, meeting_id=meeting.id, topic_id=topic.id, department=None, actor=actor)
     return [s.id for s in stored]

@@ -10,19 +10,26 @@ from sqlalchemy.orm import Session
 
 from models.common import FIRST_YEAR, LAST_YEAR
 from models.meeting import MeetingStatus, MeetingStep, StepKind, StepStatus
-from officeflow import clock, events, permissions
+from models.meeting_input import MeetingActionResult
+from officeflow import clock, events
 from officeflow.inputs import input_error
+from officeflow.meeting.agenda import result
 from officeflow.meeting.common import OBJECT, aware, scheduled_meeting, steps
 from officeflow.meeting.registration import reminder_tuples
 from officeflow.workdays import get_calendar
 from rules import meeting as rules
 
+# Who may (its chair and the general office) is declared in officeflow/meeting/declarations.py
+# and checked at the door (`officeflow.actions.perform`) before these run.
 
-def reschedule(session: Session, *, meeting_id: int, to: dt.datetime, actor: str) -> int:
+
+def reschedule(
+    session: Session, *, meeting_id: int, to: dt.datetime, actor: str
+) -> MeetingActionResult:
     """Move the meeting: SEQUENCE+1, deadlines not yet passed follow it, pending steps move,
-    and attendees already invited get an updated invitation. Returns the new sequence."""
+    and attendees already invited get an updated invitation (the sweep sends it). Moving it to
+    the time it has changes nothing (``changed`` false); ``sequence`` is the new SEQUENCE."""
     meeting = scheduled_meeting(session, meeting_id)
-    permissions.check_change_meeting(session, meeting, actor, "reschedule")
     now = clock.now()
     start = aware(to)
     if start <= now:
@@ -34,7 +41,7 @@ def reschedule(session: Session, *, meeting_id: int, to: dt.datetime, actor: str
             f"{FIRST_YEAR}–{LAST_YEAR}",
         )
     if start == meeting.start_at:
-        return meeting.sequence
+        return result(meeting, "rescheduled", changed=False)
     calendar = get_calendar()
     duration = meeting.end_at - meeting.start_at
     old_start = meeting.start_at
@@ -100,14 +107,16 @@ def reschedule(session: Session, *, meeting_id: int, to: dt.datetime, actor: str
         actor=actor,
         data={"from": old_start.isoformat(), "to": start.isoformat(), "sequence": seq},
     )
-    return seq
+    return result(meeting, "rescheduled")
 
 
-def cancel(session: Session, *, meeting_id: int, reason: str, actor: str) -> int:
-    """Drop every pending step and tell everyone told about the meeting (METHOD:CANCEL).
-    Returns the number of steps dropped."""
+def cancel(
+    session: Session, *, meeting_id: int, reason: str = "", actor: str
+) -> MeetingActionResult:
+    """Drop every pending step and tell everyone told about the meeting (METHOD:CANCEL, the
+    sweep sends it). ``steps_dropped``: the pending steps dropped. A cancelled meeting is
+    refused (an input error): a replay changes nothing."""
     meeting = scheduled_meeting(session, meeting_id)
-    permissions.check_change_meeting(session, meeting, actor, "cancel")
     now = clock.now()
     dropped = session.execute(
         update(MeetingStep)
@@ -141,4 +150,4 @@ def cancel(session: Session, *, meeting_id: int, reason: str, actor: str) -> int
         actor=actor,
         data={"reason": reason, "steps_dropped": dropped},
     )
-    return dropped
+    return result(meeting, "cancelled", steps_dropped=dropped)

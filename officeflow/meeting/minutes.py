@@ -9,14 +9,15 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from models.meeting import Meeting, MeetingMinutes, MeetingStatus, MeetingStep, StepStatus
-from models.meeting_input import MinutesSpec
+from models.meeting_input import ActionItem, MeetingActionResult, MinutesSpec
 from models.org import Role
 from models.supervision import DecisionSource
 from models.supervision_input import AssignmentSpec, DecisionSpec
 from officeflow import clock, events, supervision
 from officeflow.inputs import InputError, Problem, input_error
+from officeflow.meeting.agenda import result
 from officeflow.meeting.common import OBJECT, get_meeting
-from officeflow.org import active_person, roles_of
+from officeflow.org import roles_of
 from officeflow.workdays import get_calendar
 
 
@@ -45,10 +46,23 @@ def minutes_decision(meeting: Meeting, minutes: MinutesSpec, issued_on: dt.date)
 
 
 def record_minutes(
-    session: Session, *, meeting_id: int, minutes: MinutesSpec, actor: str
-) -> DecisionSpec | None:
-    """Record the minutes once and return the decision their action items become (None when
-    there are none). The same minutes recorded again return the same decision."""
+    session: Session,
+    *,
+    meeting_id: int,
+    issued_by: str | None = None,
+    decisions: list[str] | None = None,
+    action_items: list[ActionItem] | None = None,
+    actor: str,
+) -> MeetingActionResult:
+    """录入纪要: the actor records the minutes once; ``decision`` is the decision their action
+    items become (None when there are none), for decision-implementation to record. The same
+    minutes recorded again give the same decision and change nothing (``changed`` false)."""
+    minutes = MinutesSpec(
+        recorded_by=actor,
+        issued_by=issued_by,
+        decisions=list(decisions or []),
+        action_items=list(action_items or []),
+    )
     meeting = get_meeting(session, meeting_id)
     if meeting.status is MeetingStatus.CANCELLED:
         raise input_error("meeting", f"meeting {meeting_id} was cancelled; it has no minutes")
@@ -56,16 +70,15 @@ def record_minutes(
     if existing is not None:
         if existing.fingerprint != minutes.fingerprint():
             raise input_error("meeting", f"minutes of meeting {meeting_id} are already recorded")
-        if not minutes.action_items:
-            return None
-        return minutes_decision(meeting, minutes, existing.issued_on)
+        spec = (
+            minutes_decision(meeting, minutes, existing.issued_on) if minutes.action_items else None
+        )
+        return result(meeting, "minuted", changed=False, decision=spec)
     now = clock.now()
     if now < meeting.start_at:
         raise input_error(
             "meeting", f"meeting {meeting_id} starts at {clock.format_local(meeting.start_at)}"
         )
-    if active_person(session, minutes.recorded_by) is None:
-        raise input_error("recorded_by", f"unknown person {minutes.recorded_by!r}")
     issuer = minutes.issued_by or meeting.chair_id
     if Role.LEADER not in roles_of(session, issuer):
         where = "issued_by" if minutes.issued_by else "issued_by (the chair by default)"
@@ -111,7 +124,7 @@ def record_minutes(
         actor=actor,
         data={"decisions": len(minutes.decisions), "action_items": len(minutes.action_items)},
     )
-    return spec
+    return result(meeting, "minuted", decision=spec)
 
 
 def link_decision(session: Session, *, meeting_id: int, decision_id: int) -> None:

@@ -68,3 +68,11 @@ def run_sweep(*, now: dt.datetime | None = None) -> MeetingSweepResult:
         result = plan_sweep(session, now=now)
     report = send_pending(result.notice_keys)
     return result.model_copy(update={"sent": report.sent, "failed": report.failed})
+
+
+def send_due(result: object, params: object, actor: str) -> str | None:
+    """The declared ``after`` of the actions that change what is due (the agenda approved, a
+    meeting moved or cancelled), taken on a page: send what became due now (the notice, the
+    updated invitation, the cancellation), as the action's flow does at its end."""
+    run_sweep()
+    return None

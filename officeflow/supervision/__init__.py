@@ -21,9 +21,11 @@ if TYPE_CHECKING:
     from models.supervision_input import DecisionRecord
     from officeflow.supervision.actions import (
         decide_extension,
+        extension_to_decide,
         report_progress,
         request_completion,
         request_extension,
+        resume_waiting_run,
         verify_completion,
     )
     from officeflow.supervision.bulletin import (
@@ -66,6 +68,7 @@ __all__ = [
     "deadline_history",
     "decide_extension",
     "decision_state",
+    "extension_to_decide",
     "get_assignment",
     "get_decision",
     "open_assignments_table",
@@ -76,6 +79,7 @@ __all__ = [
     "report_progress",
     "request_completion",
     "request_extension",
+    "resume_waiting_run",
     "run_sweep",
     "supervising_office_staff",
     "sweep_time",

@@ -20,7 +20,8 @@ from models.supervision import (
     ProgressReport,
     RequestStatus,
 )
-from officeflow import clock, events, permissions
+from models.supervision_input import ActionResult
+from officeflow import clock, events
 from officeflow.inputs import input_error, is_ledger_id
 from officeflow.supervision.notices import notify, owner_and_heads, supervising_office_staff
 from officeflow.supervision.views import get_assignment
@@ -34,22 +35,41 @@ def _open_assignment(session: Session, assignment_id: int) -> Assignment:
     return a
 
 
-def _in_lead_department(session: Session, a: Assignment, person_id: str, what: str) -> None:
-    """The owner and the people of the lead department report and request
-    (`officeflow.permissions.may_report`); anyone else is refused with `NotAllowed`."""
-    permissions.check_report(session, a, person_id, what)
+def _result(
+    a: Assignment, action: str, keys: list[str], request_id: int | None = None
+) -> ActionResult:
+    return ActionResult(
+        assignment_id=a.id,
+        action=action,
+        status=a.status.value,
+        request_id=request_id,
+        notice_keys=keys,
+    )
+
+
+# Who may take each action is declared beside it (officeflow/supervision/declarations.py) and
+# checked at the door (`officeflow.actions.perform`), before these run.
 
 
 def report_progress(
-    session: Session, *, assignment_id: int, progress: int, note: str, reporter: str | None = None
-) -> ProgressReport:
+    session: Session, *, assignment_id: int, progress: int, note: str = "", actor: str
+) -> ActionResult:
     """进展反馈. Progress is a percentage 0–100."""
     if not 0 <= progress <= 100:
         raise input_error("progress", f"progress must be between 0 and 100, not {progress}")
     a = _open_assignment(session, assignment_id)
-    reporter = reporter or a.owner_id
-    _in_lead_department(session, a, reporter, "report progress")
+    reporter = actor
+    last = session.scalar(
+        select(ProgressReport)
+        .where(ProgressReport.assignment_id == a.id)
+        .order_by(ProgressReport.id.desc())
+        .limit(1)
+    )
     now = clock.now()
+    same_day = last is not None and clock.to_local(last.at).date() == clock.to_local(now).date()
+    if same_day and (last.reporter_id, last.progress, last.note) == (reporter, progress, note):
+        # The same report again the same day (a form sent twice, a retried run): recorded.
+        return _result(a, "progress", [], last.id)
     report = ProgressReport(
         assignment_id=a.id, at=now, reporter_id=reporter, progress=progress, note=note
     )
@@ -63,20 +83,20 @@ def report_progress(
         actor=reporter,
         data={"progress": progress, "note": note},
     )
-    return report
+    session.flush()
+    return _result(a, "progress", [], report.id)
 
 
 def request_completion(
-    session: Session, *, assignment_id: int, evidence: str, requested_by: str | None = None
-) -> tuple[CompletionRequest, str]:
+    session: Session, *, assignment_id: int, evidence: str, actor: str
+) -> ActionResult:
     """办结申请: the owner asks the supervising office to verify and close."""
     if not evidence.strip():
         raise input_error("evidence", "evidence must not be empty")
     a = _open_assignment(session, assignment_id)
     if a.status is AssignmentStatus.COMPLETION_REQUESTED:
         raise input_error("assignment", f"assignment {a.id} already awaits verification")
-    requested_by = requested_by or a.owner_id
-    _in_lead_department(session, a, requested_by, "request completion")
+    requested_by = actor
     request = CompletionRequest(
         assignment_id=a.id,
         requested_by=requested_by,
@@ -103,12 +123,12 @@ def request_completion(
         event="completion_requested",
         evidence=evidence,
     )
-    return request, key
+    return _result(a, "completion_requested", [key], request.id)
 
 
 def verify_completion(
-    session: Session, *, assignment_id: int, accept: bool, comment: str, verifier: str
-) -> str:
+    session: Session, *, assignment_id: int, approve: bool, comment: str = "", actor: str
+) -> ActionResult:
     """核验: accepted → closed (销号); rejected → back to the owner with the comment."""
     a = get_assignment(session, assignment_id)
     if a.status is not AssignmentStatus.COMPLETION_REQUESTED:
@@ -124,8 +144,7 @@ def verify_completion(
         .order_by(CompletionRequest.id.desc())
     )
     assert request is not None
-    # The general office verifies; the person who requested completion never verifies it.
-    permissions.check_verify(session, a, verifier, request.requested_by)
+    accept, verifier = approve, actor
     if not accept and not comment.strip():
         raise input_error(
             "comment", "a rejection needs a comment telling the owner what is missing"
@@ -144,9 +163,10 @@ def verify_completion(
             actor=verifier,
             data={"request": request.id, "on_time": now <= a.due_at},
         )
-        return notify(
+        key = notify(
             session, a, "closed", "assignment_update", recipients, event="closed", comment=comment
         )
+        return _result(a, "closed", [key], request.id)
     a.status = AssignmentStatus.OPEN
     events.record(
         session,
@@ -156,7 +176,7 @@ def verify_completion(
         actor=verifier,
         data={"request": request.id, "comment": comment},
     )
-    return notify(
+    key = notify(
         session,
         a,
         f"completion:{request.id}:rejected",
@@ -165,6 +185,7 @@ def verify_completion(
         event="completion_rejected",
         comment=comment,
     )
+    return _result(a, "completion_rejected", [key], request.id)
 
 
 def request_extension(
@@ -173,11 +194,13 @@ def request_extension(
     assignment_id: int,
     new_due_date: dt.date,
     reason: str,
-    requested_by: str,
-) -> tuple[ExtensionRequest, str]:
-    """延期申请, to be decided by the issuing leader."""
+    actor: str,
+    waiting_run_id: str | None = None,
+) -> ActionResult:
+    """延期申请, to be decided by the issuing leader (``waiting_run_id``: a Prefect run paused
+    for that decision, resumed when it is taken)."""
+    requested_by = actor
     a = _open_assignment(session, assignment_id)
-    _in_lead_department(session, a, requested_by, "request an extension")
     if not reason.strip():
         raise input_error("reason", "an extension needs a reason")
     calendar = get_calendar()
@@ -202,6 +225,7 @@ def request_extension(
         old_due_at=a.due_at,
         new_due_at=calendar.end_of_office_hours(new_due_date),
         reason=reason,
+        waiting_run_id=waiting_run_id,
     )
     session.add(request)
     session.flush()
@@ -224,26 +248,55 @@ def request_extension(
         new_due_at=request.new_due_at,
         request_id=request.id,
     )
-    return request, key
+    return _result(a, "extension_requested", [key], request.id)
+
+
+def extension_to_decide(
+    session: Session, a: Assignment, request_id: int | None
+) -> ExtensionRequest:
+    """The extension request of ``a`` named by ``request_id``, or the one awaiting a decision."""
+    if request_id is None:
+        request = session.scalar(
+            select(ExtensionRequest)
+            .where(
+                ExtensionRequest.assignment_id == a.id,
+                ExtensionRequest.status == RequestStatus.PENDING,
+            )
+            .order_by(ExtensionRequest.id.desc())
+        )
+        if request is None:
+            raise input_error(
+                "request_id", f"assignment {a.id} has no extension request awaiting a decision"
+            )
+        return request
+    request = session.get(ExtensionRequest, request_id) if is_ledger_id(request_id) else None
+    if request is None or request.assignment_id != a.id:
+        raise input_error("request_id", f"assignment {a.id} has no extension request {request_id}")
+    return request
 
 
 def decide_extension(
-    session: Session, *, request_id: int, approve: bool, decided_by: str, comment: str = ""
-) -> tuple[ExtensionRequest, str | None]:
+    session: Session,
+    *,
+    assignment_id: int,
+    approve: bool,
+    comment: str = "",
+    request_id: int | None = None,
+    actor: str,
+) -> ActionResult:
     """The issuing leader approves (the deadline moves; history stays) or refuses. Deciding an
     already decided request with the same answer is a no-op, so a resumed run and the CLI can
     both deliver the decision."""
-    request = session.get(ExtensionRequest, request_id) if is_ledger_id(request_id) else None
-    if request is None:
-        raise input_error("request", f"no extension request {request_id}")
-    a = get_assignment(session, request.assignment_id)
-    # Only the issuing leader decides, even an answer already given (the no-op below).
-    permissions.check_decide_extension(session, a, decided_by, request.id)
+    a = get_assignment(session, assignment_id)
+    request = extension_to_decide(session, a, request_id)
+    decided_by = actor
     wanted = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
     if request.status is not RequestStatus.PENDING:
-        if request.status is wanted:
-            return request, None
-        raise input_error("request", f"extension request {request_id} was already {request.status}")
+        if request.status is wanted:  # the same answer again (a resumed run, the CLI): nothing
+            return _result(a, "extension_" + wanted.value, [], request.id)
+        raise input_error(
+            "request_id", f"extension request {request.id} was already {request.status}"
+        )
     if a.status is AssignmentStatus.CLOSED:
         raise input_error("assignment", f"assignment {a.id} is closed (销号)")
     now = clock.now()
@@ -276,4 +329,32 @@ def decide_extension(
         comment=comment,
         new_due_at=request.new_due_at,
     )
-    return request, key
+    return _result(a, "extension_" + wanted.value, [key], request.id)
+
+
+def resume_waiting_run(result: ActionResult, params: object, actor: str) -> str | None:
+    """After a decision on an extension: resume the Prefect run paused for it with the same
+    answer (the ledger already holds the decision; a run that cannot be reached times out and
+    changes nothing). Returns the sentence to show, or None."""
+    import logging
+
+    from officeflow import db
+
+    with db.read_scope() as session:
+        request = session.get(ExtensionRequest, result.request_id) if result.request_id else None
+        waiting = request.waiting_run_id if request is not None else None
+    if not waiting:
+        return None
+    answer = {
+        "approve": getattr(params, "approve", False),
+        "actor": actor,
+        "comment": getattr(params, "comment", ""),
+    }
+    try:
+        from prefect import resume_flow_run
+
+        resume_flow_run(waiting, run_input=answer)
+    except Exception as exc:  # the run will time out; the decision stands in the ledger
+        logging.getLogger("officeflow").warning("could not resume Prefect run %s: %s", waiting, exc)
+        return None
+    return f"resumed the paused Prefect run {waiting}"

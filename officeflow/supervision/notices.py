@@ -12,7 +12,7 @@ from models.supervision import Assignment, Light
 from officeflow.org import department_heads, people_with_role
 
 # The delivery layer (Apprise, Jinja2, httpx) is imported where a notice is planned, so that a
-# command that plans none (`officeflow assignment report`) does not load it.
+# command that plans none (`officeflow assignment report-progress`) does not load it.
 if TYPE_CHECKING:
     from officeflow.delivery import NoticeSpec
 

@@ -65,6 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     for name in PAGE_MODULES:
         import_module(name)
+    # Then a page for every declared action that has no hand-made one.
+    from officeflow.web.declared import register_declared
+
+    register_declared()
     app = FastAPI(
         title="officeflow",
         docs_url=None,
@@ -245,8 +249,9 @@ def _act(request: Request, token: str, action: str | None, form: FormData) -> Re
                     **_page_context(session, page, claim, token),
                 )
             outcome = page.perform(session, claim, form)
-    except actors.NotAllowed as exc:
-        return refusal(request, "error.not_allowed", 403, detail=str(exc))
+    except actors.NotAllowed as exc:  # one sentence, in the page's language, with names
+        zh = i18n.locale_of(request, get_settings().locale) == "zh-CN"
+        return refusal(request, "error.not_allowed", 403, detail=exc.zh if zh else str(exc))
     except InputError as exc:
         with db.read_scope() as session:
             context = _page_context(session, page, claim, token)

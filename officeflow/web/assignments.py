@@ -7,7 +7,6 @@ the Prefect run paused for that decision, if there is one, with the same answer 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from sqlalchemy import select
@@ -20,16 +19,18 @@ from models.supervision import (
     ExtensionRequest,
     RequestStatus,
 )
-from officeflow import clock, files, supervision
+from models.supervision_input import DecideExtensionInput
+from officeflow import actions, clock, files, supervision
+from officeflow.actions import perform
 from officeflow.inputs import input_error
 from officeflow.settings import get_settings
+from officeflow.web.declared import parse_form
 from officeflow.web.pages import ActionPage, Outcome, form_text, register
 from officeflow.web.tokens import Claim
 from officeflow.web.views import names, object_id, person_name, timeline
 
 OBJECT = "assignment"
 EVIDENCE = "evidence"  # the purpose of a completion request's attached files
-log = logging.getLogger("officeflow.web")
 
 
 def _pending_extension(session: Session, assignment_id: int) -> ExtensionRequest | None:
@@ -115,14 +116,14 @@ def _report(session: Session, claim: Claim, form: FormData) -> Outcome:
     text = form_text(form, "progress").strip()
     if not text.isdigit():
         raise input_error("progress", f"progress must be a whole number 0–100, not {text!r}")
-    report = supervision.report_progress(
+    perform(
         session,
-        assignment_id=object_id(claim),
-        progress=int(text),
-        note=form_text(form, "note"),
-        reporter=claim.person_id,
+        "assignment.report-progress",
+        object_id(claim),
+        {"progress": int(text), "note": form_text(form, "note")},
+        claim.person_id,
     )
-    return Outcome("assignment.report.done", {"progress": report.progress})
+    return Outcome("assignment.report.done", {"progress": int(text)})
 
 
 def _uploads(form: FormData) -> list[files.FileContent]:
@@ -146,95 +147,71 @@ def _uploads(form: FormData) -> list[files.FileContent]:
 
 def _complete(session: Session, claim: Claim, form: FormData) -> Outcome:
     attached = _uploads(form)
-    request, key = supervision.request_completion(
+    result = perform(
         session,
-        assignment_id=object_id(claim),
-        evidence=form_text(form, "evidence"),
-        requested_by=claim.person_id,
+        "assignment.request-completion",
+        object_id(claim),
+        {"evidence": form_text(form, "evidence")},
+        claim.person_id,
     )
     for n, content in enumerate(attached):
         files.store(
             session,
             content,
             object_type=OBJECT,
-            object_id=request.assignment_id,
+            object_id=result.assignment_id,
             actor=claim.person_id,
             purpose=EVIDENCE,
             field=("files", n),
         )
-    return Outcome("assignment.complete.done", notice_keys=[key])
+    return Outcome("assignment.complete.done", notice_keys=result.notice_keys)
 
 
 def _request_extension(session: Session, claim: Claim, form: FormData) -> Outcome:
-    text = form_text(form, "new_due_date").strip()
-    try:
-        new_date = dt.date.fromisoformat(text)
-    except ValueError:
-        raise input_error("new_due_date", f"a date like 2026-10-16, not {text!r}") from None
-    _, key = supervision.request_extension(
+    result = perform(
         session,
-        assignment_id=object_id(claim),
-        new_due_date=new_date,
-        reason=form_text(form, "reason"),
-        requested_by=claim.person_id,
+        "assignment.request-extension",
+        object_id(claim),
+        {
+            "new_due_date": form_text(form, "new_due_date").strip(),
+            "reason": form_text(form, "reason"),
+        },
+        claim.person_id,
     )
-    return Outcome("assignment.extension.done", notice_keys=[key])
+    return Outcome("assignment.extension.done", notice_keys=result.notice_keys)
 
 
 def _verify(session: Session, claim: Claim, form: FormData) -> Outcome:
-    decision = form_text(form, "decision")
-    if decision not in ("accept", "reject"):
-        raise input_error("decision", "choose accept or send back")
-    accept = decision == "accept"
-    key = supervision.verify_completion(
-        session,
-        assignment_id=object_id(claim),
-        accept=accept,
-        comment=form_text(form, "comment"),
-        verifier=claim.person_id,
-    )
-    return Outcome(f"assignment.verify.done.{decision}", notice_keys=[key])
+    action = actions.get("assignment.verify")
+    params = actions.parse(action, parse_form(action, form))
+    result = actions.perform(session, action, object_id(claim), params, claim.person_id)
+    done = "accept" if params.approve else "reject"
+    return Outcome(f"assignment.verify.done.{done}", notice_keys=result.notice_keys)
 
 
 def _decide(session: Session, claim: Claim, form: FormData) -> Outcome:
-    decision = form_text(form, "decision")
-    if decision not in ("approve", "refuse"):
-        raise input_error("decision", "choose approve or refuse")
-    pending = _pending_extension(session, object_id(claim))
-    if pending is None:
-        raise input_error("request", "there is no extension request awaiting a decision")
-    approve, comment = decision == "approve", form_text(form, "comment")
-    request, key = supervision.decide_extension(
-        session,
-        request_id=pending.id,
-        approve=approve,
-        decided_by=claim.person_id,
-        comment=comment,
-    )
-    waiting = request.waiting_run_id
-    answer = {"approve": approve, "decided_by": claim.person_id, "comment": comment}
+    action = actions.get("assignment.decide-extension")
+    params = actions.parse(action, parse_form(action, form))
+    result = actions.perform(session, action, object_id(claim), params, claim.person_id)
+    answer = params.model_copy(update={"request_id": result.request_id})
     return Outcome(
-        f"assignment.decide.done.{decision}",
-        notice_keys=[key] if key else [],
-        after=(lambda: resume(waiting, answer)) if waiting else None,
+        f"assignment.decide.done.{'approve' if params.approve else 'refuse'}",
+        notice_keys=result.notice_keys,
+        after=lambda: _resumed(result, answer, claim.person_id),
     )
 
 
-def resume(run_id: str, answer: dict[str, Any]) -> str | None:
-    """Resume the Prefect run paused for this decision with the same answer (the ledger already
-    holds the decision; if the run cannot be reached it times out and changes nothing)."""
-    try:
-        from prefect import resume_flow_run
-
-        resume_flow_run(run_id, run_input=answer)
-    except Exception as exc:
-        log.warning("could not resume Prefect run %s: %s", run_id, exc)
-        return None
-    log.info("resumed the paused Prefect run %s", run_id)
-    return "assignment.decide.resumed"
+def _resumed(result: Any, answer: DecideExtensionInput, actor: str) -> str | None:
+    """Resume the Prefect run paused for this decision, if there is one (the declared ``after``
+    of the action)."""
+    return (
+        "assignment.decide.resumed"
+        if supervision.resume_waiting_run(result, answer, actor)
+        else None
+    )
 
 
-_OWNER_ACTIONS = ("report", "complete", "request-extension")
+_OWNER_ACTIONS = ("report-progress", "request-completion", "request-extension")
 
 
 def _owner_page(action: str, template: str, perform: Any, already: Any) -> ActionPage:
@@ -249,8 +226,10 @@ def _owner_page(action: str, template: str, perform: Any, already: Any) -> Actio
     )
 
 
-register(_owner_page("report", "assignment_report.html", _report, _closed))
-register(_owner_page("complete", "assignment_complete.html", _complete, _completion_asked))
+register(_owner_page("report-progress", "assignment_report.html", _report, _closed))
+register(
+    _owner_page("request-completion", "assignment_complete.html", _complete, _completion_asked)
+)
 register(
     _owner_page(
         "request-extension", "assignment_extension.html", _request_extension, _extension_asked

@@ -28,6 +28,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.stale": "该事项在您打开页面后已有变化，或此表单已提交过。"
         "未做任何更改；请核对后重新提交。",
         "done.title": "已办理",
+        "declared.done": "已办理：{zh}。",
+        "form.one_per_line": "每行填写一项。",
         "done.already": "此事项已经办理过，无需重复操作。",
         "home.title": "办公室网页",
         "home.text": "请通过通知中的链接办理事项。",
@@ -107,8 +109,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "assignment.closed": "该事项已销号，无需再办理。",
         "assignment.complete.already": "办结申请已提交，正在等待办公室核验。",
         "assignment.extension.already": "已有延期申请在等待交办领导审批。",
-        "assignment.nav.report": "反馈进展",
-        "assignment.nav.complete": "申请办结",
+        "assignment.nav.report-progress": "反馈进展",
+        "assignment.nav.request-completion": "申请办结",
         "assignment.nav.request-extension": "申请延期",
         "status.open": "办理中",
         "status.completion_requested": "已申请办结，待核验",
@@ -174,6 +176,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.stale": "This item changed after you opened the page, or this form was already "
         "sent. Nothing was changed; check it and submit again.",
         "done.title": "Done",
+        "declared.done": "Done: {en}.",
+        "form.one_per_line": "One item a line.",
         "done.already": "This was already done; there is nothing more to do.",
         "home.title": "Office web pages",
         "home.text": "Open the link in a notice to act on it.",
@@ -252,8 +256,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "assignment.closed": "This assignment is closed; there is nothing more to do.",
         "assignment.complete.already": "Completion was requested; the office is verifying it.",
         "assignment.extension.already": "An extension request awaits the issuing leader.",
-        "assignment.nav.report": "Report progress",
-        "assignment.nav.complete": "Request completion",
+        "assignment.nav.report-progress": "Report progress",
+        "assignment.nav.request-completion": "Request completion",
         "assignment.nav.request-extension": "Request an extension",
         "status.open": "open",
         "status.completion_requested": "completion requested, awaiting verification",
@@ -315,11 +319,47 @@ def locale_of(request: Request, default: str = "zh-CN") -> str:
     return default if default in LOCALES else "zh-CN"
 
 
+def declared_words(locale: str) -> dict[str, str]:
+    """The words the processes declare (`officeflow.actions.Process.words`), with their objects'
+    names (``object.<name>``) and the verbs (``verb.<verb>``): a new process brings its own."""
+    cached = _declared.get(locale)
+    if cached is not None:
+        return cached
+    from officeflow import actions
+
+    zh = locale == "zh-CN"
+    words = {
+        f"verb.{v}": (w[0] if zh else w[1].capitalize()) for v, w in actions.VOCABULARY.items()
+    }
+    for process in actions.processes():
+        for obj in process.objects:
+            words[f"object.{obj.name}"] = obj.zh if zh else obj.en.capitalize()
+        words.update(process.words.get(locale, {}))
+    _declared[locale] = words
+    return words
+
+
+_declared: dict[str, dict[str, str]] = {}
+
+
+def _lookup(locale: str, key: str) -> str | None:
+    return (
+        MESSAGES.get(locale, {}).get(key)
+        or declared_words(locale).get(key)
+        or MESSAGES["zh-CN"].get(key)
+        or declared_words("zh-CN").get(key)
+    )
+
+
 def event_label(locale: str, action: str) -> str:
     """An event's action in words (``incident.acknowledged`` → 确认收到), else the action."""
-    return MESSAGES.get(locale, {}).get(f"ev.{action}") or action
+    return (
+        MESSAGES.get(locale, {}).get(f"ev.{action}")
+        or declared_words(locale).get(f"ev.{action}")
+        or action
+    )
 
 
 def translate(locale: str, key: str, **values: object) -> str:
-    text = MESSAGES.get(locale, {}).get(key) or MESSAGES["zh-CN"].get(key) or key
+    text = _lookup(locale, key) or key
     return text.format(**values) if values else text

@@ -1,6 +1,8 @@
 """Incident pages: acknowledge an alert (stops the escalation ladder), and record the reports made
 upward (电话报告, 初报, 续报n, 终报). Both show the incident's timeline (its events and reports) to
-whoever the link was sent to."""
+whoever the link was sent to. Both act through the one door, `officeflow.actions.perform`
+(the declared ``incident.acknowledge`` and ``incident.file-report``): the policy refuses with
+403, a bad field with 400."""
 
 from __future__ import annotations
 
@@ -11,8 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from models.emergency import Acknowledgement, IncidentStatus
-from officeflow import emergency
-from officeflow.inputs import input_error
+from officeflow import actions, emergency
 from officeflow.web.pages import ActionPage, Outcome, form_text, register
 from officeflow.web.tokens import Claim
 from officeflow.web.views import names, object_id, person_name, timeline
@@ -59,25 +60,19 @@ def _acknowledged(session: Session, claim: Claim) -> str | None:
 
 
 def _acknowledge(session: Session, claim: Claim, form: FormData) -> Outcome:
-    result = emergency.acknowledge(
-        session, incident_id=object_id(claim), person_id=claim.person_id, via="web"
-    )
+    result = actions.perform(session, "incident.acknowledge", object_id(claim), {}, claim.person_id)
     if result.already:
         return Outcome("incident.ack.already")
     return Outcome("incident.ack.done", {"n": result.stopped_rungs})
 
 
 def _file_report(session: Session, claim: Claim, form: FormData) -> Outcome:
-    try:
-        kind = ReportKind(form_text(form, "kind"))
-    except ValueError:
-        raise input_error("kind", "choose phone, initial, follow-up or final") from None
-    filed = emergency.file_report(
+    filed = actions.perform(
         session,
-        incident_id=object_id(claim),
-        kind=kind,
-        person_id=claim.person_id,
-        summary=form_text(form, "summary"),
+        "incident.file-report",
+        object_id(claim),
+        {"kind": form_text(form, "kind"), "summary": form_text(form, "summary")},
+        claim.person_id,
     )
     return Outcome("incident.report.done", {"label": filed.label + (" ⚠" if filed.late else "")})
 

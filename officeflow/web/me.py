@@ -46,7 +46,7 @@ def _me(request: Request) -> Response:
     for d in work["decisions"]:
         d["link"] = link(person, "assignment", d["assignment"], d["action"])
     for m in work["meetings"]:
-        m["link"] = link(person, "meeting", m["id"], "attend")
+        m["link"] = link(person, "meeting", m["id"], m["action"])
         if m["approve_agenda"]:
             m["approve_link"] = link(person, "meeting", m["id"], "approve-agenda")
     for t in work["topics"]:

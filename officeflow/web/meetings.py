@@ -1,13 +1,18 @@
-"""Meeting pages (办会), opened by the signed links of the meeting notices:
+"""Meeting pages (办会), opened by the signed links of the meeting notices, written by hand for
+the declared actions (`officeflow.meeting.declarations`) that want more than a generated form:
 
-- ``attend`` (会议通知): an attendee accepts, declines or names a stand-in (出席回执);
+- ``register-attendance`` (会议通知; links sent before were ``attend``): an attendee accepts,
+  declines or names a stand-in (出席回执);
 - ``submit-topic`` (议题征集): a department submits a topic, with its materials if ready; its
-  sibling ``upload-materials`` uploads materials for a topic already submitted;
+  sibling ``submit-materials`` (was ``upload-materials``) uploads materials for a topic already
+  submitted;
 - ``approve-agenda`` (议程审定): the chair or the office director approves the agenda; the
   meeting's sweep then sends whatever became due (the meeting notice).
 
 Everyone the link was sent to sees the meeting and its agenda; the general office and the chair
-also see the attendance answers. The services (`officeflow.meeting`) decide who may do what."""
+also see the attendance answers. Each form goes through the one door,
+`officeflow.actions.perform`, which asks the policy who may (a refusal is 403) before the
+service writes anything; files are stored only after it."""
 
 from __future__ import annotations
 
@@ -18,10 +23,10 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from models.meeting import AgendaStatus, MeetingStatus
-from models.meeting_input import AgendaApproval, TopicSubmission
 from models.org import Person
-from officeflow import clock, files
+from officeflow import actions, clock, files, policy
 from officeflow import meeting as service
+from officeflow.actions import perform
 from officeflow.inputs import input_error
 from officeflow.meeting.attendance import TOPIC_FILES
 from officeflow.org import active_person, is_office_member
@@ -110,14 +115,16 @@ def _agenda_done(session: Session, claim: Claim) -> str | None:
 
 
 def _attend(session: Session, claim: Claim, form: FormData) -> Outcome:
-    result = service.answer_attendance(
+    result = perform(
         session,
-        meeting_id=object_id(claim),
-        person=claim.person_id,
-        answer=form_text(form, "answer"),
-        stand_in=form_text(form, "stand_in", 64) or None,
-        note=form_text(form, "note", 2000),
-        actor=claim.person_id,
+        "meeting.register-attendance",
+        object_id(claim),
+        {
+            "answer": form_text(form, "answer").strip() or None,
+            "stand_in": form_text(form, "stand_in", 64).strip() or None,
+            "note": form_text(form, "note", 2000),
+        },
+        claim.person_id,
     )
     if not result.changed:
         return Outcome("meeting.attend.same")
@@ -131,60 +138,67 @@ def _department_of(session: Session, person_id: str) -> str:
     return me.department_id
 
 
+def _store(session: Session, claim: Claim, topic_id: int, attached: list[files.FileContent]) -> int:
+    """The topic's materials, marked received through the door (who may: its department or the
+    office), then kept in the file store. Returns how many files were stored."""
+    perform(
+        session, "meeting.submit-materials", object_id(claim), {"topic": topic_id}, claim.person_id
+    )
+    return len(
+        service.store_materials(
+            session,
+            meeting_id=object_id(claim),
+            topic_id=topic_id,
+            uploads=attached,
+            actor=claim.person_id,
+        )
+    )
+
+
 def _submit_topic(session: Session, claim: Claim, form: FormData) -> Outcome:
-    title = form_text(form, "title", 300).strip()
-    if not title:
-        raise input_error("title", "name the topic")
     attached = _uploads(form)  # checked before anything is written
     presenter = form_text(form, "presenter", 64).strip() or claim.person_id
-    topic_id, _ = service.submit_topic(
+    # The page submits for the person's own department; a form naming another (the declared
+    # input's field) is the policy's to refuse.
+    department = form_text(form, "department", 64).strip()
+    result = perform(
         session,
-        TopicSubmission(
-            meeting_id=object_id(claim),
-            department=_department_of(session, claim.person_id),
-            title=title,
-            presenter=presenter,
-        ),
-        actor=claim.person_id,
+        "meeting.submit-topic",
+        object_id(claim),
+        {
+            "department": department or _department_of(session, claim.person_id),
+            "title": form_text(form, "title", 300).strip(),
+            "presenter": presenter,
+        },
+        claim.person_id,
     )
-    n = 0
-    if attached:
-        n = len(
-            service.upload_materials(
-                session,
-                meeting_id=object_id(claim),
-                topic_id=topic_id,
-                uploads=attached,
-                actor=claim.person_id,
-            )
-        )
-    return Outcome("meeting.topic.done", {"id": topic_id, "n": n})
+    assert result.topic_id is not None
+    n = _store(session, claim, result.topic_id, attached) if attached else 0
+    return Outcome("meeting.topic.done", {"id": result.topic_id, "n": n})
 
 
-def _upload_materials(session: Session, claim: Claim, form: FormData) -> Outcome:
+def _submit_materials(session: Session, claim: Claim, form: FormData) -> Outcome:
     text = form_text(form, "topic").strip()
     if not text.isdigit():
         raise input_error("topic", "choose the topic")
-    ids = service.upload_materials(
-        session,
-        meeting_id=object_id(claim),
-        topic_id=int(text),
-        uploads=_uploads(form),
-        actor=claim.person_id,
-    )
-    return Outcome("meeting.materials.done", {"n": len(ids)})
+    # Who may comes first: a person who may not submit this topic's materials is told so, not
+    # asked for files.
+    action = actions.get("meeting.submit-materials")
+    meeting = action.obj.get(session, object_id(claim))
+    policy.authorize(session, claim.person_id, action, meeting, action.input(topic=int(text)))
+    attached = _uploads(form)  # checked before anything is written
+    if not attached:
+        raise input_error("files", "choose at least one file")
+    return Outcome("meeting.materials.done", {"n": _store(session, claim, int(text), attached)})
 
 
 def _approve(session: Session, claim: Claim, form: FormData) -> Outcome:
-    meeting_id = object_id(claim)
-    service.approve_agenda(
+    perform(
         session,
-        AgendaApproval(
-            meeting_id=meeting_id,
-            approved_by=claim.person_id,
-            comment=form_text(form, "comment", 2000),
-        ),
-        actor=claim.person_id,
+        "meeting.approve-agenda",
+        object_id(claim),
+        {"comment": form_text(form, "comment", 2000)},
+        claim.person_id,
     )
 
     def send_due() -> None:
@@ -197,12 +211,13 @@ def _approve(session: Session, claim: Claim, form: FormData) -> Outcome:
 register(
     ActionPage(
         object_type=OBJECT,
-        action="attend",
+        action="register-attendance",
         template="meeting_attend.html",
         load=_load,
         perform=_attend,
         already=_closed,
-    )
+    ),
+    aliases=("attend",),  # links sent before the action was declared
 )
 register(
     ActionPage(
@@ -212,19 +227,20 @@ register(
         load=_load,
         perform=_submit_topic,
         already=_agenda_done,
-        siblings=("upload-materials",),
+        siblings=("submit-materials",),
     )
 )
 register(
     ActionPage(
         object_type=OBJECT,
-        action="upload-materials",
+        action="submit-materials",
         template="meeting_materials.html",
         load=_load,
-        perform=_upload_materials,
+        perform=_submit_materials,
         already=_closed,
         siblings=("submit-topic",),
-    )
+    ),
+    aliases=("upload-materials",),  # links sent before the action was declared
 )
 register(
     ActionPage(

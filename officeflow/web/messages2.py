@@ -111,8 +111,6 @@ ZH = {
     "meeting.approve.done": "议程已审定，会议通知将按时发出。",
     "meeting.approve.already": "议程已经审定，无需重复操作。",
     "meeting.closed": "会议已取消或已召开，不能再办理。",
-    "meeting.nav.submit-topic": "报送议题",
-    "meeting.nav.upload-materials": "上传材料",
     "meeting.answers": "回执统计：出席 {accept}，请假 {decline}，代会 {stand_in}，未回复 {none}",
 }
 EN = {
@@ -217,8 +215,6 @@ EN = {
     "meeting.approve.done": "The agenda is approved; the meeting notice goes out when due.",
     "meeting.approve.already": "The agenda is approved already; nothing to do.",
     "meeting.closed": "The meeting was cancelled or has been held; nothing can be done here.",
-    "meeting.nav.submit-topic": "Submit a topic",
-    "meeting.nav.upload-materials": "Upload materials",
     "meeting.answers": "Answers: attending {accept}, declined {decline}, stand-in {stand_in}, "
     "no answer {none}",
 }

@@ -1,7 +1,9 @@
 """The action pages a signed link can open, one per (object type, action).
 
-Each process registers its pages here (`register`): the incident's (`officeflow.web.incidents`),
-the assignment's (`officeflow.web.assignments`), the meeting's. A page has
+Every declared action offered on the web (`officeflow.actions`) has a page: generated from its
+declaration (`officeflow.web.declared`: the form from its input model), or, where a process
+wants more than a form, written by hand (`officeflow.web.incidents`, `.assignments`,
+`.meetings`) and calling the same door, `officeflow.actions.perform`. A page has
 
 - ``load(session, claim)``: the context its template shows (the object, its timeline);
 - ``already(session, claim)``: a sentence when there is nothing left for this person to do (an
@@ -12,8 +14,8 @@ the assignment's (`officeflow.web.assignments`), the meeting's. A page has
   ``report`` link also opens ``complete`` and ``request-extension``); the services decide who
   may actually do each.
 
-Permission rules are not here: the services raise `actors.NotAllowed` (or an input error) and the
-app shows it.
+Permission rules are not here: `officeflow.actions.perform` asks the one policy and raises
+`actors.NotAllowed` (or an input error), and the app shows it.
 """
 
 from __future__ import annotations
@@ -55,15 +57,17 @@ REGISTRY: dict[tuple[str, str], ActionPage] = {}
 ANY = "*"  # a page for every object type (the generic ``view``)
 
 
-def register(page: ActionPage) -> ActionPage:
-    REGISTRY[(page.object_type, page.action)] = page
+def register(page: ActionPage, aliases: tuple[str, ...] = ()) -> ActionPage:
+    """Add ``page``; ``aliases``: older action names that links already sent may carry."""
+    for name in (page.action, *aliases):
+        REGISTRY[(page.object_type, name)] = page
     return page
 
 
 def page_for(claim: Claim, action: str | None = None) -> ActionPage | None:
     """The page ``claim`` opens: its own action, or one of that action's siblings."""
     own = REGISTRY.get((claim.object_type, claim.action)) or REGISTRY.get((ANY, claim.action))
-    if action is None or action == claim.action:
+    if action is None or action == claim.action or (own is not None and action == own.action):
         return own
     if own is None or action not in own.siblings:
         return None
