@@ -457,7 +457,7 @@ def _sweep(office: Any) -> None:
     """The `documents-sweep` deployment's run (09:00 on a working day)."""
     from officeflow import documents
 
-    documents.run_sweep()
+    documents.plan_sweep()
 
 
 PLAY = {

@@ -168,7 +168,7 @@ class Office:
         from officeflow import supervision
 
         with self.timer("ledger"):
-            supervision.run_sweep()
+            supervision.plan_sweep()
         self.sweeps += 1
 
     def retry(self) -> None:

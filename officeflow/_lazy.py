@@ -1,6 +1,6 @@
 """Lazy package exports: a process package names its public functions without importing them.
 
-``officeflow.supervision.run_sweep`` still works, but importing ``officeflow.supervision.views``
+``officeflow.supervision.plan_sweep`` still works, but importing ``officeflow.supervision.views``
 (as `officeflow decision show` does) no longer loads the sweep, the delivery layer and Apprise.
 The names are the ``from … import …`` statements under ``if TYPE_CHECKING:`` in the package's
 ``__init__.py`` (so type checkers and readers see ordinary imports); `exports` reads them once.

@@ -200,14 +200,8 @@ class Process:
     # The pages' words for this process, by locale ("zh-CN", "en"): its events' labels
     # ("ev.<object>.<event>"), its pages' own keys. Objects and verbs need none.
     words: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
-    # What `officeflow demo` runs: (deployment name, example file of its parameter), in order;
-    # a bare file is the parameter of the process's first flow.
-    demo: tuple[tuple[str, str] | str, ...] = ()
-
-    def demo_runs(self) -> list[tuple[str, str]]:
-        return [
-            item if isinstance(item, tuple) else (self.flows[0].name, item) for item in self.demo
-        ]
+    # What `officeflow demo` runs: (deployment name, example file of its parameter), in order.
+    demo: tuple[tuple[str, str], ...] = ()
 
 
 # --- the registry -------------------------------------------------------------------------------
@@ -270,7 +264,7 @@ def all_flows() -> list[ProcessFlow]:
 
 def demo_runs() -> list[tuple[str, str]]:
     """Every process's demo runs, in the order of the processes."""
-    return [run for p in registry().values() for run in p.demo_runs()]
+    return [run for p in registry().values() for run in p.demo]
 
 
 def get(key: str | Action) -> Action:

@@ -29,7 +29,7 @@ def record_draft(spec: OutgoingDocumentSpec) -> StepResult:
 
 @task(name="plan-documents-sweep")
 def plan_documents_sweep(now: datetime | None, red_repeat_workdays: int) -> SweepResult:
-    return documents.run_sweep(now, red_repeat_workdays=red_repeat_workdays)
+    return documents.plan_sweep(now, red_repeat_workdays=red_repeat_workdays)
 
 
 @task(name="publish-document-page")

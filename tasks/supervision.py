@@ -42,7 +42,7 @@ def plan_supervision_sweep(
     now: datetime | None, remind_before_workdays: int, red_repeat_workdays: int
 ) -> SweepResult:
     """Set-based: light every open assignment, reserve each due reminder once."""
-    result = supervision.run_sweep(
+    result = supervision.plan_sweep(
         now=now,
         remind_before_workdays=remind_before_workdays,
         red_repeat_workdays=red_repeat_workdays,

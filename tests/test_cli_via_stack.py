@@ -296,22 +296,35 @@ def test_without_the_web_process_the_command_runs_the_flow_itself(stack: Stack) 
 
 
 def test_every_flow_command_names_an_allowed_flow_with_its_parameters() -> None:
-    """Each `run_flow(...)` in the CLI names a flow of the allow-list, by its parameters' names
-    (a typo would only show when that command ran), and the allow-list holds nothing else."""
+    """Each literal `run_flow(...)` in the hand-written commands names a flow of the allow-list,
+    by its parameters' names (a typo would only show when that command ran); the generated
+    commands run their declared action's flow as (id, params, actor); and the allow-list
+    (derived from the declarations) holds nothing else."""
     import ast
     import importlib
     import inspect
 
+    from officeflow import actions
     from officeflow.flowcalls import FLOWS
 
     named = set()
     for path in sorted((ROOT / "officeflow" / "cli").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "run_flow":
-                target = node.args[0].value  # type: ignore[attr-defined]
+                if not isinstance(node.args[0], ast.Constant):
+                    continue  # officeflow/cli/actions.py: a declared action's flow, below
+                target = node.args[0].value
                 named.add(target)
                 module, name = target.split(":")
                 flow = getattr(importlib.import_module(module), name)
                 inspect.signature(flow.fn).bind(**{k.arg: None for k in node.keywords if k.arg})
+    for action in actions.all_actions():
+        if action.cli_runs_flow:
+            assert action.flow
+            named.add(action.flow)
+            flow = actions.resolve(action.flow)
+            inspect.signature(flow.fn).bind(
+                **{action.obj.id_param: None, "params": None, "actor": None}
+            )
     assert named == FLOWS
     assert len(named) >= 20

@@ -123,8 +123,22 @@ def test_every_process_is_declared_and_each_declaration_holds() -> None:
     root = Path(__file__).resolve().parent.parent
     runs = actions.demo_runs()
     assert runs[0] == ("decision-implementation", "examples/decision.yaml")
+    import yaml
+
+    from officeflow.inputs import validate_model
+
     for name, example in runs:
         assert name in deployments and (root / example).is_file(), (name, example)
+        # The example is the parameter of that deployment's flow (its one typed parameter).
+        d = deployments[name]
+        flow = actions.resolve(f"{d.path.removesuffix('.py').replace('/', '.')}:{d.function}")
+        (model,) = [
+            p.annotation
+            for p in inspect.signature(flow.fn, eval_str=True).parameters.values()
+            if p.default is inspect.Parameter.empty
+        ]
+        data = yaml.safe_load((root / example).read_text(encoding="utf-8"))
+        validate_model(model, data, example)
 
 
 def test_the_policy_table_has_one_row_per_action_and_nothing_else_checks() -> None:

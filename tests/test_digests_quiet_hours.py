@@ -16,7 +16,7 @@ from models.supervision_input import DecisionSpec
 from officeflow import channels, clock, db
 from officeflow.delivery import plan_notice, send_pending
 from officeflow.mailcatcher import MailCatcher
-from officeflow.supervision import record_decision, run_sweep
+from officeflow.supervision import plan_sweep, record_decision
 from tests.notice_helpers import plan_demo
 
 OWNER = "tang.jun"  # staff in emergency-management, email only in the example org
@@ -52,7 +52,7 @@ def rows(**where: Any) -> list[Delivery]:
 
 def sweep(day: str) -> list[str]:
     clock.set_now(f"{day}T09:00:00+08:00")
-    result = run_sweep()
+    result = plan_sweep()
     report = send_pending(result.notice_keys)
     assert report.failed == 0
     return result.notice_keys

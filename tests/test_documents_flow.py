@@ -116,13 +116,13 @@ def test_incoming_extra_urgent_to_red_reminder(org: Any, mail_office: MailCatche
     send_pending()
     before = sum(inbox(mail_office).values())
     clock.set_now("2026-11-12T09:00:00+08:00")
-    sweep = supervision.run_sweep()
+    sweep = supervision.plan_sweep()
     send_pending(sweep.notice_keys)
     assert sweep.tally("reminder") == {"red": 1}
     red = [m for m in mail_office.messages[before:]]
     assert Counter(m.rcpt_tos[0] for m in red) == {addr("deng.hua"): 1, addr(LEADER): 1}
     # The documents sweep has nothing to say: every route step was done in time.
-    assert documents.run_sweep().notice_keys == []
+    assert documents.plan_sweep().notice_keys == []
 
     with db.session_scope() as s:
         state = documents.document_state(s, reg.document_id)
@@ -211,14 +211,14 @@ def test_outgoing_from_draft_to_receipt_reminder(org: Any, mail_office: MailCatc
     clock.set_now("2026-11-09T15:00:00+08:00")
     take("document.confirm-receipt", doc_id, {"department": "health"}, "han.xue")
     take("document.confirm-receipt", doc_id, {"department": "education"}, "tian.mei")
-    assert documents.run_sweep().notice_keys == []  # the day is not over
+    assert documents.plan_sweep().notice_keys == []  # the day is not over
     before = len(mail_office.messages)
     clock.set_now("2026-11-10T09:00:00+08:00")
-    sweep = documents.run_sweep()
+    sweep = documents.plan_sweep()
     send_pending(sweep.notice_keys)
     assert sweep.tally("reminder") == {"receipt": 1}
     assert [m.rcpt_tos[0] for m in mail_office.messages[before:]] == [addr("lin.tao")]
-    again = documents.run_sweep()
+    again = documents.plan_sweep()
     assert again.notice_keys == []  # once per period
 
     # Search finds it by number, by title word and by a Chinese word of the issued text.

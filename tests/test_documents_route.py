@@ -91,19 +91,19 @@ def test_documents_sweep_reminds_an_overdue_proposal_once_per_period(
     doc_id = register("特急", "X政发〔2026〕21号")
     assert len(mail_office.messages) == 1
     clock.set_now("2026-11-10T17:59:00+08:00")
-    assert documents.run_sweep().notice_keys == []
+    assert documents.plan_sweep().notice_keys == []
     clock.set_now("2026-11-11T09:00:00+08:00")
-    first = documents.run_sweep()
+    first = documents.plan_sweep()
     assert first.tally("reminder") == {"propose": 1}
     send_pending(first.notice_keys)
-    assert documents.run_sweep().notice_keys == []
+    assert documents.plan_sweep().notice_keys == []
     reminder = mail_office.messages[-1]
     assert list(reminder.rcpt_tos) == ["sun.li@example.gov.cn"] and "拟办" in reminder.subject
     clock.set_now("2026-11-12T09:00:00+08:00")  # the next red period
-    second = documents.run_sweep()
+    second = documents.plan_sweep()
     assert second.tally("reminder") == {"propose": 1} and second.notice_keys != first.notice_keys
     clock.set_now("2026-11-14T09:00:00+08:00")  # Saturday
-    assert documents.run_sweep().skipped
+    assert documents.plan_sweep().skipped
     with db.session_scope() as s:
         (step,) = s.scalars(select(DocumentStep).where(DocumentStep.kind == StepKind.PROPOSE))
         assert step.status is StepStatus.PENDING and step.document_id == doc_id

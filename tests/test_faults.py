@@ -36,7 +36,7 @@ from models.supervision_input import DecisionSpec
 from officeflow import channels, clock, db, ratelimit, supervision
 from officeflow.delivery import retry_failed, send_pending
 from officeflow.mailcatcher import MailCatcher
-from officeflow.supervision import run_sweep
+from officeflow.supervision import plan_sweep
 from tests.cli_helpers import run_cli
 from tests.conftest import ROOT, both_backends
 from tests.notice_helpers import plan_demo
@@ -324,7 +324,7 @@ def _fail_sweep_at(prefix: str, break_connection: Any) -> tuple[BaseException, l
     event.listen(engine, "before_cursor_execute", before)
     try:
         with pytest.raises(exc.OperationalError) as failure:
-            run_sweep()
+            plan_sweep()
     finally:
         event.remove(engine, "before_cursor_execute", before)
     return failure.value, fired
@@ -338,11 +338,11 @@ EXPECTED_MAILS = 25
 def _sweep_completes_with_exact_counts(mail: MailCatcher, before: dict[str, Any]) -> None:
     assert _snapshot() == before, "the failed sweep left a partial write"
     assert mail.messages == []
-    result = run_sweep()
+    result = plan_sweep()
     assert result.tally("reminder") == EXPECTED_REMINDERS
     report = send_pending(result.notice_keys)
     assert (report.sent, report.failed) == (EXPECTED_MAILS, 0)
-    assert run_sweep().notice_keys == []  # the next sweep finds nothing new
+    assert plan_sweep().notice_keys == []  # the next sweep finds nothing new
     seen = Counter((m.rcpt_tos[0], m.notice) for m in mail.messages)
     assert len(mail.messages) == EXPECTED_MAILS and set(seen.values()) == {1}
     assert {k for _, k in seen} == set(result.notice_keys)

@@ -761,7 +761,7 @@ def _action_flows(ids: dict[str, int]) -> dict[str, tuple[Any, dict[str, Any], C
     from flows import emergency as ef
     from flows import meeting as mf
     from flows import supervision as sf
-    from officeflow.supervision import run_sweep
+    from officeflow.supervision import plan_sweep
 
     def action(service: Callable[..., Any]) -> Callable[..., Any]:
         def run(**params: Any) -> Any:
@@ -788,7 +788,7 @@ def _action_flows(ids: dict[str, int]) -> dict[str, tuple[Any, dict[str, Any], C
         return declared("assignment.request-extension")(**params)
 
     def sweep(**params: Any) -> Any:
-        return run_sweep(**params)
+        return plan_sweep(**params)
 
     def bulletin(week_containing: dt.date | None, recipients: list[str] | None) -> Any:
         now = clock.now()

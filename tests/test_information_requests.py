@@ -18,7 +18,7 @@ from officeflow import clock, db, information
 from officeflow.delivery import send_pending
 from officeflow.mailcatcher import MailCatcher
 from officeflow.settings import get_settings
-from officeflow.supervision import run_sweep
+from officeflow.supervision import plan_sweep
 from tests.conftest import both_backends
 from tests.information_helpers import latest_artifacts
 
@@ -78,7 +78,7 @@ def test_a_commissioned_report_turns_red_and_costs_points(
     # Thursday: health is late; the supervision sweep lights it red and tells the leader.
     mail_office.clear()
     clock.set_now("2026-11-05T09:00:00+08:00")
-    swept = run_sweep()
+    swept = plan_sweep()
     send_pending(swept.notice_keys)
     assert swept.tally("reminder") == {"red": 1}
     with db.session_scope() as s:

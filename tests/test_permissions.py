@@ -365,6 +365,8 @@ def test_a_deployment_run_is_recorded_as_the_prefect_ui_or_the_cli(
     progress = {"assignment_id": aid, "params": {"progress": 20}, "actor": "zheng.hui"}
     assert deployment_run(assignment_report_progress, progress, []).is_completed()
     cli_tags = actors.run_tags(actors.Door(actors.CLI, "alice"))
+    # A new report (the same one again the same day is already recorded, and records nothing).
+    progress = {**progress, "params": {"progress": 30}}
     assert deployment_run(assignment_report_progress, progress, cli_tags).is_completed()
     with db.session_scope() as s:
         rows = s.execute(

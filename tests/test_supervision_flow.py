@@ -13,7 +13,7 @@ from models.supervision_input import DecisionSpec
 from officeflow import clock, db, supervision
 from officeflow.delivery import send_pending
 from officeflow.mailcatcher import MailCatcher
-from officeflow.supervision import run_sweep
+from officeflow.supervision import plan_sweep
 from tests.cli_helpers import run_cli
 from tests.conftest import both_backends
 
@@ -48,7 +48,7 @@ def sweep_on(day: str, *, via_flow: bool = False) -> dict[str, int]:
     clock.set_now(f"{day}T09:00:00+08:00")
     if via_flow:
         return supervision_sweep().tally("reminder")
-    result = run_sweep()
+    result = plan_sweep()
     send_pending(result.notice_keys)
     return result.tally("reminder")
 

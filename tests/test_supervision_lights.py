@@ -29,7 +29,7 @@ from models.supervision import (
     ReportCycle,
 )
 from officeflow import clock, db
-from officeflow.supervision import run_sweep
+from officeflow.supervision import plan_sweep
 from officeflow.workdays import get_calendar
 from rules.calendar import WorkCalendar
 from rules.supervision import AssignmentFacts, assess, is_sweep_day
@@ -187,7 +187,7 @@ def _check(
 ) -> None:
     _reset(decision_id)
     ids = _insert(decision_id, rows)
-    result = run_sweep(
+    result = plan_sweep(
         now=now,
         remind_before_workdays=remind_before,
         red_repeat_workdays=red_repeat,
@@ -218,7 +218,7 @@ def _check(
         aid: int(e.reminder_key is not None and e.light is Light.RED) for aid, e in expected.items()
     }
     # The same sweep again reserves nothing new.
-    again = run_sweep(
+    again = plan_sweep(
         now=now,
         remind_before_workdays=remind_before,
         red_repeat_workdays=red_repeat,
@@ -263,12 +263,12 @@ def test_red_on_the_due_evening_and_the_next_morning_is_one_reminder(decision_id
         "status": AssignmentStatus.OPEN,
     }
     [aid] = _insert(decision_id, [row])
-    evening = run_sweep(now=_at(due_on, dt.time(18, 30)), plan_deliveries=False)
+    evening = plan_sweep(now=_at(due_on, dt.time(18, 30)), plan_deliveries=False)
     next_working_day = CAL.add_workdays(due_on, 1)  # Monday: Friday is Mid-Autumn
-    morning = run_sweep(now=_at(next_working_day, dt.time(9, 0)), plan_deliveries=False)
+    morning = plan_sweep(now=_at(next_working_day, dt.time(9, 0)), plan_deliveries=False)
     assert evening.notice_keys == [f"assignment:{aid}:red:{due_on}:0"]
     assert morning.notice_keys == []
-    after = run_sweep(
+    after = plan_sweep(
         now=_at(CAL.add_workdays(next_working_day, 1), dt.time(9, 0)), plan_deliveries=False
     )
     assert after.notice_keys == [f"assignment:{aid}:red:{due_on}:1"]

@@ -16,7 +16,7 @@ from models.supervision_input import DecisionSpec, RequestExtensionInput
 from officeflow import clock, db, supervision
 from officeflow.delivery import send_pending
 from officeflow.mailcatcher import MailCatcher
-from officeflow.supervision import run_sweep
+from officeflow.supervision import plan_sweep
 from tests.cli_helpers import run_cli
 from tests.conftest import ROOT, both_backends
 
@@ -60,7 +60,7 @@ def test_two_concurrent_sweeps_send_each_reminder_once(org: Any, mail_office: Ma
 
         def sweep(barrier: threading.Barrier = barrier, results: list[Any] = results) -> None:
             barrier.wait()
-            result = run_sweep()
+            result = plan_sweep()
             results.append(result)
             send_pending(result.notice_keys)
 
@@ -92,7 +92,7 @@ def test_bulletin_counts_per_department_and_is_sent_once(
     with db.session_scope() as s:
         supervision.verify_completion(s, assignment_id=2, approve=True, comment="", actor="sun.li")
     clock.set_now("2026-09-24T09:00:00+08:00")
-    run_sweep()
+    plan_sweep()
     # Friday 09-25 is the Mid-Autumn Festival: the scheduled bulletin skips the day off…
     clock.set_now("2026-09-25T16:00:00+08:00")
     assert supervision_bulletin().skipped

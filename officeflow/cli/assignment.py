@@ -104,7 +104,7 @@ def sweep(
         # year is within the calendar's years, and this check needs no ledger.
         check_first(lambda _session: supervision.sweep_time(at))
     if at is not None and not send:
-        dry = supervision.run_sweep(
+        dry = supervision.plan_sweep(
             now=at,
             remind_before_workdays=remind_before_workdays,
             red_repeat_workdays=red_repeat_workdays,

@@ -10,7 +10,7 @@ modules:
 - `numbering`: the number series (发文字号), gap-free per year
 - `files`: a document's files in the file store, and the text of its .docx files
 - `search`: by number, title, sender, dates and text
-- `sweep`: reminders of overdue route steps (`run_sweep`)
+- `sweep`: reminders of overdue route steps (`plan_sweep`)
 - `notices`: what people are told (never the classification marking)
 - `views`: a document's state and page (CLI, Prefect artifact)
 """
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
         sign_off,
     )
     from officeflow.documents.search import search
-    from officeflow.documents.sweep import run_sweep
+    from officeflow.documents.sweep import plan_sweep
     from officeflow.documents.views import document_markdown, document_state
 
 __getattr__, __dir__ = exports(__name__, __file__)
@@ -68,7 +68,7 @@ __all__ = [
     "redraft",
     "register_incoming",
     "review",
-    "run_sweep",
+    "plan_sweep",
     "search",
     "sign_off",
 ]

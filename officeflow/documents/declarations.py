@@ -268,5 +268,8 @@ PROCESS = Process(
             concurrency_limit=1,
         ),
     ),
-    demo=("examples/incoming_document.yaml", "examples/outgoing_document.yaml"),
+    demo=(
+        ("document-incoming", "examples/incoming_document.yaml"),
+        ("document-outgoing", "examples/outgoing_document.yaml"),
+    ),
 )

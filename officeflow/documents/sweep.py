@@ -27,7 +27,9 @@ from rules.supervision import is_sweep_day
 PROCESS = "documents"
 
 
-def run_sweep(now: dt.datetime | None = None, *, red_repeat_workdays: int = 1) -> SweepResult:
+def plan_sweep(now: dt.datetime | None = None, *, red_repeat_workdays: int = 1) -> SweepResult:
+    """Reserve, once per period, a reminder to whoever holds each overdue route step, in one
+    transaction; sending is the caller's (the documents-sweep flow's delivery task)."""
     now = now or clock.now()
     calendar = get_calendar()
     if not is_sweep_day(calendar, now):

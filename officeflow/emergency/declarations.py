@@ -132,5 +132,5 @@ PROCESS = Process(
             concurrency_limit=1,
         ),
     ),
-    demo=("examples/incident.yaml",),
+    demo=(("emergency-response", "examples/incident.yaml"),),
 )

@@ -133,5 +133,5 @@ PROCESS = Process(
     objects=(INFO_ITEM,),
     actions=ACTIONS,
     flows=FLOWS,
-    demo=("examples/info_item.yaml",),
+    demo=(("information-submission", "examples/info_item.yaml"),),
 )

@@ -230,5 +230,5 @@ PROCESS = Process(
             concurrency_limit=1,
         ),
     ),
-    demo=("examples/meeting.yaml",),
+    demo=(("meeting-preparation", "examples/meeting.yaml"),),
 )

@@ -5,7 +5,7 @@ shared by the Prefect tasks, the CLI and the tests. The modules:
 
 - `decisions`: check and record a leader's decision as assignments; the 交办通知
 - `actions`: progress, completion and verification (销号), extensions
-- `sweep`: the periodic sweep: lights and reminders, set-based (`run_sweep`)
+- `sweep`: the periodic sweep: lights and reminders, set-based (`plan_sweep`)
 - `bulletin`: the weekly 督办通报
 - `notices`: what people are told and who is told
 - `views`: lookups and read views (the 交办单, tables, deadline history)
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
         record_decision,
     )
     from officeflow.supervision.notices import assignment_context, supervising_office_staff
-    from officeflow.supervision.sweep import run_sweep, sweep_time
+    from officeflow.supervision.sweep import plan_sweep, sweep_time
     from officeflow.supervision.views import (
         assignment_sheet,
         deadline_history,
@@ -80,7 +80,7 @@ __all__ = [
     "request_completion",
     "request_extension",
     "resume_waiting_run",
-    "run_sweep",
+    "plan_sweep",
     "supervising_office_staff",
     "sweep_time",
     "verify_completion",

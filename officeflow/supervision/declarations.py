@@ -155,5 +155,5 @@ PROCESS = Process(
             concurrency_limit=1,
         ),
     ),
-    demo=("examples/decision.yaml",),
+    demo=(("decision-implementation", "examples/decision.yaml"),),
 )

@@ -251,7 +251,7 @@ def sweep_time(now: dt.datetime | None) -> dt.datetime:
     return now
 
 
-def run_sweep(
+def plan_sweep(
     *,
     now: dt.datetime | None = None,
     remind_before_workdays: int = 3,
