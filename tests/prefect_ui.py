@@ -82,7 +82,14 @@ def open_custom_run(page: Any, ui_url: str, deployment: str) -> None:
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
-    page.get_by_role("button", name="Run", exact=True).click()
+    run = page.get_by_role("button", name="Run", exact=True)
+    try:
+        run.wait_for(timeout=20_000)
+    except PlaywrightTimeout:
+        # The address is the deployment's but the page still showed the list (seen under load,
+        # two test workers beside the browser): load the deployment's page again.
+        page.reload()
+    run.click()
     page.get_by_role("menuitem", name="Custom run").click()
     page.get_by_role("button", name="Submit", exact=True).wait_for()
 

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import Field
 from sqlalchemy import select
 
@@ -164,6 +166,23 @@ def test_the_policy_table_has_one_row_per_action_and_nothing_else_checks() -> No
     assert not (root / "officeflow" / "permissions.py").exists()
 
 
+def test_the_rules_in_the_docs_are_the_policy_table() -> None:
+    """docs/permissions.md shows `officeflow actions list --markdown`, row for row."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from officeflow.cli import build_app
+
+    out = CliRunner().invoke(build_app(), ["actions", "list", "--markdown"])
+    assert out.exit_code == 0, out.output
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "permissions.md").read_text("utf-8")
+    rows = [line for line in out.output.splitlines() if line.startswith("| ")]
+    assert len(rows) == len(KEYS) + 1
+    missing = [row for row in rows if row not in docs]
+    assert not missing, "docs/permissions.md is stale; paste `officeflow actions list --markdown`"
+
+
 def test_every_verb_is_one_word_of_the_vocabulary() -> None:
     used = {a.verb for a in actions.all_actions()}
     assert used <= set(actions.VOCABULARY)
@@ -255,6 +274,59 @@ def test_the_person_it_allows_takes_it_once_and_a_replay_changes_nothing(
     assert {k: v for k, v in replayed.items() if k != events} == {
         k: v for k, v in after.items() if k != events
     }
+
+
+# --- any input: taken, or refused with the field named; never anything else -------------------
+
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 2**40),
+    st.text(max_size=12),
+    st.sampled_from(["x" * 5000, "a\x00b", "2026-02-30", "9999-01-01", "", " ", "<b>x</b>"]),
+    st.lists(st.text(max_size=6), max_size=3),
+    st.dates().map(str),
+)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_any_input_is_taken_or_refused_naming_a_field(key: str, office: None) -> None:
+    """Each declared action's input, mutated at random (a field dropped, replaced by junk, an
+    unknown field added), through the door as the person it allows: it is taken, or refused as
+    bad input naming a field, or refused by the policy; no other error, and nothing committed."""
+    from sqlalchemy.orm import sessionmaker
+
+    action = actions.get(key)
+    ex = EXAMPLES[key]()
+    fields = [*action.input.model_fields, "unknown_field"]
+    factory = sessionmaker(db.get_engine(), expire_on_commit=False)
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        st.dictionaries(st.sampled_from(fields), JUNK, max_size=3),
+        st.sets(st.sampled_from(list(ex.params) or ["-"]), max_size=1),
+    )
+    def check(changes: dict[str, Any], dropped: set[str]) -> None:
+        params = {k: v for k, v in ex.params.items() if k not in dropped} | changes
+        with factory() as session, actors.acting(actors.CLI):
+            session.begin()
+            try:
+                actions.perform(session, action, ex.object_id, params, ex.allowed)
+            except InputError as exc:
+                assert exc.problems and all(p.loc for p in exc.problems), str(exc)
+            except NotAllowed:
+                pass  # a field that names someone else's department, say
+            finally:
+                session.rollback()
+
+    before = snapshot()
+    check()
+    assert snapshot() == before
 
 
 # --- a new process costs one declaration ---------------------------------------------------------
