@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prefect import flow
 from pydantic import Field
 from sqlalchemy import select
 
@@ -336,57 +337,56 @@ class NoteInput(StrictInput):
     text: str = Field(min_length=1, max_length=200, title="备注内容", description="The note")
 
 
-def _note(session: Any, *, person_id: str, text: str, actor: str) -> Any:
+class Noted(StrictInput):
+    notice_keys: list[str] = []
+
+
+def _note(session: Any, *, decision_id: int, text: str, actor: str) -> Noted:
     from officeflow import events
 
     events.record(
         session,
-        action="person.noted",
-        object_type="person",
-        object_id=person_id,
+        action="decision.noted",
+        object_type="scratchnote",
+        object_id=decision_id,
         actor=actor,
         data={"text": text},
     )
-
-    class Done:
-        notice_keys: list[str] = []
-
-    return Done()
+    return Noted()
 
 
-def _get_person(session: Any, person_id: Any) -> Any:
-    from models.org import Person
-    from officeflow.inputs import input_error
+@flow(name="scratchnote-note")
+def scratchnote_note(decision_id: int, params: NoteInput, actor: str) -> Noted:
+    """备注: the scratch process's action flow (what flows/<p>.py would hold)."""
+    from tasks.actions import take_action
 
-    person = session.get(Person, str(person_id))
-    if person is None:
-        raise input_error("person", f"no person {person_id}")
-    return person
+    return take_action("scratchnote.note", decision_id, params, actor)
 
 
 @pytest.fixture
 def scratch() -> Iterator[actions.Process]:
-    person = actions.OfficeObject(
+    """A process declared here alone: a note the office adds to a decision."""
+    decision = actions.OfficeObject(
         name="scratchnote",
-        zh="人员",
-        en="person",
-        load=f"{__name__}:_get_person",
-        id_param="person_id",
-        label=lambda p: p.name,
+        zh="决策事项",
+        en="decision",
+        load="officeflow.supervision.views:get_decision",
+        id_param="decision_id",
+        label=lambda d: d.title,
     )
     process = actions.Process(
         name="scratch",
         zh="试验",
-        objects=(person,),
+        objects=(decision,),
         actions=(
             actions.Action(
-                obj=person,
+                obj=decision,
                 verb="note",
                 input=NoteInput,
                 service=f"{__name__}:_note",
                 policy=policy.office(),
-                summary="备注: the office notes something about a person.",
-                flow="flows.supervision:assignment_verify",  # any flow: only the table is read
+                summary="备注: the office notes something about a decision.",
+                flow=f"{__name__}:scratchnote_note",
             ),
         ),
     )
@@ -397,31 +397,45 @@ def scratch() -> Iterator[actions.Process]:
         actions.unregister("scratch")
 
 
-def test_a_scratch_process_declared_alone_gets_every_surface(scratch: actions.Process) -> None:
+def test_a_scratch_process_declared_alone_gets_every_surface(
+    scratch: actions.Process, office: None, prefect_api: None
+) -> None:
     from typer.testing import CliRunner
 
     from deployments.definitions import declared
     from officeflow.cli import build_app
-    from officeflow.web.declared import register_declared
-    from officeflow.web.pages import REGISTRY
+    from officeflow.web import tokens
+    from tests.declared_examples.supervision import _assignment
+    from tests.web2_helpers import client, hidden
 
-    # Its CLI command, with an option from the model and --as.
+    _assignment()  # decision 1
+    runner = CliRunner()
+    # Its CLI command, in a group of its own, with an option from the model and --as.
     app = build_app()
-    out = CliRunner().invoke(app, ["scratchnote", "note", "--help"], env={"COLUMNS": "200"})
+    out = runner.invoke(app, ["scratchnote", "note", "--help"], env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     assert "--text" in out.output and "--as" in out.output and "备注内容" in out.output
-    # Its deployment.
-    assert "scratchnote-note" in {d.name for d in declared()}
-    # Its page, with the form from the model.
-    register_declared()
-    assert ("scratchnote", "note") in REGISTRY
+    refused = runner.invoke(app, ["scratchnote", "note", "1", "--text", "x", "--as", "zheng.hui"])
+    assert isinstance(refused.exception, NotAllowed)  # `officeflow.cli.main` exits 77 for it
+    taken = runner.invoke(app, ["scratchnote", "note", "1", "--text", "核实", "--as", "xu.lei"])
+    assert taken.exit_code == 0, taken.output
+    assert "decision 1: 备注 (note) done" in taken.output
     # Its policy row.
     assert ("scratchnote", "note") in policy.POLICY()
+    # Its page, with the form from the model; the policy refuses with 403 and a Chinese sentence.
+    c = client()
+    token = tokens.sign(tokens.Claim("zheng.hui", "scratchnote", "1", "note", "test"))
+    page = c.get(f"/a/{token}")
+    assert page.status_code == 200 and "备注内容" in page.text, page.text
+    answer = c.post(f"/a/{token}", data={**hidden(page.text), "text": "x"})
+    assert answer.status_code == 403 and "郑慧无权就决策事项" in answer.text
+    # Its deployment, and its flow run refused for a person the policy refuses.
+    (deployment,) = [d for d in declared() if d.name == "scratchnote-note"]
+    assert deployment.entrypoint.endswith("test_declarations.py:scratchnote_note")
+    state = scratchnote_note(1, NoteInput(text="x"), "zheng.hui", return_state=True)
+    assert state.is_failed() and "may not note" in str(state.message)
+    with db.read_scope() as s:
+        from models.ledger import Event
 
-
-def test_the_scratch_process_policy_refuses_and_allows(scratch: actions.Process, org: Any) -> None:
-    with actors.acting(actors.CLI), db.session_scope() as s, pytest.raises(NotAllowed) as no:
-        actions.perform(s, "scratchnote.note", "zheng.hui", {"text": "x"}, "zheng.hui")
-    assert no.value.zh.startswith("郑慧无权就人员「郑慧」办理备注"), no.value.zh
-    with actors.acting(actors.CLI), db.session_scope() as s:
-        actions.perform(s, "scratchnote.note", "zheng.hui", {"text": "x"}, "xu.lei")
+        notes = s.scalars(select(Event.actor).where(Event.action == "decision.noted")).all()
+    assert notes == ["xu.lei"]
