@@ -1,7 +1,7 @@
 """The office's board (督办看板): what the general office and the leaders watch, read with a
 handful of set-based queries that stay fast at 100,000 open assignments.
 
-- open assignments by department and light (counted from the ``ix_assignments_board`` index),
+- open assignments by department and light (found through the ``ix_assignments_board`` index),
 - the most overdue items,
 - open incidents with their clocks (when the ladder climbs unless someone acknowledges; when
   the next report is due),
@@ -59,8 +59,10 @@ def check_board_access(session: Session, person_id: str) -> None:
 def department_lights(session: Session, now: dt.datetime) -> list[dict[str, Any]]:
     """One row per department with open assignments: counts per light, total, overdue.
 
-    One pass over the ``ix_assignments_board`` index counts the lights and what was due before
-    today; a second, small query adds what fell due earlier today."""
+    One pass through the ``ix_assignments_board`` index (department, status, due date; the light
+    is read from the row, so that the sweep's light changes move no index entry) counts the
+    lights and what was due before today; a second, small query adds what fell due earlier
+    today."""
     today = clock.to_local(now).date()
     counts = session.execute(
         select(

@@ -236,6 +236,10 @@ PROCESS = Process(
     zh="办文",
     objects=(DOCUMENT,),
     actions=ACTIONS,
+    words={
+        "zh-CN": {"ev.document.receipt_confirmed": "签收"},
+        "en": {"ev.document.receipt_confirmed": "receipt confirmed (签收)"},
+    },
     flows=(
         ProcessFlow(
             name="document-incoming",

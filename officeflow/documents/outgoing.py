@@ -464,10 +464,10 @@ def confirm_receipt(
     finish(step, actor)
     events.record(
         session,
-        action="document.received",
+        action="document.receipt_confirmed",
         object_type=OBJECT,
         object_id=doc.id,
         actor=actor,
         data={"department": department},
     )
-    return StepResult(document_id=doc.id, action="received", status=doc.status.value)
+    return StepResult(document_id=doc.id, action="receipt_confirmed", status=doc.status.value)
