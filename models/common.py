@@ -4,6 +4,7 @@ the one result type of a periodic sweep. No database, no Prefect."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -86,3 +87,36 @@ class SweepResult(BaseModel):
         """The counts of one kind, e.g. ``tally("reminder") == {"red": 2, "blue": 1}``."""
         prefix = f"{kind}:"
         return {k[len(prefix) :]: v for k, v in self.counts.items() if k.startswith(prefix)}
+
+
+# --- a task for a department, as one line (批示 and 分办 turn them into supervised assignments) --
+
+_TASK_LINE = re.compile(r"^(?P<department>[^:]*):(?:(?P<days>\d{1,3}):)?(?P<task>.*)$", re.S)
+TASK_LINE_HELP = "DEPARTMENT:TASK or DEPARTMENT:WORKDAYS:TASK, e.g. finance:5:编制方案"
+
+
+def split_task_line(line: str) -> tuple[str, int | None, str]:
+    """A task line as (department, its own working days or None, task); ValueError saying the
+    form otherwise. The department id holds no colon, so the first one ends it."""
+    found = _TASK_LINE.match(line.strip())
+    if found is None:
+        raise ValueError(f"write {TASK_LINE_HELP}, not {line[:60]!r}")
+    department, task = found["department"].strip(), found["task"].strip()
+    if not re.fullmatch(ID_PATTERN, department) or len(department) > 64:
+        raise ValueError(f"{department[:60]!r} is not a department id ({TASK_LINE_HELP})")
+    if not task:
+        raise ValueError(f"the task after {department}: is empty ({TASK_LINE_HELP})")
+    if len(task) > 4000:
+        raise ValueError("a task is at most 4000 characters")
+    days = int(found["days"]) if found["days"] else None
+    if days is not None and not 1 <= days <= 250:
+        raise ValueError(f"{days} working days: give 1 to 250")
+    return department, days, task
+
+
+def _task_line(line: str) -> str:
+    split_task_line(line)
+    return line.strip()
+
+
+TaskLine = Annotated[str, Field(min_length=3, max_length=4100), AfterValidator(_task_line)]

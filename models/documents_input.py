@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from models.common import ID_PATTERN, OfficeDate, StrictInput
+from models.common import (
+    ID_PATTERN,
+    TASK_LINE_HELP,
+    OfficeDate,
+    StrictInput,
+    TaskLine,
+    split_task_line,
+)
 from models.documents import Urgency
 from rules.documents import number_problem, parse_urgency, series_problem
 
@@ -115,36 +121,6 @@ APPROVE_FLAGS = (
 
 PersonId = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
 DepartmentId = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
-
-_TASK_LINE = re.compile(r"^(?P<department>[^:]*):(?:(?P<days>\d{1,3}):)?(?P<task>.*)$", re.S)
-TASK_LINE_HELP = "DEPARTMENT:TASK or DEPARTMENT:WORKDAYS:TASK, e.g. finance:编制方案"
-
-
-def split_task_line(line: str) -> tuple[str, int | None, str]:
-    """A task line as (department, its own working days or None, task); ValueError saying the
-    form otherwise. The department id holds no colon, so the first one ends it."""
-    found = _TASK_LINE.match(line.strip())
-    if found is None:
-        raise ValueError(f"write {TASK_LINE_HELP}, not {line[:60]!r}")
-    department, task = found["department"].strip(), found["task"].strip()
-    if not re.fullmatch(ID_PATTERN, department) or len(department) > 64:
-        raise ValueError(f"{department[:60]!r} is not a department id ({TASK_LINE_HELP})")
-    if not task:
-        raise ValueError(f"the task after {department}: is empty ({TASK_LINE_HELP})")
-    if len(task) > 4000:
-        raise ValueError("a task is at most 4000 characters")
-    days = int(found["days"]) if found["days"] else None
-    if days is not None and not 1 <= days <= 250:
-        raise ValueError(f"{days} working days: give 1 to 250")
-    return department, days, task
-
-
-def _task_line(line: str) -> str:
-    split_task_line(line)
-    return line.strip()
-
-
-TaskLine = Annotated[str, Field(min_length=3, max_length=4100), AfterValidator(_task_line)]
 
 
 def task_specs(lines: list[str], due_in_workdays: int | None) -> list[TaskSpec]:

@@ -192,10 +192,6 @@ def in_department_of_input(field: str, zh: str, en: str) -> Rule:
     )
 
 
-def nobody_but_system(zh: str = "办公室的定时任务", en: str = "the office's own schedule") -> Rule:
-    return Rule(test=lambda a: False, zh=lambda a: zh, en=lambda a: en)
-
-
 # --- the check -----------------------------------------------------------------------------------
 
 
@@ -269,19 +265,22 @@ def authorize(
     `actors.NotAllowed` with the sentence in English and (``.zh``) in Chinese. An id no person
     can have (too long, a NUL) is an input error naming ``actor``."""
     action = _declared(action)
+    row = TABLE[(action.obj.name, action.verb)]
+    ask = _refused(session, actor, row, obj, params)
+    if ask is not None:
+        raise refusal(ask, action, row)
+
+
+def _refused(session: Session, actor: str, rule: Rule, obj: Any, params: Any) -> Ask | None:
+    """None when ``rule`` lets ``actor`` act (``system`` only through the system door); else
+    the question, for the refusal's words. An id no person can have is an input error."""
     problem = check_actor_id(actor) if isinstance(actor, str) else "a person id is text"
     if problem:
         raise input_error("actor", problem)
-    row = TABLE[(action.obj.name, action.verb)]
     if actor == SYSTEM_ACTOR:
-        if row.system and system_door():
-            return
-        ask = Ask(session, actor, None, obj, params)
-    else:
-        ask = Ask(session, actor, active(session, actor), obj, params)
-        if ask.person is not None and row.test(ask):
-            return
-    raise refusal(ask, action, row)
+        return None if rule.system and system_door() else Ask(session, actor, None, obj, params)
+    ask = Ask(session, actor, active(session, actor), obj, params)
+    return None if ask.person is not None and rule.test(ask) else ask
 
 
 def refusal(ask: Ask, action: Action, row: Rule) -> actors.NotAllowed:
@@ -329,39 +328,27 @@ def require(
     a duty roster). The rule is declared beside the process's actions; the refusal is the same
     `NotAllowed` (``en``/``zh`` say what is refused: "register an incoming document",
     「登记收文」). ``system`` passes through the system door only, as in `authorize`."""
-    problem = check_actor_id(actor) if isinstance(actor, str) else "a person id is text"
-    if problem:
-        raise input_error("actor", problem)
-    if actor == SYSTEM_ACTOR:
-        if rule.system and system_door():
-            return
-        ask = Ask(session, actor, None, obj, params)
-    else:
-        ask = Ask(session, actor, active(session, actor), obj, params)
-        if ask.person is not None and rule.test(ask):
-            return
+    ask = _refused(session, actor, rule, obj, params)
+    if ask is None:
+        return
     raise actors.NotAllowed(
         f"{who(session, actor)} may not {en}: only {rule.en(ask)} may",
         zh=f"{who(session, actor, 'zh')}无权{zh}：只有{rule.zh(ask)}可以办理。",
     )
 
 
-def check_person(session: Session, actor: str) -> None:
-    """Refuse an actor who is neither an active person of the organisation nor ``system`` (for a
-    flow that starts a process rather than acting on one object: its author must exist)."""
-    problem = check_actor_id(actor) if isinstance(actor, str) else "a person id is text"
-    if problem:
-        raise input_error("actor", problem)
-    if actor == SYSTEM_ACTOR or active(session, actor) is not None:
-        return
-    ask = Ask(session, actor, None, None, None)
-    raise actors.NotAllowed(
-        f"{who(session, actor)} may not act: only {ANYONE.en(ask)} may",
-        zh=f"{who(session, actor, 'zh')}无权办理：只有{ANYONE.zh(ask)}可以办理。",
-    )
-
-
-__all__ = ["ANYONE", "Rule", "authorize", "may", "office", "person", "role"]
+__all__ = [
+    "ANYONE",
+    "Rule",
+    "authorize",
+    "department",
+    "may",
+    "office",
+    "person",
+    "require",
+    "role",
+    "rule",
+]
 
 
 class _Placeholder:

@@ -9,8 +9,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.common import split_task_line
 from models.information import InfoComment, ItemStatus
-from models.information_input import ItemResult, split_task_line
+from models.information_input import ItemResult
 from models.supervision import DecisionSource
 from models.supervision_input import AssignmentSpec, DecisionSpec
 from officeflow import clock, events, supervision
