@@ -48,7 +48,6 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     # verb: (中文, English)
     "acknowledge": ("确认收到", "acknowledge"),
     "confirm-receipt": ("签收", "confirm receipt"),
-    "decide": ("审批", "decide"),
     "report-progress": ("进展反馈", "report progress"),
     "request-completion": ("办结申请", "request completion"),
     "verify": ("核验", "verify"),
@@ -66,7 +65,6 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "request-swap": ("换班申请", "request a swap"),
     "decide-swap": ("换班审批", "decide a swap"),
     "hand-over": ("交接班", "hand over"),
-    "log-entry": ("值班记录", "log an entry"),
     "edit": ("修改", "edit"),
     "adopt": ("采用", "adopt"),
     "reject": ("退回", "reject"),
@@ -79,7 +77,7 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "cosign": ("会签", "co-sign"),
     "sign-off": ("签发", "sign off"),
     "issue": ("印发", "issue"),
-    "note": ("备注", "note"),
+    "note": ("备注", "note"),  # a remark on an object (the scratch process of the tests)
 }
 
 # Surfaces an action may be offered on.
@@ -124,7 +122,7 @@ class Action:
 
     The service is ``"module:function"``, called with keyword arguments: the object's id (under
     ``obj.id_param``), each field of ``input`` by name, and ``actor``. It returns a result whose
-    ``notice_keys`` (or what ``notices(result)`` gives) are sent after the transaction commits.
+    ``notice_keys`` are sent after the transaction commits.
     ``flow`` names the action's Prefect flow (``"flows.<p>:<object>_<verb>"``) when it is offered
     as a deployment; it takes ``(<id_param>, params: <input>, actor)``."""
 
@@ -137,16 +135,12 @@ class Action:
     surfaces: tuple[str, ...] = SURFACES
     flow: str | None = None
     aliases: tuple[str, ...] = ()  # old CLI spellings, hidden, for one release
-    notices: Callable[[Any], list[str]] = lambda result: list(
-        getattr(result, "notice_keys", None) or []
-    )
     already: Callable[[Session, Any, str], str | None] | None = None  # "nothing left to do"
     cli_runs_flow: bool = False  # the CLI command runs the flow (in the stack) instead
     # "module:function", called as after(result, params, actor) once the action committed, by
     # the CLI and the pages (a flow does it itself): resume a Prefect run paused for it, say.
     # Returns a sentence to show, or None.
     after: str | None = None
-    said: Callable[[Any], str] | None = None  # the CLI's sentence for a result (default: status)
 
     @property
     def key(self) -> str:
@@ -164,6 +158,11 @@ class Action:
     @property
     def en(self) -> str:
         return VOCABULARY[self.verb][1]
+
+    @staticmethod
+    def notices(result: Any) -> list[str]:
+        """The notices the action planned: its result's ``notice_keys``."""
+        return list(getattr(result, "notice_keys", None) or [])
 
     def offers(self, surface: str) -> bool:
         return surface in self.surfaces

@@ -104,3 +104,6 @@ def test_cli_refuses_with_the_field_named(org: Any, tmp_path: Path) -> None:
     assert out.returncode == 0 and "now awaiting_signoff" in out.stdout, out.stderr
     out = run_cli("doc", "sign-off", str(draft_id), "--as", "chen.zhiqiang")
     assert out.returncode == 0 and "签发 (sign off) done, now signed" in out.stdout, out.stderr
+    with db.session_scope() as s:
+        number = documents.document_state(s, draft_id)["document"].number
+    assert number and f"now signed, number {number}" in out.stdout  # the number allocated

@@ -249,13 +249,27 @@ def take(
     return result
 
 
+# What a result may say beyond its status, in this order (a document's number, the issue an
+# item was adopted into, the decision or request an action made).
+_FACTS = (
+    ("number", "number"),
+    ("issue", "issue"),
+    ("decision_id", "decision"),
+    ("request_id", "request"),
+    ("topic_id", "topic"),
+)
+
+
 def _said(action: actions.Action, object_id: int, result: Any) -> str:
-    if action.said is not None:  # the process's own sentence for this result
-        return plain(action.said(result))
     status = getattr(result, "status", None)
     status = getattr(status, "value", status)
-    return f"{action.obj.en} {object_id}: {action.zh} ({action.en}) done" + (
-        f", now {plain(status)}" if status else ""
+    facts = [
+        f"{word} {plain(value)}"
+        for attr, word in _FACTS
+        if (value := getattr(result, attr, None)) not in (None, "")
+    ]
+    return f"{action.obj.en} {object_id}: {action.zh} ({action.en}) done" + "".join(
+        f", {part}" for part in ([f"now {plain(status)}"] if status else []) + facts
     )
 
 

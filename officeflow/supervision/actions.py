@@ -69,7 +69,7 @@ def report_progress(
     same_day = last is not None and clock.to_local(last.at).date() == clock.to_local(now).date()
     if same_day and (last.reporter_id, last.progress, last.note) == (reporter, progress, note):
         # The same report again the same day (a form sent twice, a retried run): recorded.
-        return _result(a, "progress", [], last.id)
+        return _result(a, "progress", [])
     report = ProgressReport(
         assignment_id=a.id, at=now, reporter_id=reporter, progress=progress, note=note
     )
@@ -84,7 +84,7 @@ def report_progress(
         data={"progress": progress, "note": note},
     )
     session.flush()
-    return _result(a, "progress", [], report.id)
+    return _result(a, "progress", [])
 
 
 def request_completion(
