@@ -136,6 +136,14 @@ class FileReportInput(StrictInput):
     kind: ReportKind = Field(
         title="报告类型",
         description="phone (电话报告), initial (初报), follow-up (续报) or final (终报)",
+        json_schema_extra={
+            "labels": {
+                "phone": ["电话报告", "Phone report"],
+                "initial": ["初报", "Initial report"],
+                "follow_up": ["续报", "Follow-up"],
+                "final": ["终报", "Final report"],
+            }
+        },
     )
     summary: str = Field(
         max_length=4000, title="报告内容", description="What was reported (its text or a summary)"

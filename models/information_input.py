@@ -137,7 +137,12 @@ class EditInput(StrictInput):
     body: str | None = Field(
         None, min_length=1, max_length=20000, title="正文", description="The new text"
     )
-    kind: InfoKind | None = Field(None, title="类别", description=KIND_HELP)
+    kind: InfoKind | None = Field(
+        None,
+        title="类别",
+        description=KIND_HELP,
+        json_schema_extra={"labels": {k.value: [v, k.value] for k, v in KIND_LABELS.items()}},
+    )
     note: str = Field("", max_length=2000, title="修改说明", description="What was changed and why")
 
     @field_validator("kind", mode="before")
@@ -150,7 +155,12 @@ class AdoptInput(StrictInput):
     """采用: into an open issue of a publication."""
 
     publication: Publication = Field(
-        Publication.DAILY, title="刊物", description="daily 每日要情 or special 专报"
+        Publication.DAILY,
+        title="刊物",
+        description="daily 每日要情 or special 专报",
+        json_schema_extra={
+            "labels": {"daily": ["每日要情", "Daily"], "special": ["专报", "Special"]}
+        },
     )
     issue: int | None = Field(
         None,

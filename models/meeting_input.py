@@ -218,7 +218,15 @@ class RegisterAttendanceInput(StrictInput):
     """报名参会 (出席回执): an attendee accepts, declines or names a stand-in."""
 
     answer: AttendanceAnswer = Field(
-        title="是否出席", description="accept, decline, or stand_in (someone attends for you)"
+        title="是否出席",
+        description="accept, decline, or stand_in (someone attends for you)",
+        json_schema_extra={
+            "labels": {
+                "accept": ["出席", "Attend"],
+                "decline": ["请假", "Decline"],
+                "stand_in": ["由他人代为出席", "A stand-in attends"],
+            }
+        },
     )
     attendee: str | None = Field(
         None,

@@ -139,7 +139,7 @@ class DecideExtensionInput(StrictInput):
         description="Approve moves the deadline; refuse keeps it",
         json_schema_extra={"flags": APPROVE_FLAGS},
     )
-    comment: str = Field("", max_length=4000, title="审批意见")
+    comment: str = Field("", max_length=4000, title="审批意见", description="The leader's comment")
     request_id: int | None = Field(
         None, ge=1, title="延期申请编号", description="Default: the request awaiting a decision"
     )

@@ -184,6 +184,31 @@ def test_the_rules_in_the_docs_are_the_policy_table() -> None:
     assert not missing, "docs/permissions.md is stale; paste `officeflow actions list --markdown`"
 
 
+def test_every_input_field_has_its_chinese_label_and_english_help() -> None:
+    """The page's form and the CLI's help read them (Prefect's form reads the description)."""
+    import re
+
+    missing = [
+        (a.key, name)
+        for a in actions.all_actions()
+        for name, f in a.input.model_fields.items()
+        if not (f.title and re.search(r"[\u4e00-\u9fff]", f.title) and f.description)
+    ]
+    assert not missing, missing
+    # A choice shows its options in words, never a raw value.
+    from officeflow.web.declared import form_fields
+
+    raw = [
+        (a.key, f.name, value)
+        for a in actions.all_actions()
+        for f in form_fields(a.input)
+        if f.kind == "select"
+        for value, zh, _en in f.options
+        if not re.search(r"[\u4e00-\u9fff]", zh)
+    ]
+    assert not raw, raw
+
+
 def test_every_verb_is_one_word_of_the_vocabulary() -> None:
     used = {a.verb for a in actions.all_actions()}
     assert used <= set(actions.VOCABULARY)

@@ -123,7 +123,11 @@ def form_field(name: str, info: FieldInfo) -> FormField:
         is_model = isinstance(item, type) and issubclass(item, BaseModel)
         return FormField(name, "lines", json=is_model, **common)
     if isinstance(kind_of, type) and issubclass(kind_of, enum.Enum):
-        options = tuple((str(m.value), str(m.value), str(m.value)) for m in kind_of)
+        labels = extra.get("labels") or {}  # value -> [中文, English]
+        options = tuple(
+            (str(m.value), *(labels.get(str(m.value)) or (str(m.value), str(m.value))))
+            for m in kind_of
+        )
         return FormField(name, "select", options=options, **common)
     if kind_of in (int, float):
         return FormField(name, "number", **common, **bounds)
