@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 # slower and each CLI command 0.1-0.3 s slower (docs/reliability.md). Else python3 on PATH.
 PYTHON ?= $(shell if [ -x /usr/bin/python3.11 ]; then echo /usr/bin/python3.11; else command -v python3; fi)
 
-.PHONY: run test test-scale env lint clean bench system-deps
+.PHONY: run test test-scale test-explore env lint clean bench system-deps
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -39,6 +39,11 @@ system-deps:
 # servers, PostgreSQL cluster and Prefect test server are the worker's own, on free ports).
 test: env lint system-deps
 	$(VENV)/bin/pytest -m "not scale" -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# The property and fuzz tests with new random examples each run (make test runs fixed ones, the
+# same for everyone): a failure here is a new finding, with the example to reproduce it.
+test-explore: env
+	HYPOTHESIS_PROFILE=dev $(VENV)/bin/pytest -m "not scale" -n 2 --dist loadfile -k "property or fuzz or lights" $(PYTEST_ARGS)
 
 # The scale test: Prefect server and ledger on PostgreSQL, two workers, 70 runs at once
 # (about 10 minutes on 2 cores). CI runs it after `make test`.

@@ -322,16 +322,15 @@ def prefect_env(prefect_api: None) -> dict[str, str]:
     return {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
 
 
-# CI runs the same fuzz examples every time (a new random seed must not decide whether a
-# submission lands); locally each run draws new examples. HYPOTHESIS_PROFILE overrides.
+# `make test` runs the same fuzz examples every time, for a new user as in CI (a new random seed
+# must decide neither whether a submission lands nor whether a fresh clone is green);
+# `make test-explore` (HYPOTHESIS_PROFILE=dev) draws new examples, to look for new failures.
 def _hypothesis_profile() -> None:
     from hypothesis import settings
 
     settings.register_profile("ci", derandomize=True, print_blob=True)
     settings.register_profile("dev", print_blob=True)
-    settings.load_profile(
-        os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
-    )
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "ci")
 
 
 _hypothesis_profile()

@@ -76,8 +76,11 @@ def open_custom_run(page: Any, ui_url: str, deployment: str) -> None:
     for attempt in range(3):
         page.get_by_role("link", name=deployment, exact=True).first.click()
         try:
-            # The list is …/deployments; a deployment's page is below it.
-            page.wait_for_url(lambda url: "/deployments/" in urlsplit(url).path, timeout=15_000)
+            # The list is …/deployments (…/deployments/ too); a deployment's page is
+            # …/deployments/deployment/<id>.
+            page.wait_for_url(
+                lambda url: "/deployments/deployment/" in urlsplit(url).path, timeout=15_000
+            )
             break
         except PlaywrightTimeout:
             if attempt == 2:

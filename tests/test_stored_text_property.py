@@ -57,11 +57,14 @@ SPECIALS = [
     "&lt;",
 ]
 # NUL goes into one chosen field per example (``nul_in``), so the refusal can be checked.
-# Text a person can send: what a UTF-8 file or form can carry (no lone surrogates, which no
-# YAML file, form or terminal delivers; the models refuse them anyway, naming the field).
+# Text a person can send: what a UTF-8 file or form can carry. A lone surrogate (no YAML file,
+# form or terminal delivers one; the models refuse it, naming the field) is dropped after the
+# draw, so the examples are otherwise the ones drawn before.
 piece = st.one_of(
     st.sampled_from(SPECIALS),
-    st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=6),
+    st.text(st.characters(exclude_characters="\x00"), max_size=6).map(
+        lambda t: "".join(c for c in t if not 0xD800 <= ord(c) <= 0xDFFF)
+    ),
 )
 free_text = st.lists(piece, max_size=6).map(lambda parts: "x" + "".join(parts)[:60])
 
