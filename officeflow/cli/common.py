@@ -4,6 +4,7 @@ the one way a command checks its input before a flow starts."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from importlib import import_module
 from typing import Any, NoReturn, TypeVar
@@ -24,17 +25,32 @@ T = TypeVar("T")
 NOTICES_FAILED = 3
 
 
+# A tag Rich could still complete: ``[`` and a tag's first character, with no ``]`` after it.
+_OPEN_TAG = re.compile(r"\[[a-z#/@][^\[\]]*\Z")
+# Shows nothing and changes no style; its ``[`` stops an open tag of the text before it from
+# running on to a ``]`` printed after it.
+_TAG_STOP = "[not bold][/not bold]"
+
+
+def _escape(text: str) -> str:
+    """Rich markup escaped: `rich.markup.escape` escapes the whole tags in ``text``; an unclosed
+    one at its end (``[link=https://…``) is stopped, or a ``]`` printed later on the same line (of
+    another value) would close it and the text between would vanish."""
+    escaped = escape(text)
+    return escaped + _TAG_STOP if _OPEN_TAG.search(escaped) else escaped
+
+
 def plain(text: object) -> str:
     """A stored or user-given string, ready to go into Rich output (an f-string that is printed,
     a table cell, a title) as plain text: control characters (terminal escapes) removed, Rich
     markup escaped. Every such string the CLI prints goes through this."""
-    return escape(strip_controls(text))
+    return _escape(strip_controls(text))
 
 
 def cell(text: object) -> str:
     """A stored string for a table cell: `plain`, on one line (a line break or tab becomes a
     space), so a title typed with a line break keeps to its row."""
-    return escape(" ".join(strip_controls(text).replace("\t", " ").split("\n")))
+    return _escape(" ".join(strip_controls(text).replace("\t", " ").split("\n")))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
