@@ -193,19 +193,11 @@ def _submit_materials(session: Session, claim: Claim, form: FormData) -> Outcome
 
 
 def _approve(session: Session, claim: Claim, form: FormData) -> Outcome:
-    perform(
-        session,
-        "meeting.approve-agenda",
-        object_id(claim),
-        {"comment": form_text(form, "comment", 2000)},
-        claim.person_id,
-    )
-
-    def send_due() -> None:
-        service.run_sweep()  # the meeting notice, if it is due now (else at its time)
-        return None
-
-    return Outcome("meeting.approve.done", after=send_due)
+    params = {"comment": form_text(form, "comment", 2000)}
+    result = perform(session, "meeting.approve-agenda", object_id(claim), params, claim.person_id)
+    # The declared ``after``: the meeting notice goes now if it is due (else at its time).
+    after = actions.resolve(actions.get("meeting.approve-agenda").after)
+    return Outcome("meeting.approve.done", after=lambda: after(result, params, claim.person_id))
 
 
 register(
