@@ -85,13 +85,24 @@ def open_custom_run(page: Any, ui_url: str, deployment: str) -> None:
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
+    # The address is the deployment's, but under load (two test workers beside the browser) the
+    # page has twice not shown its Run button: once it still showed the list, once (CI, after a
+    # reload) nothing in 45 s. Open the deployment's own address afresh, up to three times, and on
+    # the last failure say what the page showed instead.
+    here = page.url
     run = page.get_by_role("button", name="Run", exact=True)
-    try:
-        run.wait_for(timeout=20_000)
-    except PlaywrightTimeout:
-        # The address is the deployment's but the page still showed the list (seen under load,
-        # two test workers beside the browser): load the deployment's page again.
-        page.reload()
+    for attempt in range(3):
+        try:
+            run.wait_for(timeout=25_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                shown = page.locator("body").inner_text(timeout=5_000)[:1500]
+                raise AssertionError(
+                    f"the deployment page {here} showed no Run button after 3 loads; "
+                    f"it showed:\n{shown}"
+                ) from None
+            page.goto(here)
     run.click()
     page.get_by_role("menuitem", name="Custom run").click()
     page.get_by_role("button", name="Submit", exact=True).wait_for()
