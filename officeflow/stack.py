@@ -392,15 +392,7 @@ class LocalStack:
         self.say(f"starting the office's web pages on {self.web_url}")
         proc = self._spawn(
             "web",
-            [
-                _bin("officeflow"),
-                "web",
-                "--host",
-                self.host,
-                "--port",
-                str(self.web_port),
-                "--warm-flows",
-            ],
+            [_bin("officeflow"), *web_args(self.host, self.web_port)],
             self.worker_env(),
         )
         deadline = time.monotonic() + self.startup_timeout
@@ -448,6 +440,11 @@ class LocalStack:
         if self.catcher is not None:
             self.catcher.stop()
         (self.home / STACK_FILE).unlink(missing_ok=True)
+
+
+def web_args(host: str, port: int) -> list[str]:
+    """The ``officeflow`` arguments of the stack's web pages (tests start them the same way)."""
+    return ["web", "--host", host, "--port", str(port), "--warm-flows"]
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
