@@ -1,9 +1,11 @@
 """The oracle's rules for 办文 in the office year (see `benchmarks/_year_documents.py`).
 
-From the script, the org, the calendar and `rules.documents` / `rules.supervision` alone (never
-`officeflow`, never the ledger). It keeps each document's route the way docs/documents.md
-describes it: every step a row numbered in creation order, pending with a deadline from the
-urgency (`rules.documents.step_deadline`) or waiting its turn, and predicts:
+From the script, the org and the oracle's own calendar alone: it imports nothing of `rules/`,
+`models/` or `officeflow/`, and never reads the ledger. It keeps each document's route the way
+docs/documents.md describes it: every step a row numbered in creation order, pending with a
+deadline from the urgency (`step_deadline` below, docs/documents.md's "Deadlines and
+reminders": 特急 within the day, 加急 the 2nd working day, 平件 the 5th) or waiting its turn, and
+predicts:
 
 - ``document:<d>:step:<s>:open`` when a step starts, to whoever must take it: the office
   director for the office's steps (拟办, 分办, 核稿), the leader (批示, 签发), the department's
@@ -16,7 +18,8 @@ urgency (`rules.documents.step_deadline`) or waiting its turn, and predicts:
   分办, the leader who commented last, or the one named), its assignments predicted by
   `Oracle._new_assignment`;
 - the 09:00 sweep of a working day: for every pending step past its deadline,
-  `rules.documents.step_reminder_key` to its holder and (except 签收) the office director;
+  one red reminder per red period (``document:<d>:step:<s>:red:<due date>:<period>``, the
+  supervision sweep's red rule) to its holder and (except 签收) the office director;
 - 归档 closes the open steps (and takes a step row of its own).
 """
 
@@ -27,8 +30,36 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchmarks.office_plan import Step
-from models.documents import Urgency
-from rules.documents import StepFacts, assignment_workdays, step_deadline, step_reminder_key
+
+NORMAL_WORKDAYS = 5  # 平件 (OFFICEFLOW_DOCUMENT_NORMAL_WORKDAYS, not set in the year)
+URGENT_WORKDAYS = 2  # 加急 (OFFICEFLOW_DOCUMENT_URGENT_WORKDAYS)
+
+
+def step_deadline(cal: Any, now: dt.datetime, urgency: str) -> dt.datetime:
+    """特急: 18:00 today, or of the next working day when the office is closed (a day off, or
+    past 18:00); 加急 and 平件: 18:00 on the 2nd (5th) working day after today."""
+    today = cal.local_date(now)
+    if urgency == "extra_urgent":
+        if cal.is_workday(today) and now < cal.office_closes(today):
+            return cal.office_closes(today)  # type: ignore[no-any-return]
+        return cal.office_closes(cal.add_workdays(today, 1))  # type: ignore[no-any-return]
+    days = {"urgent": URGENT_WORKDAYS, "normal": NORMAL_WORKDAYS}[urgency]
+    return cal.office_closes(cal.add_workdays(today, days))  # type: ignore[no-any-return]
+
+
+def assignment_workdays(urgency: str) -> int:
+    """An assignment from a leader's comment: 特急 1 working day, 加急 2, 平件 5."""
+    return {"extra_urgent": 1, "urgent": URGENT_WORKDAYS, "normal": NORMAL_WORKDAYS}[urgency]
+
+
+def red_key(cal: Any, now: dt.datetime, doc: int, step: int, due_at: dt.datetime) -> str | None:
+    """Past its deadline, a step is owed one reminder per red period: period 0 from the
+    deadline through the first working day overdue, then one more every working day."""
+    if now <= due_at:
+        return None
+    due_on = cal.local_date(due_at)
+    period = max(cal.workdays_between(due_on, cal.local_date(now)) - 1, 0)
+    return f"document:{doc}:step:{step}:red:{due_on.isoformat()}:{period}"
 
 
 @dataclass
@@ -63,7 +94,7 @@ def _directors(oracle: Any) -> list[str]:
 
 
 def _deadline(oracle: Any, doc: _Doc, now: dt.datetime) -> dt.datetime:
-    return step_deadline(oracle.cal, now, Urgency(doc.urgency))
+    return step_deadline(oracle.cal, now, doc.urgency)
 
 
 def _open(
@@ -115,7 +146,7 @@ def _tasks(oracle: Any, s: Step, doc: _Doc, k: int, issuer: str) -> None:
     oracle.next_id("decisions")
     day = oracle.cal.local_date(s.at)
     for seq, (lead, days) in enumerate(s.args["tasks"], 1):
-        n = days or assignment_workdays(Urgency(doc.urgency), normal_workdays=5, urgent_workdays=2)
+        n = days or assignment_workdays(doc.urgency)
         oracle._new_assignment(
             ("doc-a", s.ref[1], k, seq),
             lead=lead,
@@ -234,7 +265,7 @@ def _issue(oracle: Any, s: Step) -> None:
     doc = _docs(oracle)[s.ref]
     cal = oracle.cal
     today = cal.local_date(s.at)
-    due = cal.end_of_office_hours(today if cal.is_workday(today) else cal.next_workday(today))
+    due = cal.office_closes(today if cal.is_workday(today) else cal.next_workday(today))
     for dept in dict.fromkeys(s.args["recipients"]):
         step = _open(oracle, doc, "receipt", s.at, department=dept, due_at=due, notify=False)
         oracle.notify(f"document:{doc.id}:issued:{dept}", step.holders)
@@ -257,9 +288,7 @@ def _sweep(oracle: Any, s: Step) -> None:
         for step in doc.steps:
             if step.status != "pending" or step.due_at is None or not step.due_at < s.at:
                 continue
-            key = step_reminder_key(
-                cal, s.at, StepFacts(step.id, doc.id, cal.local_date(step.due_at), step.due_at)
-            )
+            key = red_key(cal, s.at, doc.id, step.id, step.due_at)
             if key is None:
                 continue
             people = step.holders if step.kind == "receipt" else [*step.holders, *directors]

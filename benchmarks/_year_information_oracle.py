@@ -1,7 +1,7 @@
 """The oracle's rules for 信息报送 in the office year (see `benchmarks/_year_information.py`).
 
-From the script, the org, the calendar and `rules.information` alone (never `officeflow`, never
-the ledger), what each step must notify:
+From the script, the org and the oracle's own calendar alone (nothing of `rules/`, `models/`
+or `officeflow/`, never the ledger), what each step must notify:
 
 - a submission: an urgent item alerts the duty officers (``info:<id>:urgent``); an answer to a
   约稿 closes its department's assignment (no notice; the supervision sweep stops reminding);
@@ -26,7 +26,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchmarks.office_plan import Step
-from rules.information import month_bounds, month_of, previous_month
+
+
+def month_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def previous_month(day: dt.date) -> str:
+    """The month before ``day``'s: the monthly scores report on it."""
+    return month_of(day.replace(day=1) - dt.timedelta(days=1))
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """``2026-11`` → (2026-11-01, 2026-12-01)."""
+    year, mon = (int(part) for part in month.split("-"))
+    return dt.date(year, mon, 1), dt.date(year + mon // 12, mon % 12 + 1, 1)
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """The oracle of the office year's meetings: the notices each meeting must produce.
 
-Imports nothing from `officeflow`: it reads the script (`Year.extras["meetings"]` and the
-meeting steps), the org, the calendar and the pure rules of `rules/meeting.py` (default
-deadlines, the step schedule, which steps wait for a working day), and states what
-docs/meetings.md promises:
+Imports nothing from `rules/`, `models/` or `officeflow/`: it reads the script
+(`Year.extras["meetings"]` and the meeting steps), the org and the oracle's own calendar, and
+states what docs/meetings.md promises, its default deadlines (topics 3 working days before the
+meeting's day, materials 1, each at 18:00), its step schedule and which steps wait for a
+working day included:
 
 Each step: when it falls due → who is told, under which key (``meeting:ID:`` + the suffix):
 - call for topics: at registration (next working morning) → heads of the attending
@@ -37,9 +38,84 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules import meeting as rules
-
 NAME = "meetings"
+TOPIC_WORKDAYS = 3  # topics are due at 18:00 three working days before the meeting's day
+MATERIALS_WORKDAYS = 1  # materials, one working day before
+# Carried out on working days only; the others (hour reminders, updated invitations,
+# cancellations) go when due, whatever the day.
+WORKDAY_STEPS = frozenset(
+    {"call_for_topics", "topic_reminder", "agenda_approval", "notice", "materials_reminder"}
+)
+
+
+def default_deadline(cal: Any, start: dt.datetime, workdays: int) -> dt.datetime:
+    """18:00 on the n-th working day before the meeting's (local) day."""
+    return cal.office_closes(cal.subtract_workdays(cal.local_date(start), workdays))  # type: ignore[no-any-return]
+
+
+def topic_deadline(cal: Any, start: dt.datetime) -> dt.datetime:
+    return default_deadline(cal, start, TOPIC_WORKDAYS)
+
+
+def materials_deadline(cal: Any, start: dt.datetime) -> dt.datetime:
+    return default_deadline(cal, start, MATERIALS_WORKDAYS)
+
+
+def on_a_workday(cal: Any, when: dt.datetime) -> dt.datetime:
+    """``when`` on a working day; on a day off, 09:00 of the next working day."""
+    day = cal.local_date(when)
+    return when if cal.is_workday(day) else cal.office_opens(cal.next_workday(day))  # type: ignore[no-any-return]
+
+
+def reminder_due(cal: Any, start: dt.datetime, before: int, unit: str) -> dt.datetime:
+    """``before`` working days (at 09:00 that day), hours or minutes before the start."""
+    if unit == "working_days":
+        return cal.office_opens(cal.subtract_workdays(cal.local_date(start), before))  # type: ignore[no-any-return]
+    if unit == "hours":
+        return start - dt.timedelta(hours=before)
+    if unit == "minutes":
+        return start - dt.timedelta(minutes=before)
+    raise AssertionError(f"the oracle does not know the reminder unit {unit!r}")
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: str
+    label: str
+    due_at: dt.datetime
+
+
+def schedule(
+    cal: Any,
+    now: dt.datetime,
+    start: dt.datetime,
+    topic_due: dt.datetime,
+    materials_due: dt.datetime,
+    reminders: Any,
+) -> list[Planned]:
+    """A meeting's steps and when each falls due: the call for topics at once (or the next
+    working morning); at the topic deadline (on a working day) the topic reminder, the approval
+    request and the notice; the presenters' reminder at 09:00 of the materials deadline's day
+    (a working day); the materials check at the materials deadline; the plan's reminders."""
+    at_deadline = on_a_workday(cal, topic_due)
+    materials_day = cal.local_date(materials_due)
+    steps = [
+        Planned("call_for_topics", "call-for-topics", on_a_workday(cal, now)),
+        Planned("topic_reminder", "topic-reminder", at_deadline),
+        Planned("agenda_approval", "agenda-approval", at_deadline),
+        Planned("notice", "notice", at_deadline),
+        Planned(
+            "materials_reminder",
+            "materials-reminder",
+            on_a_workday(cal, cal.office_opens(materials_day)),
+        ),
+        Planned("materials_check", "materials-check", materials_due),
+    ]
+    for label, before, unit in reminders:
+        steps.append(
+            Planned("reminder", f"reminder:{label}", reminder_due(cal, start, before, unit))
+        )
+    return sorted(steps, key=lambda s: s.due_at)
 
 
 @dataclass
@@ -75,16 +151,11 @@ def _plans(oracle: Any) -> list[Any]:
     return oracle.year.extras[NAME]  # type: ignore[no-any-return]
 
 
-def _schedule(oracle: Any, m: _Meeting, now: dt.datetime) -> dict[str, rules.PlannedStep]:
+def _schedule(oracle: Any, m: _Meeting, now: dt.datetime) -> dict[str, Planned]:
     return {
         s.label: s
-        for s in rules.schedule(
-            oracle.cal,
-            now=now,
-            start=m.start,
-            topic_deadline=m.topic_deadline,
-            materials_deadline=m.materials_deadline,
-            reminders=list(m.plan.reminders),
+        for s in schedule(
+            oracle.cal, now, m.start, m.topic_deadline, m.materials_deadline, m.plan.reminders
         )
     }
 
@@ -140,7 +211,7 @@ def sweep(oracle: Any, now: dt.datetime) -> None:
         for label, s in sorted(m.steps.items(), key=lambda kv: kv[1].due):
             if s.status != "pending" or s.due > now:
                 continue
-            if not workday and s.kind in rules.WORKDAY_STEPS:
+            if not workday and s.kind in WORKDAY_STEPS:
                 continue
             if s.kind == "notice" and not m.approved:
                 continue
@@ -156,8 +227,8 @@ def _create(oracle: Any, step: Any) -> None:
         id=oracle.next_id("meetings"),
         plan=p,
         start=start,
-        topic_deadline=rules.default_topic_deadline(oracle.cal, start),
-        materials_deadline=rules.default_materials_deadline(oracle.cal, start),
+        topic_deadline=topic_deadline(oracle.cal, start),
+        materials_deadline=materials_deadline(oracle.cal, start),
         attendees=list(dict.fromkeys(attendees)),
     )
     for label, s in _schedule(oracle, m, step.at).items():
@@ -190,9 +261,9 @@ def _reschedule(oracle: Any, step: Any) -> None:
     # A deadline not yet passed follows the meeting to its new default, or closes now when
     # that has passed already (a meeting moved sooner): never after the meeting.
     if m.topic_deadline > now:
-        m.topic_deadline = max(rules.default_topic_deadline(cal, to), now)
+        m.topic_deadline = max(topic_deadline(cal, to), now)
     if m.materials_deadline > now:
-        m.materials_deadline = max(rules.default_materials_deadline(cal, to), now)
+        m.materials_deadline = max(materials_deadline(cal, to), now)
     m.start = to
     m.sequence += 1
     planned = _schedule(oracle, m, now)

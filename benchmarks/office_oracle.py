@@ -1,43 +1,158 @@
 """The oracle of the office year: every notice 2026 must produce, from the script alone.
 
-Input: the generated `Year` (its org and its timeline), the working-day calendar and the pure
-rules (`rules.supervision`, `rules.response_plan`, `rules.grading`). It never reads the ledger
-and imports nothing from `officeflow` (the services, the sweep SQL, `officeflow.delivery`): it
-is a second, independent statement of what the office promises, so that a bug in the product
-shows up as a difference.
+Input: the generated `Year` (its org and its timeline), the office's configuration files
+(`officeflow/config/response_plan.yaml` and `grading_matrix.yaml`, read as YAML by this module,
+the data the office is given) and nothing of the product's code. It imports nothing from
+`rules/`, `officeflow/` or `models/` (issue 30; `tests/test_oracle_independence.py` imports the
+oracle modules in a fresh interpreter and checks): the working-day calendar is its own table of
+the State Council's notices (`benchmarks/_year_calendar_oracle.py`), and the lights, the
+reminder keys, the incident grades, the escalation ladders and the reporting deadlines are
+stated here again from the docs (docs/supervision.md, docs/emergency.md), so that a wrong rule
+in the product shows up as a difference instead of being wrong on both sides.
 
 Output: a set of (business key, recipient, channel). Ids in keys (assignment 17, completion
 request 4, incident 3) are predicted the way a fresh ledger numbers rows: in the order the
 script creates them.
 
 What it assumes about the schedule (the same the deployments promise): the supervision sweep
-runs at 09:00 on every working day; the emergency watchdog runs at every instant something is
-due (a rung, a reminder); nothing fails, so every planned delivery is sent once.
+runs at 09:00 and lights and reminds on working days only; the emergency watchdog runs at every
+instant something is due (a rung, a reminder); nothing fails, so every planned delivery is sent
+once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
 
-from benchmarks.office_plan import YEAR, Calendar, Step, Year, processes
-from rules.grading import Category, GradingMatrix, grade_incident
-from rules.response_plan import (
-    Audience,
-    ResponsePlan,
-    final_deadline,
-    follow_up_anchor,
-    ladder,
-    opening_deadlines,
-)
-from rules.supervision import AssignmentFacts, assess
+from benchmarks._year_calendar_oracle import OracleCalendar
+from benchmarks.office_plan import PROCESS_MODULES, YEAR, Step, Year
 
 CONFIG = Path(__file__).resolve().parent.parent / "officeflow" / "config"
 Notice = tuple[str, str, str]  # (key, person, channel)
+
+
+def oracle_halves() -> list[ModuleType]:
+    """The further processes' oracle halves: ``<process module>_oracle``, each with its
+    ``ORACLE`` table (kind → fn(oracle, step)); never the process modules themselves, which
+    play the year through the product."""
+    return [importlib.import_module(f"{name}_oracle") for name in PROCESS_MODULES]
+
+
+# --- the supervision lights (docs/supervision.md, "The supervision sweep") ------------------
+
+PACE_GAP = 10  # yellow: reported progress trails the planned pace by 10 points or more
+FEEDBACK_DAYS = {"weekly": 7, "monthly": 30}  # yellow: no feedback within the report cycle
+BLUE_WORKDAYS = 3  # blue: due within 3 working days (remind_before_workdays)
+RED_REPEAT = 1  # red: a new reminder every working day overdue (red_repeat_workdays)
+
+
+def light_and_key(cal: OracleCalendar, now: dt.datetime, a: _Assignment) -> tuple[str, str | None]:
+    """The light of an open assignment at a working-day sweep and the reminder it is owed."""
+    today = cal.local_date(now)
+    allowed = max(cal.workdays_between(a.issued_on, a.due_on), 1)
+    passed = max(cal.workdays_between(a.issued_on, today) - 1, 0)  # fully passed: not today
+    planned = min(100, 100 * passed // allowed)
+    heard = a.last_feedback or a.issued_at
+    window = FEEDBACK_DAYS.get(a.cycle)
+    silent = window is not None and heard < now - dt.timedelta(days=window)
+    if now > a.due_at:
+        light = "red"
+    elif planned - a.progress >= PACE_GAP or silent:
+        light = "yellow"
+    elif a.due_on <= cal.add_workdays(today, BLUE_WORKDAYS):
+        light = "blue"
+    else:
+        light = "green"
+    if light == "green" or a.status == "requested":  # awaiting verification: lit, not reminded
+        return light, None
+    if light == "red":
+        period = max(cal.workdays_between(a.due_on, today) - 1, 0) // RED_REPEAT
+        return light, f"assignment:{a.id}:red:{a.due_on.isoformat()}:{period}"
+    if light == "yellow":
+        year, week, _ = today.isocalendar()
+        return light, f"assignment:{a.id}:yellow:{year}-W{week:02d}"
+    return light, f"assignment:{a.id}:blue:{a.due_on.isoformat()}"
+
+
+# --- the emergency plan (docs/emergency.md): grades, ladders, the reporting clock -----------
+
+GRADES = ("I", "II", "III", "IV")  # most severe first
+FIGURES = ("deaths", "serious_injuries", "direct_loss_cny")
+_UNIT = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def duration(value: Any) -> dt.timedelta | None:
+    """A duration as the plan writes it: ``30m``, ``1h``, ``7d``, ``90s`` or seconds."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return dt.timedelta(seconds=value)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|min|m|h|d)\s*", str(value))
+    if match is None:
+        raise ValueError(f"the oracle cannot read the duration {value!r}")
+    return dt.timedelta(seconds=float(match[1]) * _UNIT[match[2]])
+
+
+def grade_of(matrix: dict[str, Any], category: str, figures: dict[str, int]) -> str:
+    """The most severe grade any one figure reaches (thresholds are minimums); IV below III.
+    A category without a table of its own uses ``default``."""
+    table = (matrix.get("categories") or {}).get(category) or matrix["default"]
+    for grade in GRADES[:3]:
+        limits = table[grade] or {}
+        if any(limits.get(f) is not None and figures.get(f, 0) >= limits[f] for f in FIGURES):
+            return grade
+    return "IV"
+
+
+def rungs(gp: dict[str, Any]) -> list[tuple[int, list[str], list[str]]]:
+    """(rung, audiences, people): rung 0 is the first notice, rung k the k-th escalation, each
+    group the one before plus the ladder's k-th ``add``; past the ladder's end the whole group
+    is alerted again, up to ``rounds`` escalations."""
+    audiences = list(dict.fromkeys(gp["notify"]))
+    people = list(dict.fromkeys(gp.get("people") or []))
+    out = [(0, list(audiences), list(people))]
+    ladder = gp.get("ladder") or []
+    for k in range(1, int(gp.get("rounds") or 0) + 1):
+        if k <= len(ladder):
+            audiences += [a for a in ladder[k - 1].get("add") or [] if a not in audiences]
+            people += [p for p in ladder[k - 1].get("people") or [] if p not in people]
+        out.append((k, list(audiences), list(people)))
+    return out
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """The reporting clock of a grade, counted from the moment the incident is recorded."""
+
+    phone_within: dt.timedelta | None
+    written_within: dt.timedelta | None
+    follow_up_every: dt.timedelta | None
+    final_within: dt.timedelta | None
+    remind_before: dt.timedelta
+
+    @classmethod
+    def of(cls, gp: dict[str, Any]) -> _Clock:
+        r = gp.get("reporting") or {}
+        return cls(
+            duration(r.get("phone_within")),
+            duration(r.get("written_within")),
+            duration(r.get("follow_up_every")),
+            duration(r.get("final_within")),
+            duration(r.get("remind_before")) or dt.timedelta(minutes=10),
+        )
+
+    def reminder(self, due: dt.datetime, start: dt.datetime) -> dt.datetime:
+        """The duty officer is reminded ``remind_before`` a deadline, never before its clock
+        starts."""
+        return max(due - self.remind_before, start)
 
 
 @dataclass
@@ -64,7 +179,7 @@ class Oracle:
     """Walks the script and collects the notices (key → recipients) it must produce."""
 
     year: Year
-    cal: Calendar = field(default_factory=Calendar)
+    cal: OracleCalendar = field(default_factory=OracleCalendar)
     notices: dict[str, list[str]] = field(default_factory=dict)
     channels_of: dict[str, list[str]] = field(default_factory=dict)
     notice_channels: dict[str, list[str] | None] = field(default_factory=dict)
@@ -89,15 +204,13 @@ class Oracle:
             reach = ["email"] if p.get("email") else []
             reach += [c for c, v in (p.get("chat") or {}).items() if v]
             self.channels_of[p["id"]] = sorted(reach)
-        self.plan = ResponsePlan.model_validate(
-            yaml.safe_load((CONFIG / "response_plan.yaml").read_text())
-        )
-        self.matrix = GradingMatrix.model_validate(
-            yaml.safe_load((CONFIG / "grading_matrix.yaml").read_text())
-        )
+        # The configuration the office is given (the year does not override it), as data.
+        self.plan = yaml.safe_load((CONFIG / "response_plan.yaml").read_text(encoding="utf-8"))
+        self.matrix = yaml.safe_load((CONFIG / "grading_matrix.yaml").read_text(encoding="utf-8"))
         self.decisions = {d.index: d for d in self.year.decisions}
         self.incidents = {i.index: i for i in self.year.incidents}
         self.incident_ids: dict[int, int] = {}
+        self._pending_close: dict[int, tuple[int, _Clock, list[str] | None]] = {}
 
     # --- who is who ------------------------------------------------------------------------
 
@@ -139,7 +252,7 @@ class Oracle:
     # --- the walk --------------------------------------------------------------------------
 
     def run(self) -> set[Notice]:
-        further = {kind: fn for m in processes() for kind, fn in m.ORACLE.items()}
+        further = {kind: fn for m in oracle_halves() for kind, fn in m.ORACLE.items()}
         for step in self.year.timeline:
             if step.kind in further:
                 further[step.kind](self, step)
@@ -172,7 +285,7 @@ class Oracle:
             issued_on=issued_on,
             issued_at=issued_at,
             due_on=due_on,
-            due_at=self.cal.end_of_office_hours(due_on),
+            due_at=self.cal.office_closes(due_on),
             cycle=cycle,
         )
         self.assignments[ref] = a
@@ -229,40 +342,31 @@ class Oracle:
         request, new_due = a.extension
         a.extension = None
         if step.args["approve"]:
-            a.due_on, a.due_at = new_due, self.cal.end_of_office_hours(new_due)
+            a.due_on, a.due_at = new_due, self.cal.office_closes(new_due)
         outcome = "approved" if step.args["approve"] else "refused"
         self.notify(
             f"assignment:{a.id}:extension:{request}:{outcome}", [a.owner, *self.heads(a.lead)]
         )
 
     def _sweep(self, step: Step) -> None:
-        """The 09:00 sweep of a working day: `rules.supervision.assess` for every assignment
-        not closed; a reminder for each open one whose light owes one."""
+        """The 09:00 sweep: on a working day (by the oracle's own table), the light of every
+        assignment not closed, and a reminder for each whose light owes one."""
+        if not self.cal.is_workday(self.cal.local_date(step.at)):
+            return
         counts: dict[str, int] = {}
         for a in self.assignments.values():
             if a.status == "closed":
                 continue
-            facts = AssignmentFacts(
-                id=a.id,
-                issued_on=a.issued_on,
-                issued_at=a.issued_at,
-                due_on=a.due_on,
-                due_at=a.due_at,
-                progress=a.progress,
-                last_feedback_at=a.last_feedback,
-                report_cycle=a.cycle,
-                awaiting_verification=a.status == "requested",
-            )
-            result = assess(self.cal, step.at, facts)
-            counts[result.light.value] = counts.get(result.light.value, 0) + 1
-            if result.reminder_key is None:
+            light, key = light_and_key(self.cal, step.at, a)
+            counts[light] = counts.get(light, 0) + 1
+            if key is None:
                 continue
             people = [a.owner]
-            if result.light.value in ("yellow", "red"):
+            if light in ("yellow", "red"):
                 people += self.heads(a.lead)
-            if result.light.value == "red":
+            if light == "red":
                 people.append(a.issuer)
-            self.notify(result.reminder_key, people)
+            self.notify(key, people)
         self.lights.append((step.at.date(), counts))
 
     # --- incidents: computed whole when recorded, from the response plan -------------------
@@ -271,56 +375,54 @@ class Oracle:
         i = self.incidents[step.ref[1]]
         incident_id = self.next_id("incidents")
         self.incident_ids[i.index] = incident_id
-        grading = grade_incident(
-            self.matrix,
-            Category(i.category),
-            deaths=i.deaths,
-            serious_injuries=0,
-            direct_loss_cny=0,
-        )
-        assert grading.grade.value == step.args["grade"], (grading, step)
-        gp = self.plan.for_grade(grading.grade)
-        clock = self.plan.clock(grading.grade, None)
-        channels = [c.value for c in gp.channels] if gp.channels is not None else None
+        grade = grade_of(self.matrix, i.category, {"deaths": i.deaths})
+        assert grade == step.args["grade"], (grade, step)
+        gp = self.plan["grades"][grade]
+        clock = _Clock.of(gp)  # the year's incidents name no jurisdiction
+        channels = list(gp["channels"]) if gp.get("channels") is not None else None
+        ack_within = duration(gp["ack_within"])
+        assert ack_within is not None
         departments = list(dict.fromkeys([i.department, *i.affected]))
         t0 = step.at
         ack = self._first(step, "ack")
         close = self._first(step, "close")
-        for spec in ladder(gp):
+        for rung, audiences, named in rungs(gp):
             # Rung k falls due k × ack_within after recording (the watchdog runs at each due
             # moment, and each rung sets the next one ack_within later); an acknowledgement or
             # the closure before then cancels it.
-            fires = t0 + spec.rung * gp.ack_within
-            if spec.rung and any(x is not None and fires >= x for x in (ack, close)):
+            fires = t0 + rung * ack_within
+            if rung and any(x is not None and fires >= x for x in (ack, close)):
                 continue
             if fires > self.year.end:
                 continue
             key = (
                 f"incident:{incident_id}:initial"
-                if spec.rung == 0
-                else (f"incident:{incident_id}:rung:{spec.rung}")
+                if rung == 0
+                else f"incident:{incident_id}:rung:{rung}"
             )
-            self.notify(key, self._audience(spec, departments), channels)
+            self.notify(key, [*self._audience(audiences, departments), *named], channels)
         open_until = close or self.year.end
         officers = self.duty_officers()
-        deadlines = list(opening_deadlines(clock, t0))
+        reminders: list[tuple[str, int, dt.datetime]] = []  # (kind, number, remind at)
+        if clock.phone_within is not None:
+            reminders.append(("phone", 0, clock.reminder(t0 + clock.phone_within, t0)))
+        if clock.written_within is not None:
+            reminders.append(("initial", 0, clock.reminder(t0 + clock.written_within, t0)))
         if clock.follow_up_every is not None:
-            anchor, n = follow_up_anchor(clock, t0), 1
+            # 续报 n falls due n intervals after the initial report's deadline (or recording).
+            anchor, n = t0 + (clock.written_within or dt.timedelta()), 1
             while True:
                 start = anchor + (n - 1) * clock.follow_up_every
-                due = anchor + n * clock.follow_up_every
-                remind = max(due - clock.remind_before, start)
+                remind = clock.reminder(anchor + n * clock.follow_up_every, start)
                 if not (remind < open_until and remind <= self.year.end):
                     break
-                deadlines.append(_Deadline("follow_up", n, remind))
+                reminders.append(("follow_up", n, remind))
                 n += 1
-        for d in deadlines:
-            kind = getattr(d.kind, "value", d.kind)
-            if d.remind_at < open_until and d.remind_at <= self.year.end:
+        for kind, number, remind_at in reminders:
+            if remind_at < open_until and remind_at <= self.year.end:
                 self.notify(
-                    f"incident:{incident_id}:report:{kind}:{d.number}:reminder", officers, channels
+                    f"incident:{incident_id}:report:{kind}:{number}:reminder", officers, channels
                 )
-        self._pending_close = getattr(self, "_pending_close", {})
         self._pending_close[i.index] = (incident_id, clock, channels)
 
     def _first(self, step: Step, kind: str) -> dt.datetime | None:
@@ -333,21 +435,23 @@ class Oracle:
             self._by_ref = index
         return index.get((kind, step.ref))
 
-    def _audience(self, spec: Any, departments: list[str]) -> list[str]:
+    def _audience(self, audiences: list[str], departments: list[str]) -> list[str]:
         out: list[str] = []
-        for audience in spec.audiences:
-            if audience is Audience.DUTY_OFFICER:
+        for audience in audiences:
+            if audience == "duty_officer":  # no duty roster in the year: every duty officer
                 out += self.duty_officers()
-            elif audience in (Audience.LEADER_ON_DUTY, Audience.OFFICE_DIRECTOR):
+            elif audience in ("leader_on_duty", "office_director"):  # no roster: the director
                 out += self.with_role("office_director")
-            elif audience is Audience.LEADER_IN_CHARGE:
+            elif audience == "leader_in_charge":
                 out += sorted({self.leader_of[d] for d in departments if self.leader_of.get(d)})
-            elif audience is Audience.AFFECTED_DEPARTMENTS:
+            elif audience == "affected_departments":
                 for d in departments:
                     out += self.heads(d)
-            elif audience is Audience.ALL_LEADERS:
+            elif audience == "all_leaders":
                 out += self.with_role("leader")
-        return [*out, *spec.people]
+            else:
+                raise AssertionError(f"the oracle does not know the audience {audience!r}")
+        return out
 
     def _ack(self, step: Step) -> None:  # the ladder stops: handled when recorded
         pass
@@ -356,18 +460,17 @@ class Oracle:
         i = self.incidents[step.ref[1]]
         incident_id, clock, channels = self._pending_close[i.index]
         officers = self.duty_officers()
-        final = final_deadline(clock, step.at)
-        if final is not None:
+        if clock.final_within is not None:  # 终报: due final_within after the closure
             self.notify(
                 f"incident:{incident_id}:final:request",
                 officers + self.heads(i.department),
                 channels,
             )
-            if final.remind_at <= self.year.end:
+            if clock.reminder(step.at + clock.final_within, step.at) <= self.year.end:
                 self.notify(f"incident:{incident_id}:report:final:0:reminder", officers, channels)
         # The review (复盘): a decision by the department's leader in charge, due in 5 working
         # days, issued now.
-        day = step.at.date()
+        day = self.cal.local_date(step.at)
         self.next_id("decisions")
         leader = self.leader_of.get(i.department) or self.with_role("leader")[0]
         self._new_assignment(
@@ -381,13 +484,6 @@ class Oracle:
             due_on=self.cal.add_workdays(day, 5),
             cycle="none",
         )
-
-
-@dataclass(frozen=True)
-class _Deadline:
-    kind: str
-    number: int
-    remind_at: dt.datetime
 
 
 def expected_notices(year: Year) -> tuple[set[Notice], Oracle]:

@@ -1,6 +1,7 @@
 """The generated office year: an organisation and a dated script of everything people do in 2026.
 
-Pure data, made from a seed with the working-day calendar (`rules.calendar`) and nothing else:
+Pure data, made from a seed with the working-day calendar (`rules.calendar`, through
+`benchmarks/_plan_calendar.py`, imported only by `generate`) and nothing else:
 no ledger, no services, no settings. `benchmarks/office_year.py` plays the script against the
 product; `benchmarks/office_oracle.py` reads the same script to compute the notices it must
 produce. Both walk `Year.timeline` in order; objects are named by references (``Ref``) that each
@@ -20,10 +21,11 @@ import importlib
 import random
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from rules.calendar import WorkCalendar
+if TYPE_CHECKING:
+    from benchmarks._plan_calendar import Calendar
 
 ZONE = "Asia/Shanghai"
 YEAR = 2026
@@ -159,56 +161,20 @@ def _plain(day: dt.date) -> dt.date:
     return dt.date(day.year, day.month, day.day)
 
 
-class Calendar(WorkCalendar):
-    """The working-day calendar with its answers remembered (the same answers, faster)."""
+def __getattr__(name: str) -> Any:
+    # The script's calendar is the product's (`benchmarks/_plan_calendar.py`), loaded only when
+    # the script is generated: the oracle imports this module's plain data and nothing of
+    # `rules/` (issue 30; tests/test_oracle_independence.py).
+    if name == "Calendar":
+        from benchmarks._plan_calendar import Calendar
 
-    FROM, TO = dt.date(2025, 1, 1), dt.date(2028, 12, 31)
-
-    def __init__(self) -> None:
-        super().__init__(timezone=ZONE)
-        index, days, n, day = {}, [], 0, self.FROM
-        while day <= self.TO:
-            if super().is_workday(day):
-                n += 1
-                days.append(day)
-            index[day] = n
-            day += dt.timedelta(days=1)
-        object.__setattr__(self, "_index", index)
-        object.__setattr__(self, "_days", days)
-
-    def is_workday(self, day: dt.date) -> bool:
-        index = self._index  # type: ignore[attr-defined]
-        if day in index and day - dt.timedelta(days=1) in index:
-            return index[day] != index[day - dt.timedelta(days=1)]
-        return super().is_workday(day)
-
-    def local_date(self, instant: dt.datetime) -> dt.date:
-        return instant.astimezone(TZ).date()
-
-    def add_workdays(self, day: dt.date, n: int) -> dt.date:
-        day = _plain(day)
-        index, days = self._index, self._days  # type: ignore[attr-defined]
-        if n == 0 or day not in index or index[day] + n > len(days):
-            return super().add_workdays(day, n)
-        return days[index[day] + n - 1]
-
-    def subtract_workdays(self, day: dt.date, n: int) -> dt.date:
-        day = _plain(day)
-        index, days = self._index, self._days  # type: ignore[attr-defined]
-        before = index.get(day, 0) - (1 if day in index and self.is_workday(day) else 0)
-        if n == 0 or day not in index or before - n < 0:
-            return super().subtract_workdays(day, n)
-        return days[before - n]
-
-    def workdays_between(self, start: dt.date, end: dt.date) -> int:
-        start, end = _plain(start), _plain(end)
-        index = self._index  # type: ignore[attr-defined]
-        if start in index and end in index:
-            return index[end] - index[start]
-        return super().workdays_between(start, end)
+        return Calendar
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def generate(scale: float, seed: int, incidents: int | None = None) -> Year:
+    from benchmarks._plan_calendar import Calendar
+
     rng = random.Random(seed)
     cal = Calendar()
     n_people = max(60, round(FULL["people"] * scale))
