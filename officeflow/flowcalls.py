@@ -39,6 +39,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from officeflow import sent
+
 PATH = "/internal/flow-runs"
 
 
@@ -237,6 +239,9 @@ def run_in_stack(target: str, params: dict[str, Any]) -> Any:
     answer = json.loads(data)
     if not answer.get("ok"):
         raise_error(answer.get("error") or {}, target)
+    notices = answer.get("notices")
+    if isinstance(notices, list):
+        sent.note(k for k in notices if isinstance(k, str))
     return result_of(answer)
 
 
@@ -295,9 +300,10 @@ def run_here(target: str, params: dict[str, Any], operator: str) -> dict[str, An
     quiet = temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
     try:
         flow = load_flow(target)
-        with quiet, door:
+        with quiet, door, sent.collecting() as notices:
             result = flow(**parameters(flow, params))
     except Exception as exc:
         return {"ok": False, "error": error_of(exc)}
     kind = None if result is None else f"{type(result).__module__}:{type(result).__qualname__}"
-    return {"ok": True, "result": to_json(result), "type": kind}
+    # The notices the run sent: the command says what became of them (`officeflow.delivered`).
+    return {"ok": True, "result": to_json(result), "type": kind, "notices": notices}

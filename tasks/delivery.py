@@ -5,8 +5,14 @@ from __future__ import annotations
 from prefect import task
 from prefect.logging import get_run_logger
 
+from officeflow import db, delivered, sent
 from officeflow.delivery import DeliveryReport, send_pending
 from officeflow.retry import RetryResult, run_retry
+from officeflow.text import md
+
+# The artifact a flow run gets when some of its notices did not arrive (yet): scripts and the
+# Prefect UI tell a run that told nobody from one that told everyone by it (docs/reliability.md).
+UNDELIVERED_ARTIFACT = "undelivered-notices"
 
 
 @task(name="deliver-notices", retries=0)
@@ -25,7 +31,42 @@ def deliver_notices(keys: list[str]) -> DeliveryReport:
     )
     for error in report.errors[:5]:
         logger.warning("delivery failed: %s", error)
+    sent.note(keys)
+    if keys and (report.failed or report.claimed_elsewhere or report.remaining):
+        with db.read_scope() as session:
+            outcome = delivered.outcome(session, keys)
+        if outcome.exit_code:
+            logger.warning("%s", outcome.summary())
+            _undelivered_artifact(outcome)
     return report
+
+
+def _undelivered_artifact(outcome: delivered.Outcome) -> None:
+    """A Markdown artifact naming who was not reached (names and channels, never addresses or
+    the notices' text)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    rows = [
+        f"| {md(r.name)} | {delivered.STATE_ZH[r.state]} | "
+        f"{'、'.join(delivered.CHANNEL_ZH.get(c, c) for c in r.channels)} |"
+        for r in outcome.recipients
+        if r.state is not delivered.State.DELIVERED
+    ]
+    create_markdown_artifact(
+        key=UNDELIVERED_ARTIFACT,
+        markdown="\n".join(
+            [
+                "# 未送达的通知",
+                "",
+                md(outcome.summary("zh")),
+                "",
+                "| 收件人 | 状态 | 渠道 |",
+                "|---|---|---|",
+                *rows,
+            ]
+        ),
+        description=outcome.summary(),
+    )
 
 
 @task(name="retry-deliveries", retries=0)

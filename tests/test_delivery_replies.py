@@ -270,12 +270,12 @@ def test_routine_notice_gives_up_after_the_horizon_and_a_down_channel_is_reporte
     assert _rows("demo:horizon")["p0-0"].attempts == attempts
 
 
-def test_send_notices_of_a_command_says_how_many_failed_and_why_and_exits_3(
+def test_send_notices_of_a_command_says_what_became_of_each_and_exits_4(
     ledger: Any, office_env: Any, relay: ReplyingCatcher, tmp_path: Path, capsys: Any
 ) -> None:
     import typer
 
-    from officeflow.cli.common import NOTICES_FAILED, send_notices
+    from officeflow.cli.common import UNDELIVERABLE, send_notices
 
     office_env.set(smtp_host=relay.host, smtp_port=relay.port, locale="en")
     _load_org(tmp_path)
@@ -283,13 +283,18 @@ def test_send_notices_of_a_command_says_how_many_failed_and_why_and_exits_3(
     _plan("demo:action", ["p0-0", "p0-1", "p1-0"])
     with pytest.raises(typer.Exit) as exited:
         send_notices(["demo:action"])
-    assert exited.value.exit_code == NOTICES_FAILED == 3
+    # One arrived, one waits for a retry, one can never arrive: "undeliverable" wins (exit 4).
+    assert exited.value.exit_code == UNDELIVERABLE == 4
     out = capsys.readouterr()
-    assert "notices sent: 1, failed: 2" in out.out
+    said = " ".join(out.out.split())
+    retry_at = _rows("demo:action")["p1-0"].next_attempt_at
+    assert retry_at is not None
+    assert (
+        f"notices: 1 of 3 delivered, 1 retrying at {clock.format_local(retry_at)}, "
+        f"1 undeliverable: Person 0-1 (email)"
+    ) in said
     warning = " ".join(out.err.split())
-    assert "2 notice(s) did not go out (1 undeliverable); 1 will be retried by delivery-retry" in (
-        warning
-    )
+    assert "the action is recorded, but not everyone was told yet" in warning
     assert "cause: email: " in warning and "officeflow deliveries problems" in warning
 
 

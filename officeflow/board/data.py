@@ -28,7 +28,7 @@ from models.ledger import Event
 from models.meeting import Meeting, MeetingAttendee, MeetingStatus
 from models.org import Department, Person, Role
 from models.supervision import Assignment, AssignmentStatus, Decision, Light
-from officeflow import actors, clock, db
+from officeflow import actors, clock, db, delivered
 from officeflow.org import active_person, is_office_member, roles_of
 from rules.response_plan import report_label
 from rules.supervision import iso_week
@@ -217,9 +217,23 @@ def open_incidents(session: Session, now: dt.datetime, limit: int = LIST_LIMIT) 
             .where(SituationReport.filed_at.is_(None), SituationReport.cancelled_at.is_(None))
         ).all()
     }
+    # What became of the alerts that fired (delivered, retrying, undeliverable), per incident.
+    fired = session.execute(
+        select(EscalationRung.incident_id, EscalationRung.notice_key).where(
+            EscalationRung.incident_id.in_(ids), EscalationRung.fired_at.is_not(None)
+        )
+    ).all()
+    reached = delivered.outcome(session, [f.notice_key for f in fired])
+    incident_of = {f.notice_key: f.incident_id for f in fired}
+    tally: dict[int, dict[str, int]] = {}
+    for r in reached.recipients:
+        counts = tally.setdefault(incident_of[r.notice_key], {"total": 0})
+        counts["total"] += 1
+        counts[r.state.value] = counts.get(r.state.value, 0) + 1
     out = []
     for i in incidents:
         climb = climbs.get(i.id) if i.acknowledged_at is None else None
+        counts = tally.get(i.id, {"total": 0})
         report = reports.get(i.id)
         out.append(
             {
@@ -235,6 +249,10 @@ def open_incidents(session: Session, now: dt.datetime, limit: int = LIST_LIMIT) 
                 "report": report_label(report.kind, report.number) if report else "",
                 "report_due": clock.format_local(report.due_at) if report else "",
                 "report_late": bool(report and report.due_at < now),
+                "reached_total": counts["total"],
+                "delivered": counts.get("delivered", 0),
+                "retrying": counts.get("retrying", 0),
+                "undeliverable": counts.get("undeliverable", 0),
             }
         )
     return out

@@ -9,6 +9,8 @@ import sys
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from officeflow import sent
+
 if TYPE_CHECKING:  # imported by `build_app`, once the collector is off (`main`)
     import typer
 
@@ -188,7 +190,15 @@ def main() -> None:
         else:
             _leave_quickly()
         try:
-            app()
+            # The notices the command's flows send are gathered, so that it ends by saying what
+            # became of them (and exits 3 or 4 when not all arrived: `_said_delivery`).
+            with sent.collecting() as notices:
+                try:
+                    app()
+                except SystemExit as ended:
+                    if ended.code in (0, None) and notices:
+                        _said_delivery(notices)
+                    raise
         except Exception as exc:
             _exit_for(exc)
         except KeyboardInterrupt:
@@ -199,6 +209,25 @@ def main() -> None:
     finally:
         if collecting:  # as it was (a caller in the same process)
             gc.enable()
+
+
+def _said_delivery(keys: list[str]) -> None:
+    """After a command whose flows sent notices: one line saying how many arrived, how many wait
+    for a retry (and when) and who cannot be reached; exit 3 or 4 when not all arrived."""
+    from officeflow import db, delivered
+    from officeflow.cli.common import console, plain, warn
+
+    with db.read_scope() as session:
+        outcome = delivered.outcome(session, keys)
+    if outcome.total == 0:
+        return
+    console.print(plain(outcome.summary()), highlight=False, soft_wrap=True)
+    if outcome.exit_code:
+        warn(
+            "the action is recorded, but not everyone was told yet; "
+            "see `officeflow deliveries problems`"
+        )
+        sys.exit(outcome.exit_code)
 
 
 def _leave_quickly() -> None:

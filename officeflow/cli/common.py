@@ -21,8 +21,10 @@ err_console = Console(stderr=True)
 
 T = TypeVar("T")
 
-# Exit code of a command whose action was recorded but whose notices did not all go out.
-NOTICES_FAILED = 3
+# Exit codes of a command whose action was recorded but whose notices did not all arrive:
+# some wait for a retry (3), some can never arrive (4). `officeflow.delivered` holds them.
+NOTICES_FAILED = DELIVERY_PENDING = 3
+UNDELIVERABLE = 4
 
 
 # A tag Rich could still complete: ``[`` and a tag's first character, with no ``]`` after it.
@@ -86,27 +88,26 @@ def _actor_id(value: str | None) -> str | None:
 
 
 def send_notices(keys: list[str]) -> None:
-    """Send the notices an action planned (after its transaction committed) and say how many
-    went out; the one way a command that records an action tells people. Without notices it
+    """Send the notices an action planned (after its transaction committed) and say what became
+    of them: how many arrived, how many wait for a retry and when, who cannot be reached. The one
+    way a command that records an action tells people. Exits `DELIVERY_PENDING` (3) or
+    `UNDELIVERABLE` (4) when not all arrived: the action itself is recorded. Without notices it
     loads nothing (the delivery layer is not for an action that tells nobody)."""
     if keys:
+        from officeflow import db, delivered
         from officeflow.delivery import send_pending
 
         report = send_pending(keys)
-        console.print(
-            f"notices sent: {report.sent}" + (f", failed: {report.failed}" if report.failed else "")
-        )
-        if report.failed:
-            # The action itself is recorded; the caller must still know that people were not
-            # all told, and why.
-            retried = report.failed - report.undeliverable
+        with db.read_scope() as session:
+            outcome = delivered.outcome(session, keys)
+        console.print(plain(outcome.summary()), highlight=False, soft_wrap=True)
+        if outcome.exit_code:
             warn(
-                f"{report.failed} notice(s) did not go out"
-                + (f" ({report.undeliverable} undeliverable)" if report.undeliverable else "")
-                + (f"; {retried} will be retried by delivery-retry" if retried else "")
-                + f"; cause: {report.cause()}; see `officeflow deliveries problems`"
+                "the action is recorded, but not everyone was told yet"
+                + (f"; cause: {report.cause()}" if report.failed else "")
+                + "; see `officeflow deliveries problems`"
             )
-            raise typer.Exit(NOTICES_FAILED)
+            raise typer.Exit(outcome.exit_code)
 
 
 def check_first(action: Callable[[Any], T], source: str | None = None) -> T:

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from sqlalchemy import select
 
 from models.emergency_input import IncidentReport
-from officeflow import db
+from models.org import Person
+from officeflow import db, delivered
 from officeflow import emergency as service
 from officeflow.cli.common import cell, check_first, console, plain, run_flow
 from officeflow.clock import format_local
@@ -75,8 +77,6 @@ def sweep() -> None:
         f"{counts['escalations']} escalations, {counts['reminders']} reminders, "
         f"{counts['overdue']} reports overdue; sent {result.sent}, failed {result.failed}"
     )
-    if result.failed:
-        raise typer.Exit(1)
 
 
 def _show(incident_id: int) -> None:
@@ -91,16 +91,29 @@ def _show(incident_id: int) -> None:
             console.print(
                 f"acknowledged by {plain(i.acknowledged_by)} at {format_local(i.acknowledged_at)}"
             )
+        # A rung that fired is not a rung that was delivered: each recipient says which.
+        ladder = service.rungs_of(session, incident_id)
+        outcome = delivered.outcome(session, [r.notice_key for r in ladder if r.fired_at])
+        names = dict(
+            session.execute(
+                select(Person.id, Person.name).where(
+                    Person.id.in_({p for r in ladder for p in r.recipients})
+                )
+            ).all()
+        )
         rungs = Table(title="ladder")
-        for col in ("rung", "recipients", "due", "sent", "stopped"):
+        for col in ("rung", "due", "fired", "stopped", "recipients"):
             rungs.add_column(col)
-        for r in service.rungs_of(session, incident_id):
+        for r in ladder:
+            reached = outcome.of(r.notice_key)
             rungs.add_row(
                 str(r.rung),
-                cell(", ".join(r.recipients)),
                 format_local(r.due_at),
                 format_local(r.fired_at),
                 format_local(r.cancelled_at),
+                cell("; ".join(x.said() for x in reached))
+                if reached
+                else cell(", ".join(names.get(p, p) for p in r.recipients)),
             )
         console.print(rungs)
         reports = Table(title="reports")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from models.emergency import Acknowledgement, IncidentStatus
-from officeflow import actions, emergency
+from officeflow import actions, clock, delivered, emergency
 from officeflow.web.pages import ActionPage, Outcome, form_text, register
 from officeflow.web.tokens import Claim
 from officeflow.web.views import names, object_id, person_name, timeline
@@ -44,9 +44,37 @@ def _load(session: Session, claim: Claim) -> dict[str, Any]:
         ],
         "kinds": [k.value for k in ReportKind],
         "next_kind": open_kinds[0] if open_kinds else ReportKind.FOLLOW_UP.value,
+        "ladder": _ladder(session, incident_id),
         "timeline": timeline(session, emergency.OBJECT, incident_id),
         "person_name": person_name(session, claim.person_id),
     }
+
+
+def _ladder(session: Session, incident_id: int) -> list[dict[str, Any]]:
+    """Each rung: when it was due and fired, and, once fired, what became of each recipient's
+    notice (delivered, retrying and when, undeliverable on which channels)."""
+    rungs = emergency.rungs_of(session, incident_id)
+    outcome = delivered.outcome(session, [r.notice_key for r in rungs if r.fired_at])
+    who = names(session, {p for r in rungs for p in r.recipients})
+    return [
+        {
+            "rung": r.rung,
+            "due_at": r.due_at,
+            "fired_at": r.fired_at,
+            "stopped": r.cancelled_at is not None,
+            "reached": [
+                {
+                    "name": x.name,
+                    "state": x.state.value,
+                    "at": clock.format_local(x.next_attempt_at),
+                    "channels": x.channels,
+                }
+                for x in outcome.of(r.notice_key)
+            ],
+            "recipients": [who.get(p, p) for p in r.recipients],
+        }
+        for r in rungs
+    ]
 
 
 def _acknowledged(session: Session, claim: Claim) -> str | None:
