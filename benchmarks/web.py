@@ -498,7 +498,7 @@ async def measure(args: Any, facts: dict[str, Any], tokens: Any, session: Any) -
     await run_phase(args.clients, links[:40], page)
     page_server, page_trip = await run_phase(args.clients, links, page)
 
-    cookie = tokens.serializer(session.SALT).dumps({"p": "director", "via": "bench"})
+    cookie = session.cookie_value("director", "bench")
 
     async def board(client: Any, _: int) -> tuple[float, float]:
         s, t, response = await timed_get(client, "/board", cookies={session.COOKIE: cookie})

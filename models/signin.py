@@ -29,3 +29,16 @@ class SigninLink(Base):
         Index(None, "person_id", "requested_at"),
         Index(None, "client_ip", "requested_at"),
     )
+
+
+class SessionGeneration(Base):
+    """A person's web-session generation. Every session cookie carries the generation it was
+    started in and is honoured only while it is still the person's; signing out bumps it, so
+    every session of that person ends at once, wherever its cookie was copied to. A person
+    without a row is at generation 0."""
+
+    __tablename__ = "session_generations"
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    generation: Mapped[int]
+    changed_at: Mapped[dt.datetime]

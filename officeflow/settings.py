@@ -142,6 +142,20 @@ class Settings(BaseSettings):
     signin_window_minutes: int = Field(
         15, ge=1, le=24 * 60, description="The window the sign-in rate limits count in."
     )
+    session_idle_minutes: int = Field(
+        120,
+        ge=1,
+        le=24 * 60,
+        description="A web session ends after this long without a request (it ends 12 hours "
+        "after sign-in in any case).",
+    )
+    web_request_max_bytes: int | None = Field(
+        None,
+        ge=1024,
+        description="Largest request body the web pages read (bytes; 413 beyond it, refused "
+        "while it streams, before any parsing). Default: room for five files of "
+        "OFFICEFLOW_FILE_MAX_BYTES and 1 MiB of form fields.",
+    )
     oidc_issuer: str | None = Field(
         None,
         description="OpenID Connect issuer URL (its /.well-known/openid-configuration is read); "

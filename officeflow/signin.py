@@ -7,11 +7,14 @@ mints the signed token just before sending (`officeflow.links`), so no token is 
 
 The `SigninLink` row makes the link single-use and short-lived: `consume` marks it used with a
 conditional UPDATE (two clicks race; one wins) and refuses it once used or after
-``OFFICEFLOW_SIGNIN_LINK_MINUTES``. Asking is rate-limited per person
+``OFFICEFLOW_SIGNIN_LINK_MINUTES``. How many links are sent is limited per person
 (``OFFICEFLOW_SIGNIN_PER_PERSON`` links per ``OFFICEFLOW_SIGNIN_WINDOW_MINUTES``) and per client
-address (``OFFICEFLOW_SIGNIN_PER_CLIENT``), counted from the same rows. An address that belongs to
-nobody gets the same answer as a known one (nothing tells a stranger who works here), and still
-counts against the client's limit.
+address (``OFFICEFLOW_SIGNIN_PER_CLIENT``), counted from the same rows. The limits are silent:
+over one, nothing is sent, and the asker is told exactly what everyone is told (nothing tells a
+stranger who works here, or that someone was asked for often). So nobody is locked out: a
+stranger's asking only sends the person up to their limit of links, to the person, and every
+link they received, and every session they have, still works. An address that belongs to nobody
+still counts against the client's limit.
 """
 
 from __future__ import annotations
@@ -45,10 +48,11 @@ class SigninRefused(ValueError):
 
 @dataclass(frozen=True)
 class SigninRequest:
-    link_id: int
-    person_id: str | None  # None: nobody has that id or address (nothing was sent)
+    link_id: int | None  # None: over the client's limit (no row kept)
+    person_id: str | None  # None: nobody has that id or address, or a limit held (nothing sent)
     notice_key: str | None
     expires_at: dt.datetime
+    limited: str | None = None  # "client" or "person": a limit held; the answer never says so
 
 
 def find_person(session: Session, who: str) -> Person | None:
@@ -84,14 +88,13 @@ def _count_since(session: Session, column: object, value: str, since: dt.datetim
     )
 
 
-def _next_slot(session: Session, column: object, value: str, window: dt.timedelta) -> str:
-    oldest = session.scalar(
-        select(SigninLink.requested_at)
-        .where(column == value, SigninLink.requested_at > clock.now() - window)  # type: ignore[operator]
-        .order_by(SigninLink.requested_at)
-        .limit(1)
-    )
-    return clock.format_local((oldest or clock.now()) + window)
+def check_who(who: str) -> None:
+    """Refuse (`InputError`) what can name nobody: empty, or longer than any id or address.
+    Said the same to everyone: it depends on the text alone."""
+    if not who.strip():
+        raise input_error("who", "enter your person id or email address")
+    if len(who) > WHO_MAX:
+        raise input_error("who", f"at most {WHO_MAX} characters")
 
 
 def request_link(
@@ -102,36 +105,28 @@ def request_link(
     settings: Settings | None = None,
 ) -> SigninRequest:
     """Plan a sign-in link for the person named by ``who`` (person id or email address).
-    Raises `SigninRefused` (status 429) over a rate limit, naming when to try again."""
+
+    Over a limit nothing is planned and nothing says so (``limited`` names which limit, for
+    the caller's log only): the asker's answer is the same as for anyone else. Over the
+    per-client limit no row is kept; over the per-person limit a row without a person is kept,
+    so it still counts against the client."""
     settings = settings or get_settings()
-    if not who.strip():
-        raise input_error("who", "enter your person id or email address")
-    if len(who) > WHO_MAX:
-        raise input_error("who", f"at most {WHO_MAX} characters")
+    check_who(who)
     now = clock.now()
     window = dt.timedelta(minutes=settings.signin_window_minutes)
+    expires = now + dt.timedelta(minutes=settings.signin_link_minutes)
     ip = (client_ip or "")[:64] or None
     if ip is not None and (
         _count_since(session, SigninLink.client_ip, ip, now - window) >= settings.signin_per_client
     ):
-        raise SigninRefused(
-            f"too many sign-in links were asked for from this address: at most "
-            f"{settings.signin_per_client} in {settings.signin_window_minutes} minutes; "
-            f"try again after {_next_slot(session, SigninLink.client_ip, ip, window)}",
-            status=429,
-        )
+        return SigninRequest(None, None, None, expires, limited="client")
     person = find_person(session, who)
+    limited = None
     if person is not None and (
         _count_since(session, SigninLink.person_id, person.id, now - window)
         >= settings.signin_per_person
     ):
-        raise SigninRefused(
-            f"too many sign-in links were asked for this person: at most "
-            f"{settings.signin_per_person} in {settings.signin_window_minutes} minutes; "
-            f"try again after {_next_slot(session, SigninLink.person_id, person.id, window)}",
-            status=429,
-        )
-    expires = now + dt.timedelta(minutes=settings.signin_link_minutes)
+        person, limited = None, "person"
     row = SigninLink(
         person_id=person.id if person else None,
         requested_at=now,
@@ -141,7 +136,7 @@ def request_link(
     session.add(row)
     session.flush()
     if person is None:
-        return SigninRequest(row.id, None, None, expires)
+        return SigninRequest(row.id, None, None, expires, limited=limited)
     key = f"signin:{person.id}:{row.id}"
     row.notice_key = key
     delivery.plan_notice(

@@ -206,6 +206,10 @@ def test_an_assignment_on_a_phone_progress_extension_resumes_the_run_completion_
     phone.locator("#who").fill("sun.li@example.gov.cn")
     phone.locator("#submit").click()
     phone.locator("#outcome").wait_for()
+    deadline = time.monotonic() + 60  # the link is mailed after the answer (off its path)
+    while not [m for m in mail_office.to("sun.li@example.gov.cn") if "登录链接" in m.subject]:
+        assert time.monotonic() < deadline, "no sign-in link mailed"
+        time.sleep(0.05)
     [signin] = [m for m in mail_office.to("sun.li@example.gov.cn") if "登录链接" in m.subject]
     phone.goto(web + link_of(signin))
     phone.locator("#submit").click()

@@ -40,6 +40,6 @@ def submit(c: TestClient, path: str, data: dict[str, Any], *, to: str | None = N
 
 def sign_in_as(c: TestClient, person: str) -> None:
     """A session cookie for ``person`` (what a used sign-in link sets)."""
-    from officeflow.web import session, tokens
+    from officeflow.web import session
 
-    c.cookies.set(session.COOKIE, tokens.serializer(session.SALT).dumps({"p": person, "via": "t"}))
+    c.cookies.set(session.COOKIE, session.cookie_value(person, "t"))

@@ -18,9 +18,10 @@ def web(
         "(OFFICEFLOW_PUBLIC_URL must then end with it too)",
     ),
     forwarded_allow_ips: str = typer.Option(
-        "127.0.0.1",
-        help="Proxies whose X-Forwarded-For/-Proto headers are trusted (comma-separated, "
-        "or * for any)",
+        "",
+        help="Proxies whose X-Forwarded-For/-Proto headers are trusted (comma-separated "
+        "addresses or networks, e.g. 127.0.0.1 for a proxy on this machine). Default: none, "
+        "the connecting address is the client's",
     ),
     access_log: bool = typer.Option(
         True, help="Write an access log (tokens in paths are always redacted)"
@@ -39,8 +40,9 @@ def web(
 
       officeflow web --host 127.0.0.1 --port 8300
 
-    and set OFFICEFLOW_PUBLIC_URL=https://office.example.org so links in notices point at the
-    proxy (cookies are then marked Secure). Set OFFICEFLOW_WEB_SECRET_KEY on every machine that
+    with --forwarded-allow-ips 127.0.0.1 (the proxy's address: only then is its X-Forwarded-For
+    read), and set OFFICEFLOW_PUBLIC_URL=https://office.example.org so links in notices point at
+    the proxy (cookies are then marked Secure). Set OFFICEFLOW_WEB_SECRET_KEY on every machine that
     sends notices or serves the pages; without it a key is generated once under the officeflow
     home and shared by the processes on this machine. `officeflow up` starts these pages by
     itself."""
@@ -49,28 +51,31 @@ def web(
     from officeflow.cli.common import console
     from officeflow.settings import get_settings
     from officeflow.web.app import create_app
-    from officeflow.web.security import log_config
+    from officeflow.web.security import log_config, remember_access_log
     from officeflow.web.tokens import public_url, secret_key
 
     settings = get_settings()
-    if warm_flows:
-        from officeflow.web.flowruns import warm
-
-        warm()
     secret_key(settings)  # create the shared key before the first link is signed
     console.print(
         f"office web pages on http://{host}:{port}{root_path} "
         f"(links in notices start with {public_url(settings)})",
         highlight=False,
     )
-    uvicorn.run(
+    trusted = forwarded_allow_ips.strip()
+    config = uvicorn.Config(
         create_app(settings),
         host=host,
         port=port,
         root_path=root_path,
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
+        proxy_headers=bool(trusted),  # no named proxy: no forwarding header is read
+        forwarded_allow_ips=trusted or None,
         access_log=access_log,
         log_config=log_config(),
         server_header=False,
     )
+    remember_access_log()  # as uvicorn just set it up: loading Prefect later must not change it
+    if warm_flows:
+        from officeflow.web.flowruns import warm
+
+        warm()
+    uvicorn.Server(config).run()

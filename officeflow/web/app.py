@@ -9,6 +9,10 @@ Routes:
   page's signed ``state``, so a replayed or stale form is refused and changes nothing).
 - ``GET /healthz``: ``ok`` (for a reverse proxy or `officeflow up`).
 
+Every request's body is limited (`security.BodyLimit`, 413 while it streams, before any
+parsing), and a session cookie due for re-signing is re-set on the way out
+(`officeflow.web.session`).
+
 Every action runs inside ``actors.acting(actors.WEB)`` as the link's person, so its events say
 ``via = web``; the services decide who may do what (`actors.NotAllowed` becomes a refusal page).
 """
@@ -35,6 +39,7 @@ from officeflow import actors, db
 from officeflow.inputs import InputError
 from officeflow.settings import Settings, get_settings
 from officeflow.web import i18n, security, tokens
+from officeflow.web import session as web_session
 from officeflow.web.pages import ActionPage, Outcome, page_for
 from officeflow.web.render import TEMPLATES, refusal, render
 
@@ -85,7 +90,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lang = request.query_params.get("lang")
         if lang in i18n.LOCALES:
             security.set_cookie(response, settings, i18n.LANG_COOKIE, lang, max_age=365 * 86400)
+        web_session.refresh(request, response, settings)
+        security.keep_access_log()
         return security.finish(request, response, settings)
+
+    # Outermost: a body over the limit is refused before anything reads it.
+    app.add_middleware(security.BodyLimit, max_bytes=security.request_max_bytes(settings))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -258,10 +268,17 @@ def _act(request: Request, token: str, action: str | None, form: FormData) -> Re
         return render(request, page.template, status_code=400, error=str(exc), **context)
     assert outcome is not None
     extra = []
+    delivery = ""
     if outcome.notice_keys:
+        from officeflow import delivered
         from officeflow.delivery import send_pending
 
         send_pending(outcome.notice_keys)
+        # What became of the notices the action sent, said on the page that sent them.
+        with db.read_scope() as session:
+            reached = delivered.outcome(session, outcome.notice_keys)
+        zh = i18n.locale_of(request, get_settings().locale) == "zh-CN"
+        delivery = reached.summary("zh" if zh else "en") if reached.total else ""
     if outcome.after is not None:
         note = outcome.after()
         if note:
@@ -273,6 +290,7 @@ def _act(request: Request, token: str, action: str | None, form: FormData) -> Re
         page.template,
         done=(outcome.message, outcome.values),
         notes=extra,
+        delivery=delivery,
         **context,
     )
 

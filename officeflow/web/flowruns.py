@@ -81,5 +81,10 @@ def warm() -> None:
                 __import__(module)
             except Exception:  # the request that names it reports the error
                 log.exception("could not import %s", module)
+        # Loading Prefect reconfigured logging: the access log is put back at once.
+        from officeflow.web.security import keep_access_log
+
+        keep_access_log()
+        logging.getLogger("uvicorn.error").info("loaded Prefect and the CLI's flows")
 
     threading.Thread(target=load, name="warm-flows", daemon=True).start()

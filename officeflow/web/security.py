@@ -111,7 +111,8 @@ def safe_next(value: str | None, default: str = "/") -> str:
 
 # Paths whose last segment is a bearer token: action links and sign-in links.
 _TOKEN_PATH = re.compile(r"(/(?:a|s|signin|login)/)[^/?#\s\"]+")
-_TOKEN_QUERY = re.compile(r"((?:token|t)=)[^&#\s\"]+")
+# Query values that are tokens: a token, an OpenID Connect callback's code and state.
+_TOKEN_QUERY = re.compile(r"((?<![\w-])(?:token|t|code|state)=)[^&#\s\"]+")
 
 
 def redact(text: str) -> str:
@@ -128,6 +129,34 @@ class RedactTokens(logging.Filter):
         return True
 
 
+# The uvicorn loggers as `officeflow web` configured them (`remember_access_log`).
+_UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+_kept: dict[str, tuple[list[logging.Handler], int, bool]] = {}
+
+
+def remember_access_log() -> None:
+    """Note how the uvicorn loggers are set up now (right after uvicorn configured logging), so
+    `keep_access_log` can put them back."""
+    _kept.clear()
+    for name in _UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        _kept[name] = (list(logger.handlers), logger.level, logger.propagate)
+
+
+def keep_access_log() -> None:
+    """Put the uvicorn loggers back as they were noted, if something changed them. Loading
+    Prefect configures logging: it raises the ``uvicorn`` logger to WARNING and resets its
+    children (the access log lost every line). Cheap when nothing changed: called on every
+    request, and once Prefect has been loaded."""
+    for name, (handlers, level, propagate) in _kept.items():
+        logger = logging.getLogger(name)
+        if logger.handlers != handlers or logger.level != level or logger.disabled:
+            logger.handlers = list(handlers)
+            logger.setLevel(level)
+            logger.propagate = propagate
+            logger.disabled = False
+
+
 def log_config() -> dict[str, Any]:
     """uvicorn's logging configuration with the access log's tokens redacted."""
     from uvicorn.config import LOGGING_CONFIG
@@ -141,3 +170,80 @@ def log_config() -> dict[str, Any]:
         for name, handler in LOGGING_CONFIG["handlers"].items()
     }
     return config
+
+
+# --- the size of a request's body ---------------------------------------------------------
+
+FIELDS_ROOM = 1024 * 1024  # room for a form's text fields beside its files
+UPLOAD_FILES = 5  # files of the largest size one request has room for
+
+
+def request_max_bytes(settings: Settings) -> int:
+    """The largest request body read: ``OFFICEFLOW_WEB_REQUEST_MAX_BYTES``, else room for
+    `UPLOAD_FILES` files at the file store's limit and `FIELDS_ROOM` of fields."""
+    if settings.web_request_max_bytes is not None:
+        return settings.web_request_max_bytes
+    return UPLOAD_FILES * settings.file_max_bytes + FIELDS_ROOM
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body is larger than ``max_bytes`` is answered 413
+    before the application reads any of it (its Content-Length says so), or, without one
+    (chunked), as soon as the bytes received pass the limit: the application's read fails,
+    whatever it was parsing stops, and the answer is 413 (the connection is then closed)."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared < 0 or declared > self.max_bytes:
+                    await self._refuse(send)
+                    return
+        received = 0
+        started = False
+
+        async def counted() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge()
+            return message
+
+        async def watched(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except* BodyTooLarge:  # (inside a group when a middleware's task group carried it)
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Any) -> None:
+        body = b"413: the request is larger than this server accepts\n"
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+            *((k.lower().encode(), v.encode()) for k, v in HEADERS.items()),
+        ]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

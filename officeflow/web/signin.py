@@ -1,17 +1,23 @@
 """Sign-in pages: ``/signin`` asks for a one-time link (`officeflow.signin`); the link in the
 message opens the ``sign-in`` action page, whose button POSTs to ``/signin/use``, which uses the
-link once and sets the session cookie (`officeflow.web.session`); ``/signout`` ends it. The
-OpenID Connect routes live in `officeflow.web.oidc`.
+link once and sets the session cookie (`officeflow.web.session`); ``/signout`` ends every
+session of the person. The OpenID Connect routes live in `officeflow.web.oidc`.
+
+``POST /signin`` answers before it looks anyone up: the same page, status and time for a known
+person, for nobody and over a limit. Finding the person, the limits and the mail happen after
+the answer has left (a background task), through the delivery ledger as every notice.
 
 A GET never uses the link up (mail gateways and chat apps open links to preview them)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
@@ -32,6 +38,7 @@ from officeflow.web.render import refusal, render
 from officeflow.web.tokens import Claim
 from officeflow.web.views import person_name
 
+log = logging.getLogger("officeflow.web.signin")
 router = APIRouter()
 
 
@@ -58,30 +65,37 @@ async def send(request: Request) -> Response:
 
 
 def _send(request: Request, form: FormData) -> Response:
+    """Answer at once, the same to everyone; find the person, count the limits and send the
+    link after the answer has left (`_ask`)."""
     try:
         security.check_csrf(request, form)
     except security.CsrfRefused:
         return refusal(request, "error.csrf", 403)
     who = form_text(form, "who", 400)
-    client = request.client.host if request.client else None
     try:
-        with actors.acting(actors.WEB), db.session_scope() as s:
-            asked = service.request_link(s, who=who, client_ip=client)
-    except InputError as exc:
+        service.check_who(who)
+    except InputError as exc:  # about the text alone: the same for everyone
         return render(
             request, "signin.html", status_code=400, error=str(exc), **_form_context(request)
         )
-    except service.SigninRefused as exc:
-        return render(
-            request,
-            "signin.html",
-            status_code=exc.status,
-            limited=str(exc),
-            **_form_context(request),
-        )
-    if asked.notice_key:
-        send_pending([asked.notice_key])
-    return render(request, "signin.html", sent=True, **_form_context(request))
+    client = request.client.host if request.client else None
+    response = render(request, "signin.html", sent=True, **_form_context(request))
+    response.background = BackgroundTask(_ask, who, client)
+    return response
+
+
+def _ask(who: str, client: str | None) -> None:
+    """After the answer: plan the link (or nothing, over a limit or for nobody) and send it
+    through the delivery ledger. Runs in a worker thread."""
+    try:
+        with actors.acting(actors.WEB), db.session_scope() as s:
+            asked = service.request_link(s, who=who, client_ip=client)
+        if asked.limited:
+            log.info("sign-in link not sent: over the per-%s limit", asked.limited)
+        if asked.notice_key:
+            send_pending([asked.notice_key])
+    except Exception:  # the asker has had their answer; the operator sees this
+        log.exception("sign-in request failed after the answer")
 
 
 @router.post("/signin/use")
@@ -125,7 +139,9 @@ async def signout(request: Request) -> Response:
     except security.CsrfRefused:
         return refusal(request, "error.csrf", 403)
     response = RedirectResponse("/signin?out=1", status_code=303)
-    session.end(response)
+    from starlette.concurrency import run_in_threadpool
+
+    await run_in_threadpool(session.end, request, response)
     return response
 
 
