@@ -98,14 +98,6 @@ def test_ledger_export_matches_the_ledger(known: dict[str, Any]) -> None:
     assert body[0][1] == "关于冬季安全=生产的批示"  # not formula-like: kept as typed
 
 
-def test_formula_like_text_is_quoted() -> None:
-    from officeflow.board.export import _text
-
-    assert _text("=1+1") == "'=1+1"
-    assert _text("@SUM(A1)") == "'@SUM(A1)"
-    assert _text("a\x07b") == "a b"
-
-
 def test_only_the_office_and_leaders_see_the_board(known: dict[str, Any]) -> None:
     with db.read_scope() as s:
         assert board.may_see_board(s, "boss") and board.may_see_board(s, "duty")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from models.org import Department, Person
 from models.supervision import Assignment, Decision, ProgressReport
 from officeflow import clock
+from officeflow.exports import row as export_row
 
 COLUMNS = [
     ("编号 No.", 8),
@@ -39,7 +40,6 @@ COLUMNS = [
 ]
 STATUS_NAMES = {"open": "在办 open", "completion_requested": "申请办结", "closed": "已销号 closed"}
 LIGHT_NAMES = {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"}
-SANITISE = str.maketrans({c: " " for c in map(chr, range(32)) if c not in "\t\n\r"})
 
 
 def ledger_rows(session: Session, *, batch: int = 5000) -> Iterator[list[Any]]:
@@ -88,31 +88,28 @@ def ledger_rows(session: Session, *, batch: int = 5000) -> Iterator[list[Any]]:
             if r.report_at is not None
             else ""
         )
-        yield [
-            r.id,
-            _text(r.title),
-            str(r.source_ref or r.source),
-            _text(r.issuer),
-            _text(r.task),
-            _text(r.department),
-            _text(r.owner),
-            r.issued_on.isoformat(),
-            clock.format_local(r.due_at),
-            clock.format_local(r.original_due_at),
-            STATUS_NAMES.get(str(r.status), str(r.status)),
-            LIGHT_NAMES.get(str(r.light), str(r.light)),
-            r.progress,
-            _text(progress_text),
-            clock.format_local(r.last_feedback_at),
-            clock.format_local(r.closed_at),
-        ]
-
-
-def _text(value: str | None) -> str:
-    """Stored text as a cell: control characters (which .xlsx cannot hold) become spaces, and a
-    leading ``= + - @`` is quoted so a spreadsheet never reads a cell as a formula."""
-    text = (value or "").translate(SANITISE)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+        # Every cell through the one export guard (`officeflow.exports`): no stored text, not
+        # even a source reference, can become a formula in the workbook.
+        yield export_row(
+            [
+                r.id,
+                r.title,
+                r.source_ref or str(r.source),
+                r.issuer,
+                r.task,
+                r.department,
+                r.owner,
+                r.issued_on.isoformat(),
+                clock.format_local(r.due_at),
+                clock.format_local(r.original_due_at),
+                STATUS_NAMES.get(str(r.status), str(r.status)),
+                LIGHT_NAMES.get(str(r.light), str(r.light)),
+                r.progress,
+                progress_text,
+                clock.format_local(r.last_feedback_at),
+                clock.format_local(r.closed_at),
+            ]
+        )
 
 
 def ledger_workbook(session: Session) -> bytes:
@@ -124,7 +121,7 @@ def ledger_workbook(session: Session) -> bytes:
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
-    for name, _ in COLUMNS:
+    for name in export_row(name for name, _ in COLUMNS):
         cell = WriteOnlyCell(ws, value=name)
         cell.font = bold
         header.append(cell)
