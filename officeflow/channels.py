@@ -175,10 +175,17 @@ def plain_auth_refused(settings: Settings) -> bool:
 
 
 def apprise_url(
-    settings: Settings, channel: Channel, address: str, *, key: str = "", items: Sequence[str] = ()
+    settings: Settings,
+    channel: Channel,
+    address: str,
+    *,
+    key: str = "",
+    items: Sequence[str] = (),
+    links: Sequence[str] = (),
 ) -> str:
     """The Apprise URL that reaches ``address`` on ``channel``. Contains secrets: never log it.
-    ``items``: the notice keys a digest carries (`ITEMS_HEADER`)."""
+    ``items``: the notice keys a digest carries (`ITEMS_HEADER`); ``links``: the message's
+    signed links, which a direct message's card makes its button (never a URL in the text)."""
     if channel is Channel.EMAIL:
         scheme = "mailtos" if settings.smtp_starttls else "mailto"
         auth = ""
@@ -217,6 +224,7 @@ def apprise_url(
             settings.dingtalk_agent_id or "",
             address,
             settings.dingtalk_api_base,
+            links,
         )
     if channel is Channel.WECOM_DM:
         return direct_messages.dm_url(
@@ -226,6 +234,7 @@ def apprise_url(
             settings.wecom_agent_id or "",
             address,
             settings.wecom_api_base,
+            links,
         )
     if channel is Channel.FEISHU_DM:
         return direct_messages.dm_url(
@@ -235,6 +244,7 @@ def apprise_url(
             "open_id",
             address,
             settings.feishu_api_base,
+            links,
         )
     if channel is Channel.FEISHU:
         return f"feishu://{quote(_secret(settings.feishu_token), safe='')}"
@@ -344,8 +354,10 @@ def send(
     items: Sequence[str] = (),
     invite: str | None = None,
     attachment: Attachment | None = None,
+    links: Sequence[str] = (),
 ) -> Outcome:
     """One attempt on one channel. Never raises; a False from Apprise is a failure.
+    ``links``: the signed links minted from the notice's markers (`officeflow.links`).
 
     An email with an ``invite`` or an ``attachment`` is built here, not by Apprise: Apprise
     cannot set the ``text/calendar; method=REQUEST`` part that makes mail clients offer
@@ -371,7 +383,7 @@ def send(
             text = scrub(f"email: cannot build the message: {type(exc).__name__}: {exc}", settings)
             return Outcome(False, text[:2000], permanent=True)
         return send_built_email(settings, msg)
-    url = apprise_url(settings, channel, address, key=key, items=items)
+    url = apprise_url(settings, channel, address, key=key, items=items, links=links)
     body = with_mentions(channel, address, body)
     # service_timeout=0: Apprise then sends a single URL inline, in this thread. With its
     # default (60 s) every send goes through Apprise's process-wide pool of min(32, CPUs + 4)
@@ -744,8 +756,10 @@ class Sender:
         items: Sequence[str] = (),
         invite: str | None = None,
         attachment: Attachment | None = None,
+        links: Sequence[str] = (),
     ) -> Outcome:
-        """One attempt; never raises. ``items``: the notice keys a digest carries."""
+        """One attempt; never raises. ``items``: the notice keys a digest carries; ``links``:
+        the signed links of the notice's markers (a direct message's card button)."""
         if self.reuse and channel is Channel.EMAIL:
             if plain_auth_refused(self.settings):
                 return Outcome(False, PLAIN_AUTH_REFUSED)
@@ -779,6 +793,7 @@ class Sender:
             items=items,
             invite=invite,
             attachment=attachment,
+            links=links,
         )
 
     # --- email -------------------------------------------------------------------------

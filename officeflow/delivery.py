@@ -898,6 +898,7 @@ def _attempt(
     items: Sequence[str] = (),
     invite: str | None = None,
     attachment: channels.Attachment | None = None,
+    links: Sequence[str] = (),
 ) -> tuple[int, channels.Outcome]:
     """Up to ``delivery_attempts`` tries of one message, with backoff; (tries, last outcome)."""
     outcome = channels.Outcome(False, "not tried")
@@ -915,6 +916,7 @@ def _attempt(
             items=items,
             invite=invite,
             attachment=attachment,
+            links=links,
         )
         if outcome.ok or outcome.permanent:
             break
@@ -957,6 +959,8 @@ def _send_row(
         limit=limit,
         invite=invite,
         attachment=attachment,
+        # A chat card's button comes from the notice's own markers, never from its text.
+        links=linker.urls(row.body, target),
     )
     return _Sent(row, row.attempts + tries, outcome, urgent=urgent)
 
@@ -974,9 +978,10 @@ def _send_digest(
     """One message listing every row's item, each with its own links expanded for the person
     (templates/<locale>/digest.j2); the outcome is every row's outcome."""
     first = rows[0]
-    items = []
+    items, signed = [], []
     for row in rows:
         target = _target(row, extras)
+        signed += linker.urls(row.body, target)
         items.append(
             {
                 "subject": linker.expand(row.subject, target),
@@ -1015,6 +1020,7 @@ def _send_digest(
         key=first.digest,
         limit=limit,
         items=[r.notice_key for r in rows],
+        links=signed,
     )
     return [_Sent(r, r.attempts + tries, outcome, first.digest) for r in rows]
 

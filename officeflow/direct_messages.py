@@ -42,6 +42,7 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Sequence
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -107,11 +108,21 @@ class _AppMessage(NotifyBase):  # type: ignore[misc]
     )
     template_args = dict(
         NotifyBase.template_args,
-        **{"base": {"name": "API base URL", "type": "string"}},
+        **{
+            "base": {"name": "API base URL", "type": "string"},
+            "links": {"name": "The notice's signed links", "type": "string", "private": True},
+        },
     )
 
     def __init__(
-        self, app: str, secret: str, agent: str, target: str, base: str | None = None, **kwargs: Any
+        self,
+        app: str,
+        secret: str,
+        agent: str,
+        target: str,
+        base: str | None = None,
+        links: str | list[str] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         from apprise.exception import AppriseImproperlyConfigured
@@ -122,12 +133,19 @@ class _AppMessage(NotifyBase):  # type: ignore[misc]
             )
         self.app, self.secret, self.agent, self.target = app, secret, agent, target
         self.base = (base or self.default_base).rstrip("/")
+        # The signed links the sender minted from the notice's link markers (never from the
+        # text): the only URLs that become a button or a link in the message.
+        if isinstance(links, str):
+            links = links.split()
+        self.links = [u for u in (links or []) if u.startswith(("https://", "http://"))]
 
     # --- URL ----------------------------------------------------------------------------------
 
     def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
         params = self.url_parameters(privacy=privacy, *args, **kwargs)  # noqa: B026
         params["base"] = self.base
+        if self.links:  # bearer tokens: never in the privacy form
+            params["links"] = "****" if privacy else " ".join(self.links)
         return "{schema}://{app}:{secret}@{agent}/{target}/?{params}".format(
             schema=self.secure_protocol,
             app=self.quote(self.app, safe=""),
@@ -153,6 +171,8 @@ class _AppMessage(NotifyBase):  # type: ignore[misc]
         results["target"] = path[0] if path else ""
         if results["qsd"].get("base"):
             results["base"] = results["qsd"]["base"]
+        if results["qsd"].get("links"):
+            results["links"] = results["qsd"]["links"]
         return results
 
     # --- token ------------------------------------------------------------------------------
@@ -238,17 +258,49 @@ class _AppMessage(NotifyBase):  # type: ignore[misc]
             **kwargs,
         )
 
+    def button(self) -> str | None:
+        """The 查看详情 button's URL: the notice's one signed link (a digest, with several, has
+        none; each of its links stays beside its item). Never a URL found in the text."""
+        distinct = list(dict.fromkeys(self.links))
+        return distinct[0] if len(distinct) == 1 else None
+
     def text(self) -> str:
-        """Markdown text: the subject as a heading, then the body (links stay clickable)."""
-        return f"### {self.title}\n\n{self.body}" if self.title else self.body
+        """Markdown text: the subject as a heading, then the body, both as inert text
+        (`chat_markdown`); only the notice's signed links are links."""
+        body = chat_markdown(self.body, self.links)
+        return f"### {chat_markdown(self.title)}\n\n{body}" if self.title else body
 
 
-_LINK = re.compile(r"https?://[^\s<>()\"'，。；）]+")
+# The vendors' chat markdown (DingTalk, WeCom and Feishu cards) renders the HTML character
+# references, as it renders the few HTML tags it allows (<font>, <at>): so a character that
+# makes a link, an image, emphasis, code, a heading, a quote, a table or a tag is written as a
+# reference and shown as itself. "://" and "www." are broken the same way, so that no client
+# turns a URL in user text into a link by itself.
+_CHAT_MD = {c: f"&#{ord(c)};" for c in "&<>[]()*_~`#!|\\\"'{}$"}
+_LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])://|(?<![a-z0-9.])(www)\.")
 
 
-def first_link(text: str) -> str | None:
-    match = _LINK.search(text)
-    return match.group(0) if match else None
+def escape_chat_markdown(text: str) -> str:
+    """``text`` as inert chat markdown: shown as typed, line breaks kept, nothing a link."""
+    escaped = "".join(_CHAT_MD.get(c, c) for c in text)
+    escaped = _AUTOLINK.sub(lambda m: f"{m.group(1)}&#46;" if m.group(1) else "&#58;//", escaped)
+    return _LINE_START.sub(
+        lambda m: m.group(1) + "".join(f"&#{ord(c)};" for c in m.group(2)), escaped
+    )
+
+
+def chat_markdown(text: str, links: list[str] | tuple[str, ...] = ()) -> str:
+    """``text`` as chat markdown where each of ``links`` (the notice's signed links) is a link
+    and everything else is inert text (`escape_chat_markdown`)."""
+    trusted = sorted(set(links), key=len, reverse=True)
+    if not trusted:
+        return escape_chat_markdown(text)
+    pieces = re.split("(" + "|".join(map(re.escape, trusted)) + ")", text)
+    return "".join(
+        f"[{escape_chat_markdown(p)}]({p})" if i % 2 else escape_chat_markdown(p)
+        for i, p in enumerate(pieces)
+    )
 
 
 class NotifyDingTalkDM(_AppMessage):
@@ -276,7 +328,7 @@ class NotifyDingTalkDM(_AppMessage):
         return str(answer["access_token"]), float(answer.get("expires_in") or 7200)
 
     def _post(self, token: str) -> dict[str, Any]:
-        link = first_link(self.body)
+        link = self.button()
         title = self.title or self.body[:40]
         if link:
             msg = {
@@ -402,13 +454,13 @@ class NotifyFeishuDM(_AppMessage):
         return str(answer["tenant_access_token"]), float(answer.get("expire") or 7200)
 
     def _post(self, token: str) -> dict[str, Any]:
-        link = first_link(self.body)
+        link = self.button()
         if link:
             content: dict[str, Any] = {
                 "config": {"wide_screen_mode": True},
                 "header": {"title": {"tag": "plain_text", "content": self.title or "通知"}},
                 "elements": [
-                    {"tag": "markdown", "content": self.body},
+                    {"tag": "markdown", "content": chat_markdown(self.body, self.links)},
                     {
                         "tag": "action",
                         "actions": [
@@ -462,12 +514,25 @@ def register() -> None:
             manager.add(plugin)
 
 
-def dm_url(scheme: str, app: str, secret: str, agent: str, target: str, base: str) -> str:
-    """The Apprise URL of one direct message. Contains the app secret: never log it."""
-    return (
+def dm_url(
+    scheme: str,
+    app: str,
+    secret: str,
+    agent: str,
+    target: str,
+    base: str,
+    links: Sequence[str] = (),
+) -> str:
+    """The Apprise URL of one direct message, with the notice's signed ``links`` (minted by the
+    sender from the notice's link markers). Contains the app secret and the links' tokens:
+    never log it."""
+    url = (
         f"{scheme}://{quote(app, safe='')}:{quote(secret, safe='')}@{quote(agent, safe='')}/"
         f"{quote(target, safe='')}/?base={quote(base, safe='')}"
     )
+    if links:
+        url += f"&links={quote(' '.join(links), safe='')}"
+    return url
 
 
 # --- Group robots' @-mentions ----------------------------------------------------------------

@@ -72,6 +72,13 @@ class Linker:
         base, signer = self._base_and_signer()
         return f"{base}/a/{signer.dumps(claim.dump())}"
 
+    def urls(self, text: str, target: LinkTarget) -> list[str]:
+        """The signed URL of each marker in ``text``, in order: what a chat card may make a
+        button or a link of (`officeflow.direct_messages`), rather than any URL in the text."""
+        if not has_links(text):
+            return []
+        return list(dict.fromkeys(self.url(target, m.group(1)) for m in MARKER.finditer(text)))
+
     def expand(self, text: str, target: LinkTarget) -> str:
         if not has_links(text):
             return text

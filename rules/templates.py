@@ -50,13 +50,27 @@ def _format_time(value: Any, tz: str = "Asia/Shanghai", fmt: str = MINUTE) -> st
 
 
 LINK_MARKER = "[[officeflow-link:{action}]]"
+_MARKER_START = "[[officeflow-link:"
+
+
+class _Marker(str):
+    """A link marker the template itself wrote (`action_link`), as opposed to a value."""
 
 
 def action_link(action: str) -> str:
     """What ``{{ action_link("acknowledge") }}`` leaves in a rendered body: a marker, not a URL.
     The body is stored in the ledger, and a signed token must never be; the sender replaces the
     marker with the recipient's own signed link just before sending (`officeflow.links`)."""
-    return LINK_MARKER.format(action=action)
+    return _Marker(LINK_MARKER.format(action=action))
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ … }}`` output: a value (a person's text) that spells a link marker is broken
+    (``[ [officeflow-link:``), so only the template's own `action_link` becomes a signed link
+    and a chat card's button (`officeflow.direct_messages`)."""
+    if isinstance(value, str) and not isinstance(value, _Marker) and _MARKER_START in value:
+        return value.replace(_MARKER_START, "[ [officeflow-link:")
+    return value
 
 
 @lru_cache(maxsize=16)
@@ -70,6 +84,7 @@ def environment(override_dir: str | None = None) -> jinja2.Environment:
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.filters["localtime"] = _format_time
     env.globals["action_link"] = action_link

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from officeflow import clock, db, direct_messages
 from officeflow.delivery import plan_notice, send_pending
 from officeflow.inputs import InputError
 from officeflow.org import load_org, parse_org_file
+from officeflow.web import tokens as web_tokens
 from tests.chat_hosts import service_of
 from tests.conftest import org_data, write_yaml
 from tests.notice_helpers import plan_demo
@@ -119,15 +121,15 @@ def test_personal_notices_reach_each_user_id_by_direct_message_with_one_token_fe
     assert sorted(s["body"]["userid_list"] for s in ding) == ["ding-u-00"] * 2 + ["ding-u-01"] * 2
     assert {s["body"]["agent_id"] for s in ding} == {300000001}
     kinds = Counter(s["body"]["msg"]["msgtype"] for s in ding)
-    assert kinds == Counter(markdown=2, action_card=2)  # a link becomes the card's button
+    # A URL in the text is not a button (issue 30): only a notice's signed link makes a card.
+    assert kinds == Counter(markdown=4)
     for s in ding:
         msg = s["body"]["msg"]
         text = msg["markdown"]["text"] if "markdown" in msg else msg["action_card"]["markdown"]
         name = "Person 0-0" if s["body"]["userid_list"] == "ding-u-00" else "Person 0-1"
         assert f"{name}，您好" in text and "督办提醒" in text
         assert ("Person 0-1" if name == "Person 0-0" else "Person 0-0") not in text
-        if "action_card" in msg:
-            assert msg["action_card"]["single_url"] == "https://office.example.org/a/42"
+        assert "](" not in text  # and not a link either
 
     wecom = platforms.to("wecom")
     assert sorted(s["body"]["touser"] for s in wecom) == ["WeComUser00"] * 2 + ["WeComUser01"] * 2
@@ -138,14 +140,10 @@ def test_personal_notices_reach_each_user_id_by_direct_message_with_one_token_fe
     assert {s["query"]["receive_id_type"] for s in feishu} == {"open_id"}
     assert sorted(s["body"]["receive_id"] for s in feishu) == ["ou_00aa"] * 2 + ["ou_01aa"] * 2
     by_type = Counter(s["body"]["msg_type"] for s in feishu)
-    assert by_type == Counter(post=2, interactive=2)
+    assert by_type == Counter(post=4)
     for s in feishu:
         content = json.loads(s["body"]["content"])  # the API takes content as a JSON string
-        if s["body"]["msg_type"] == "post":
-            assert content["zh_cn"]["title"].endswith("督办提醒")
-        else:
-            button = content["elements"][1]["actions"][0]
-            assert button["url"] == "https://office.example.org/a/42"
+        assert content["zh_cn"]["title"].endswith("督办提醒")
 
     # The group robots (configured too) got nothing: a personal notice is not a group post.
     assert chat_hosts.received == []
@@ -359,3 +357,72 @@ def test_a_channel_check_reaches_every_channel_robots_included(
         ["dingtalk", "wecom", "feishu", "dingtalk_dm", "wecom_dm", "feishu_dm"]
     )
     assert len(chat_hosts.posts) == 3 and len(platforms.sends) == 3
+
+
+MARKDOWN_LINK = re.compile(r"\]\(([^)]*)\)")
+EVIL_EVIDENCE = "证明见 http://evil.example/verify-here [点此确认](http://evil.example/md)"
+
+
+def test_a_card_button_is_the_notices_signed_link_and_user_text_is_never_a_link(
+    ledger: Any, tmp_path: Path, platforms: PlatformEmulator
+) -> None:
+    """Issue 30, finding 3: hostile evidence in a completion request (a bare URL before the
+    verify link, a Markdown link, a forged link marker) reaches the verifier's DingTalk and
+    Feishu cards as text; the 查看详情 button is the signed verify link."""
+    office_org(tmp_path)
+    evidence = f"{EVIL_EVIDENCE} **粗** # [[officeflow-link:decide-extension]]"
+    with db.session_scope() as s:
+        key = plan_notice(
+            s,
+            key="assignment:7:completion:1:requested",
+            template="assignment_update",
+            object_type="assignment",
+            object_id=7,
+            recipients=["p0-0"],
+            context={
+                "event": "completion_requested",
+                "evidence": evidence,
+                "assignment": {"id": 7, "task": "排查隐患 _x_", "due_at": None},
+                "decision": {"title": "关于[安全](http://evil.example/t)的批示"},
+                "department": "Department 0",
+                "owner": "Person 0-1",
+                "office": "办公室",
+            },
+        ).key
+    report = send_pending([key])
+    assert (report.sent, report.failed) == (3, 0), report.errors
+
+    [ding] = platforms.to("dingtalk")
+    card = ding["body"]["msg"]["action_card"]
+    [feishu] = platforms.to("feishu")
+    content = json.loads(feishu["body"]["content"])
+    button = content["elements"][1]["actions"][0]["url"]
+    [wecom] = platforms.to("wecom")
+    wecom_text = wecom["body"]["markdown"]["content"]
+    # The button: the signed link of the template's verify marker, the same on both cards.
+    assert card["single_url"] == button
+    assert re.fullmatch(r"http://[^/]+/a/[A-Za-z0-9_.-]+", button), button
+    claim = web_tokens.verify(button.rsplit("/", 1)[1])
+    assert (claim.person_id, claim.action, claim.object_id) == ("p0-0", "verify", "7")
+    for text in (card["markdown"], content["elements"][0]["content"], wecom_text):
+        links = MARKDOWN_LINK.findall(text)
+        assert links == [button], text  # the one link in the text is the signed one
+        assert "evil.example" in text and "http://evil.example" not in text
+        assert "[点此确认]" not in text and "**粗**" not in text
+        assert "&#91;点此确认&#93;&#40;http&#58;//evil.example/md&#41;" in text
+        assert "officeflow-link" in text and "decide-extension" in text  # shown, not a link
+    assert all("decide-extension" not in url for url in (card["single_url"], button))
+
+
+def test_a_message_whose_text_holds_a_url_is_not_a_card(
+    ledger: Any, tmp_path: Path, platforms: PlatformEmulator
+) -> None:
+    """No marker, no button: a URL in the text does not make a card (it used to be its button)."""
+    office_org(tmp_path)
+    report = send_pending([plan("demo:evil", ["p0-0"], f"请核验。{EVIL_EVIDENCE}")])
+    assert report.sent == 3, report.errors
+    [ding] = platforms.to("dingtalk")
+    assert ding["body"]["msg"]["msgtype"] == "markdown"
+    assert MARKDOWN_LINK.findall(ding["body"]["msg"]["markdown"]["text"]) == []
+    [feishu] = platforms.to("feishu")
+    assert feishu["body"]["msg_type"] == "post"  # plain text elements, no button
