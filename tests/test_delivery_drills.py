@@ -5,10 +5,11 @@
   the scheduled `delivery-retry` flow (called as the schedule would, with the clock moved);
   each person gets each alert exactly once per channel, and the duty officer is told that
   email was down.
-- Kill drill: an emergency fan-out to 200 people is SIGKILLed after some sends and before
-  others (a slow SMTP server that counts). `delivery-retry` takes over nothing while the dead
-  sender's leases run, and everything once they lapse: nothing lost, duplicates within the
-  bound of one per sender thread in flight, counted and printed.
+- Kill drill: an emergency fan-out to 200 people is SIGKILLed at a point the test controls:
+  the SMTP server accepts 60 messages, then holds every further one unanswered, and the kill
+  comes once every sender thread waits on one (60 sent, the rest claimed or pending).
+  `delivery-retry` takes over nothing while the dead sender's leases run, and everything once
+  they lapse: each person gets the alert exactly once.
 """
 
 from __future__ import annotations
@@ -146,12 +147,15 @@ def test_outage_drill_sms_at_once_email_when_smtp_is_back_duty_officer_told(
 
 KILL_FANOUT = "incident:777:initial"
 THREADS = 16
+KILL_AFTER = 60  # messages the relay answers before it holds the rest
 
 
-def test_kill_drill_200_recipients_nothing_lost_duplicates_counted(
+def test_kill_drill_200_recipients_each_reached_exactly_once(
     prefect_api: None, ledger: Any, office_env: Any, tmp_path: Path
 ) -> None:
-    relay = MailCatcher(delay=0.05).start()  # a slow relay: 50 ms before each 250
+    # The relay answers 60 messages, then holds every further one after its DATA, unanswered,
+    # until `release()`; a held message whose client is gone by then is never delivered.
+    relay = MailCatcher(hold_after=KILL_AFTER).start()
     try:
         office_env.set(
             smtp_host=relay.host,
@@ -183,30 +187,46 @@ def test_kill_drill_200_recipients_nothing_lost_duplicates_counted(
             stderr=subprocess.PIPE,
         )
         try:
-            deadline = time.monotonic() + 60
-            while relay.received < 60:
+            # A sender marks each message as soon as it is answered, before it claims or sends
+            # anything else. So once every sender thread waits on a held message, nothing moves:
+            # the 60 answered are marked sent, each thread's current batch is claimed, and the
+            # batches nobody took yet are pending. The kill comes then, however slow the machine.
+            deadline = time.monotonic() + 120
+            while relay.held < THREADS:
                 assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-                assert time.monotonic() < deadline, relay.received
-                time.sleep(0.01)
-            os.kill(proc.pid, signal.SIGKILL)  # mid-send: some sent, some in flight, most not
-            received_at_kill = relay.received
+                assert time.monotonic() < deadline, (relay.held, _statuses(KILL_FANOUT))
+                time.sleep(0.05)
+            at_kill = _statuses(KILL_FANOUT)
+            os.kill(proc.pid, signal.SIGKILL)
             assert proc.wait(timeout=10) == -signal.SIGKILL
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        time.sleep(0.3)  # let the relay finish what it was answering when the client died
-        at_kill = _statuses(KILL_FANOUT)
-        # Claimed rows: each sender claims a batch (`delivery.BATCH`) and sends them one by one,
-        # marking each before the next, so at most one message per sender went out unmarked.
+        # The kernel closed the dead sender's connections: the relay drops each held message
+        # (never answered 250, never delivered). Only then does it answer again, for the retry.
+        deadline = time.monotonic() + 30
+        while relay.dropped < THREADS:
+            assert time.monotonic() < deadline, (relay.held, relay.dropped)
+            time.sleep(0.05)
+        relay.release()
+        assert (relay.received, relay.held, relay.dropped) == (KILL_AFTER, THREADS, THREADS)
+
         in_flight = at_kill[("email", "sending")]
-        assert 0 < in_flight <= THREADS * BATCH and at_kill[("email", "pending")] > 0, at_kill
+        pending = at_kill[("email", "pending")]
+        assert at_kill[("email", "sent")] == KILL_AFTER, at_kill
+        # Each thread holds at least its held message's row; every claim is one batch
+        # (`delivery._batches`: 7 rows here), so 16 batches at most are claimed and unsent and
+        # at least 200 - 60 - 16 * 7 = 28 rows are pending.
+        batch = min(BATCH, -(-200 // (2 * THREADS)))
+        assert THREADS <= in_flight <= THREADS * batch, at_kill
+        assert pending == 200 - KILL_AFTER - in_flight and pending > 0, at_kill
 
         # The scheduled retry right away: the dead sender's leases still run, so its rows are
         # left alone (a live sender would be doing them); the rows nobody claimed are sent.
         first = delivery_retry()
+        assert first.counts["taken_over"] == 0 and first.sent == pending
         assert _statuses(KILL_FANOUT)[("email", "sending")] == in_flight
-        assert first.counts["taken_over"] == 0
         # Two minutes later the leases have lapsed: taken over and sent.
         clock.set_now(pendulum.now("UTC").add(seconds=121))
         second = delivery_retry()
@@ -214,15 +234,16 @@ def test_kill_drill_200_recipients_nothing_lost_duplicates_counted(
         assert _statuses(KILL_FANOUT) == Counter({("email", "sent"): 200})
         assert delivery_retry().sent == 0
 
+        # Exactly once: nothing lost, nothing twice (the held messages were never delivered).
         per_person = Counter(m.rcpt_tos[0] for m in relay.messages if m.notice == KILL_FANOUT)
-        assert set(per_person) == {f"{p}@example.org" for p in people}  # nothing lost
-        duplicates = sum(n - 1 for n in per_person.values())
-        assert duplicates <= min(in_flight, THREADS)
+        assert per_person == Counter({f"{p}@example.org": 1 for p in people})
         with db.session_scope() as s:
             assert s.scalar(select(func.count()).select_from(Delivery)) == 200
         print(
-            f"kill drill: SIGKILL after {received_at_kill} messages reached the relay; ledger "
-            f"at the kill {dict(at_kill)}; {in_flight} claimed; duplicates {duplicates}"
+            f"kill drill: SIGKILL with {KILL_AFTER} messages answered and {THREADS} held; "
+            f"ledger at the kill {dict(at_kill)}; first retry sent {first.sent}, the second "
+            f"took over and sent {second.sent}; each of 200 reached once"
         )
     finally:
+        relay.release()
         relay.stop()
