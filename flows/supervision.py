@@ -42,7 +42,9 @@ from tasks.supervision import (
 def decision_implementation(decision: DecisionSpec) -> DecisionResult:
     """Record a leader's decision as assignments with working-day deadlines, notify each owner
     and department head, and publish the assignment sheet (交办单)."""
-    record = record_decision(decision)
+    # The decision is the issuing leader's act, whichever door it came through (the event's
+    # ``via``/``operator`` say which): never ``system``.
+    record = record_decision(decision, actor=decision.issued_by)
     delivered = deliver_notices(record.notice_keys)
     publish_assignment_sheet(record.decision_id)
     return DecisionResult(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import getpass
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -112,7 +113,15 @@ def _flow_run_door() -> Door | None:
 
 
 def os_user() -> str:
+    """The operating-system user running this process: the account of its real user id (not
+    ``$USER`` or ``$LOGNAME``, which the caller sets at will), else what `getpass` says."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name[:64]
+    except (ImportError, KeyError, OSError):  # no pwd (Windows), no passwd entry (containers)
+        pass
     try:
         return getpass.getuser()[:64]
-    except (KeyError, OSError):  # no passwd entry (some containers)
+    except (KeyError, OSError):
         return "unknown"

@@ -41,6 +41,21 @@ def env_file() -> Path:
     return Path(explicit).expanduser() if explicit else PROJECT_DIR / ".env"
 
 
+def parse_cli_operators(text: str) -> dict[str, frozenset[str]]:
+    """``alice=zhang.wei,li.na;root=*`` → {"alice": {"zhang.wei", "li.na"}, "root": {"*"}}."""
+    mapping: dict[str, frozenset[str]] = {}
+    for entry in filter(None, (e.strip() for e in text.split(";"))):
+        user, sep, people = entry.partition("=")
+        names = frozenset(p.strip() for p in people.split(",") if p.strip())
+        if not sep or not user.strip() or not names:
+            raise ValueError(
+                f"OFFICEFLOW_CLI_OPERATORS: {entry!r} is not `osuser=person,person` (or "
+                "`osuser=*`); entries are separated by `;`"
+            )
+        mapping[user.strip()] = mapping.get(user.strip(), frozenset()) | names
+    return mapping
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OFFICEFLOW_", extra="ignore", validate_default=True
@@ -278,6 +293,25 @@ class Settings(BaseSettings):
     input_max_bytes: int = Field(
         1024 * 1024, ge=1, description="Largest input file (YAML) read, in bytes (1 MiB)."
     )
+    cli_operators: str | None = Field(
+        None,
+        description="Who may act as whom at the CLI: `osuser=person,person;admin=*` (the "
+        "operating-system user, then the person ids its `--as` may name; `*`: anyone). Unset: "
+        "`--as` is the caller's assertion, checked only by the policy (docs/permissions.md).",
+    )
+
+    @field_validator("cli_operators")
+    @classmethod
+    def _operator_map(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            parse_cli_operators(value)
+        return value
+
+    def cli_operator_map(self) -> dict[str, frozenset[str]] | None:
+        """``cli_operators`` parsed: OS user → the person ids (or ``*``); None when unset."""
+        if self.cli_operators is None or not self.cli_operators.strip():
+            return None
+        return parse_cli_operators(self.cli_operators)
 
     @field_validator("timezone")
     @classmethod

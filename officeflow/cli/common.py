@@ -79,12 +79,37 @@ def actor_option(help: str = "Your person id", default: Any = ...) -> Any:
 
 
 def _actor_id(value: str | None) -> str | None:
-    """Refuse an actor id no person can have (too long, a NUL) before anything runs."""
+    """Refuse an actor id no person can have (too long, a NUL), and one this operating-system
+    user may not act as (`check_operator`), before anything runs."""
     if value is not None:
         problem = check_actor_id(value)
         if problem:
             raise typer.BadParameter(problem)
+        check_operator(value)
     return value
+
+
+def check_operator(person: str) -> None:
+    """``--as PERSON`` against ``OFFICEFLOW_CLI_OPERATORS`` (when set): the OS user running the
+    command must be mapped to ``person`` or to ``*``; otherwise exit 77 (`NOT_ALLOWED`) before
+    anything runs. Unset, ``--as`` is the caller's assertion (docs/permissions.md)."""
+    from officeflow import actors
+    from officeflow.settings import get_settings
+
+    allowed = get_settings().cli_operator_map()
+    if allowed is None:
+        return
+    user = actors.os_user()
+    mine = allowed.get(user, frozenset())
+    if "*" in mine or person in mine:
+        return
+    fail(
+        f"the operating-system user {user!r} may not act as {person!r}: "
+        f"OFFICEFLOW_CLI_OPERATORS lets {user!r} act as "
+        + (", ".join(sorted(mine)) if mine else "nobody")
+        + f"（系统用户 {user} 无权以 {person} 的名义操作）",
+        77,
+    )
 
 
 def send_notices(keys: list[str]) -> None:

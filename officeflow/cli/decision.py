@@ -8,7 +8,16 @@ from sqlalchemy import func, select
 
 from models.supervision import Assignment, Decision
 from officeflow import db, supervision
-from officeflow.cli.common import cell, check_first, console, plain, run_flow
+from officeflow.cli.common import (
+    actor_option,
+    cell,
+    check_first,
+    check_operator,
+    console,
+    fail,
+    plain,
+    run_flow,
+)
 from officeflow.inputs import load_yaml_model
 
 app = typer.Typer(help="Decisions (决策事项) and their assignments.", no_args_is_help=True)
@@ -17,13 +26,24 @@ app = typer.Typer(help="Decisions (决策事项) and their assignments.", no_arg
 @app.command()
 def create(
     file: Path = typer.Argument(..., help="Decision YAML, e.g. examples/decision.yaml"),
+    actor: str | None = actor_option(
+        "The issuing leader (the file's issued_by, the default)", default=None
+    ),
 ) -> None:
     """Run the decision-implementation flow on FILE: validate, record the assignments with
     working-day deadlines, notify owners and department heads, publish the 交办单.
-    Submitting the same file again records and sends nothing new."""
+    Submitting the same file again records and sends nothing new. The decision is recorded as
+    issued by its leader (``--as``, checked against OFFICEFLOW_CLI_OPERATORS when set)."""
     from models.supervision_input import DecisionSpec
 
     spec, _ = load_yaml_model(file, DecisionSpec)
+    if actor is None:
+        check_operator(spec.issued_by)  # the leader it is issued in the name of
+    elif actor != spec.issued_by:
+        fail(
+            f"{file}: issued_by: the decision is issued by {spec.issued_by!r}, but --as names "
+            f"{actor!r}; a decision is recorded in its issuing leader's name"
+        )
     check_first(lambda session: supervision.check_decision(session, spec), str(file))
     result = run_flow("flows.supervision:decision_implementation", decision=spec)
     verb = "recorded" if result.newly_recorded else "already recorded as"
