@@ -26,6 +26,7 @@ from models.ledger import Delivery, DeliveryStatus
 from models.org import Person
 from officeflow import clock, db, delivered
 from officeflow.mailcatcher import MailCatcher, free_port
+from officeflow.web import tokens
 from officeflow.web.app import create_app
 from tests.cli_helpers import OFFICEFLOW, run_cli
 from tests.conftest import write_yaml
@@ -36,7 +37,7 @@ from tests.web2_helpers import sign_in_as
 EXIT_PENDING, EXIT_UNDELIVERABLE = 3, 4
 
 
-def _first_rung(incident_id: int) -> tuple[str, list[str]]:
+def _first_rung(incident_id: int) -> tuple[str, list[str], list[str]]:
     with db.read_scope() as s:
         rung = s.scalar(
             select(EscalationRung).where(
@@ -45,7 +46,7 @@ def _first_rung(incident_id: int) -> tuple[str, list[str]]:
         )
         assert rung is not None and rung.fired_at is not None
         names = dict(s.execute(select(Person.id, Person.name)).all())
-        return rung.notice_key, [names[p] for p in rung.recipients]
+        return rung.notice_key, list(rung.recipients), [names[p] for p in rung.recipients]
 
 
 def test_an_incident_reported_while_mail_is_down_says_none_arrived_and_the_retry_delivers_once(
@@ -60,7 +61,7 @@ def test_an_incident_reported_while_mail_is_down_says_none_arrived_and_the_retry
 
     # Recorded, and the reporter is told the truth: nobody was reached yet.
     assert result.returncode == EXIT_PENDING, result.stdout + result.stderr
-    key, names = _first_rung(1)
+    key, ids, names = _first_rung(1)
     n = len(names)
     assert n >= 2
     with db.read_scope() as s:
@@ -85,6 +86,29 @@ def test_an_incident_reported_while_mail_is_down_says_none_arrived_and_the_retry
     cell = re.search(r'<td class="reached late">(.*?)</td>', page.text, re.S)
     assert cell, page.text
     assert f"0/{n} 已送达" in cell.group(1) and f"{n} 待重试" in cell.group(1)
+
+    # The incident page (a recipient's link) shows the same ladder, in Chinese.
+    link = "/a/" + tokens.sign(tokens.Claim(ids[0], "incident", "1", "acknowledge", key))
+    page = board.get(link)
+    assert page.status_code == 200, page.text[page.text.find("<main") :]
+    ladder_html = page.text[page.text.index('id="ladder"') :]
+    ladder_html = ladder_html[: ladder_html.index("</table>")]
+    assert ladder_html.count('data-state="retrying"') == n
+    for name in names:
+        assert f"{name}：待重试（将于 " in ladder_html
+
+    # The flow run says it too, where a script or the Prefect UI looks: an artifact.
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as prefect:
+        artifacts = prefect.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["undelivered-notices"]))
+        )
+    assert any(
+        a.description and a.description.startswith(f"notices: 0 of {n} delivered")
+        for a in artifacts
+    ), [a.description for a in artifacts]
 
     # The mail server comes back on the same port; the retry (after the backoff) sends each
     # alert once, and `incident show` says each recipient was delivered.

@@ -124,7 +124,7 @@ def test_now_week_swap_log_and_handover(org: Any, mail_office: MailCatcher) -> N
     assert result.returncode == 0, result.stderr
     assert f"`duty handover` is now `duty hand-over {night}`" in result.stderr
     assert "lu.feng handed over to xu.lei with 1 open item(s)" in result.stdout
-    assert "notices sent: 1" in result.stdout
+    assert "notices: 1 of 1 delivered" in result.stdout
     assert "区里报告供水管爆裂" in mail_office.to("xu.lei@example.gov.cn")[0].text()
     result = run_cli("duty", "hand-over", str(night), "--as", "he.fang", env=morning)
     assert result.returncode == 77, result.stderr
