@@ -8,6 +8,7 @@ are updated, not duplicated.
 from __future__ import annotations
 
 import ast
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,24 +64,62 @@ def strict_dates(schema: Any) -> None:
             strict_dates(value)
 
 
-def ensure_pool(name: str = POOL) -> bool:
-    """Create the process work pool unless it exists. Returns True when it was created."""
-    from prefect import get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectAlreadyExists
-    from prefect.workers.process import ProcessWorker
+def closed(schema: Any) -> Any:
+    """The deployment's parameter schema with ``additionalProperties: false`` at the top: Prefect
+    builds the schema from the flow's signature but leaves it open, so a run with a parameter the
+    flow does not take (a typo) would be created and then fail as it starts. Closed, the server
+    refuses it when the run is created (409, naming the parameter), as it does a wrong value."""
+    from prefect.utilities.callables import ParameterSchema
+    from pydantic import ConfigDict
 
+    class ClosedParameterSchema(ParameterSchema):
+        model_config = ConfigDict(extra="allow")
+
+    return ClosedParameterSchema(
+        **schema.model_dump(exclude_unset=True), additionalProperties=False
+    )
+
+
+# The `office` pool's base job template (deployments/job-template.json). Prefect's process worker
+# lets a flow run (and a deployment) set the pool's job variables: with its default template
+# `command`, `env`, `working_dir`, `name`, `labels` and `stream_output`, so whoever could create a
+# run could replace the command the worker starts or set OFFICEFLOW_NOW (the clock). The office
+# needs none of them from a run: the worker starts `python -m prefect.engine` with its own
+# environment (the office's settings), the deployment's pull step enters the release folder, and
+# the output goes to the worker's log. So the template has fixed values only (`stream_output`)
+# and a variables schema that admits no variable at all: the server refuses a run (422) or a
+# deployment that sets one, and one that slips past that check (a bare `POST /flow_runs/`, which
+# Prefect does not check) has nothing in the template to land in.
+JOB_TEMPLATE_FILE = Path(__file__).resolve().parent / "job-template.json"
+
+
+def job_template() -> dict[str, Any]:
+    return dict(json.loads(JOB_TEMPLATE_FILE.read_text(encoding="utf-8")))
+
+
+def ensure_pool(name: str = POOL) -> bool:
+    """Create the process work pool with the locked job template, or lock an existing pool's
+    template (a pool an older version created has Prefect's default one). Returns True when the
+    pool was created."""
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    template = job_template()
     with get_client(sync_client=True) as client:
         try:
             client.create_work_pool(
                 WorkPoolCreate(
                     name=name,
                     type=POOL_TYPE,
-                    base_job_template=ProcessWorker.get_default_base_job_template(),
+                    base_job_template=template,
                     description="The general office's processes (officeflow).",
                 )
             )
         except ObjectAlreadyExists:
+            if client.read_work_pool(name).base_job_template != template:
+                client.update_work_pool(name, WorkPoolUpdate(base_job_template=template))
+                log.info("locked the job template of the existing pool %s", name)
             return False
     return True
 
@@ -124,6 +163,7 @@ def register_one(deployment: Deployment, project_dir: Path = PROJECT_DIR) -> Out
     )
     strict_dates(runner._parameter_openapi_schema.properties)
     strict_dates(runner._parameter_openapi_schema.definitions)
+    runner._parameter_openapi_schema = closed(runner._parameter_openapi_schema)
     deployment_id = runner.apply()
     flow_name = runner.flow_name
     log.info("registered %s/%s (%s)", flow_name, deployment.name, deployment_id)

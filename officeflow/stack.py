@@ -326,7 +326,17 @@ class LocalStack:
         self.say(f"starting the Prefect server on {self.ui_url} (SQLite under {self.prefect_home})")
         proc = self._spawn(
             "server",
-            [_bin("prefect"), "server", "start", "--host", self.host, "--port", str(self.port)],
+            # `prefect server start`'s app without its documentation pages (/docs, /redoc,
+            # /openapi.json), which Prefect serves without the auth string.
+            [
+                sys.executable,
+                "-m",
+                "officeflow.prefect_server",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+            ],
             self.prefect_env(),
         )
         deadline = time.monotonic() + self.startup_timeout
