@@ -183,56 +183,47 @@ class SubmittedRun:
 
 
 def submit(page: Any, count_runs: Callable[[], int], timeout_ms: float = 30_000) -> SubmittedRun:
-    """Submit the form; the success toast names the new run. An error toast (the server refused
-    the parameters) fails with its text. ``count_runs`` counts the deployment's flow runs
-    (through the Prefect API): exactly one new run must come of the submission, even when the
-    button had to be clicked twice."""
+    """Submit the form; the success toast names the new run. Any other toast fails at once with
+    the text the page shows: a refusal of the parameters, and a server error too (the UI shows a
+    500, such as the embedded Prefect server's "database is locked", as "Unknown error"). A
+    server error is a finding, never a reason to click again. ``count_runs`` counts the
+    deployment's flow runs (through the Prefect API): exactly one new run must come of it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     toasts = page.locator("li[data-sonner-toast]")
+    button = page.get_by_role("button", name="Submit", exact=True)
     runs_before = count_runs()
-    page.get_by_role("button", name="Submit", exact=True).click()
+    button.click()
+    clicked_again = False
     try:
         toasts.first.wait_for(timeout=timeout_ms / 2)
-    except Exception:
-        # Seen rarely under load: the click lands while the form re-renders and nothing is sent.
-        # Say why if the browser itself blocked it, then click once more.
-        page.get_by_role("button", name="Submit", exact=True).click()
+    except PlaywrightTimeout:
+        # Seen rarely under load: the click lands while the form re-renders and nothing is
+        # sent, so no answer and no run. Only then is it clicked once more (no server has
+        # answered anything yet); if still nothing, say why if the browser itself blocked it.
+        if count_runs() == runs_before:
+            button.click()
+            clicked_again = True
         try:
             toasts.first.wait_for(timeout=timeout_ms / 2)
-        except Exception:
+        except PlaywrightTimeout:
             invalid = page.evaluate(
                 "() => [...document.querySelectorAll('input:invalid, textarea:invalid')]"
                 ".map(e => (e.id || e.name) + ': ' + e.validationMessage)"
             )
-            raise AssertionError(f"no run created; invalid inputs: {invalid}") from None
+            raise AssertionError(
+                f"no answer to Submit; {count_runs() - runs_before} new runs; "
+                f"invalid inputs: {invalid}"
+            ) from None
     toast = toasts.first
-    text = toast.text_content() or ""
-    if toast.get_attribute("data-type") != "success" and "Unknown error" in text:
-        # The embedded Prefect server keeps its own state in SQLite. Under load (the stack's
-        # scheduled sweeps marking late runs while the form is submitted) it can answer one
-        # request with "database is locked" (a 500), which the UI shows as an unknown error;
-        # the form stays filled in. A person submits again, and so does the test, once. A
-        # refusal of the parameters is a different toast and still fails at once.
-        # Up to three more times: the stack's every-minute delivery-retry and sweeps keep that
-        # SQLite busy, and one resubmission was seen meeting the lock again.
-        success = page.locator("li[data-sonner-toast][data-type=success]").first
-        for _ in range(3):
-            if count_runs() > runs_before:
-                break  # a submission went through after all
-            page.wait_for_timeout(3_000)
-            page.get_by_role("button", name="Submit", exact=True).click()
-            try:
-                success.wait_for(timeout=timeout_ms / 2)
-                break
-            except Exception:  # another "Unknown error": submit again
-                continue
-        toast = success
-        toast.wait_for(timeout=timeout_ms)
-        text = toast.text_content() or ""
-    if toast.get_attribute("data-type") != "success":
-        raise AssertionError(f"the run was not created: {text}")
-    # A second click may have sent a second run after all (its toast comes later, or is
-    # hidden behind the first): let it land, then count.
-    page.wait_for_timeout(2_000)
+    text = (toast.text_content() or "").strip()
+    kind = toast.get_attribute("data-type")
+    if kind != "success":
+        raise AssertionError(f"the run was not created: the page showed a {kind} toast: {text!r}")
+    if clicked_again:
+        # The first click may have been sent after all, its run landing after the second's
+        # toast: let it land before counting.
+        page.wait_for_timeout(2_000)
     new_runs = count_runs() - runs_before
     assert new_runs == 1, f"the submission created {new_runs} runs, not 1"
     return SubmittedRun(name=text.split(" scheduled")[0].strip())
