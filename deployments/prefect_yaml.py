@@ -17,10 +17,16 @@ HEADER = """\
 # GENERATED from deployments/definitions.py by `officeflow deployments write-prefect-yaml`.
 # Do not edit by hand; a test checks this file matches the table.
 #
-#   prefect work-pool create office --type process
+#   prefect work-pool create office --type process --base-job-template deployments/job-template.json
 #   prefect --no-prompt deploy --all          # from this folder, against PREFECT_API_URL
 #   prefect worker start --pool office
 #
+# The pool's job template (deployments/job-template.json) admits no job variable: a run cannot
+# set the worker's command or environment (docs/permissions.md). An existing pool made with
+# Prefect's default template: `prefect work-pool update office --base-job-template` the same file
+# (`officeflow deployments register` does both). Unlike deployments/register.py, `prefect deploy`
+# leaves each deployment's parameter schema open at the top: a run with a parameter the flow
+# does not take is created, then fails as it starts, before any office code runs.
 # No `pull` section: `prefect deploy` then records this folder (the working directory at deploy
 # time) as each deployment's working directory, like deployments/register.py does.
 # Global concurrency limits are not part of prefect.yaml; create them once with
