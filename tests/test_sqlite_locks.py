@@ -5,7 +5,6 @@ that waited longer than the busy timeout died with a `database is locked` traceb
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,17 +29,14 @@ def write_lock(ledger: Settings) -> Iterator[sqlite3.Connection]:
 
 
 def test_defect5_read_only_commands_do_not_wait_for_a_writer(org: Any, ledger: Settings) -> None:
-    busy_timeout = 120
-    env = {"OFFICEFLOW_SQLITE_BUSY_TIMEOUT_S": str(busy_timeout)}
+    # A busy timeout of 1 s: a command that waited for the write lock would give up after it
+    # (exit 75, "the ledger is locked"), since the writer keeps the lock until every command
+    # has ended. So success proves it never waited, however slow the machine (no timing).
+    env = {"OFFICEFLOW_SQLITE_BUSY_TIMEOUT_S": "1"}
     with write_lock(ledger) as holder:
         for command in (["org", "show"], ["decision", "list"], ["deliveries", "list"]):
-            started = time.monotonic()
-            result = run_cli(*command, env=env, timeout=busy_timeout + 60)
-            elapsed = time.monotonic() - started
+            result = run_cli(*command, env=env)
             assert result.returncode == 0, (command, result.stderr)
-            # Well under the busy timeout: the command did not wait for the lock (starting
-            # the CLI takes several seconds on a busy test machine).
-            assert elapsed < busy_timeout / 2, (command, elapsed)
             if command == ["org", "show"]:
                 assert "sun.li" in result.stdout
         assert holder.in_transaction  # the writer held the lock the whole time
