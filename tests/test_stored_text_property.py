@@ -163,6 +163,10 @@ def test_arbitrary_text_is_shown_as_data_everywhere(org: Any, wide_console: None
     # (refused after the decision, incident and meeting are recorded).
     @example({**PLAIN, ("assignment", "task"): "x\udcff"}, ("decision", "source_ref"))
     @example({**PLAIN, ("topic", "title"): "x[/]\ud800"}, None)
+    # `make fuzz`: a backslash before a "[" that opens no tag (the escape sequence's control
+    # character is dropped) lost its backslash in every CLI view; and a trailing backslash.
+    @example({**PLAIN, ("meeting", "venue"): "x\\\x1b[2J"}, None)
+    @example({**PLAIN, ("decision", "title"): "a\\[b", ("meeting", "title"): "z\\"}, None)
     def check(texts: dict[tuple[str, str], str], nul_in: tuple[str, str] | None) -> None:
         nonlocal refused, accepted
         if nul_in is not None:

@@ -32,13 +32,26 @@ _OPEN_TAG = re.compile(r"\[[a-z#/@][^\[\]]*\Z")
 # Shows nothing and changes no style; its ``[`` stops an open tag of the text before it from
 # running on to a ``]`` printed after it.
 _TAG_STOP = "[not bold][/not bold]"
+# Backslashes right before a ``[`` that does not open a tag: Rich's renderer takes the last of
+# them as the escape of that ``[`` (``a\[b`` printed ``a[b``), so one more is written.
+_BEFORE_PLAIN_BRACKET = re.compile(r"(\\+)(?=\[(?![a-z#/@][^\[]*?\]))")
+_TRAILING_BACKSLASHES = re.compile(r"\\+\Z")
 
 
 def _escape(text: str) -> str:
-    """Rich markup escaped: `rich.markup.escape` escapes the whole tags in ``text``; an unclosed
-    one at its end (``[link=https://…``) is stopped, or a ``]`` printed later on the same line (of
-    another value) would close it and the text between would vanish."""
+    """Rich markup escaped, so that the text prints exactly as it is whatever is printed around
+    it: `rich.markup.escape` escapes the whole tags in ``text``; a backslash before a ``[`` that
+    opens no tag is kept; backslashes at the end are doubled and closed off (else they would
+    escape a tag printed after the value, and `escape`'s own fix shows one too many alone); an
+    unclosed tag at the end (``[link=https://…``) is stopped, or a ``]`` printed later on the same
+    line (of another value) would close it and the text between would vanish."""
+    text = _BEFORE_PLAIN_BRACKET.sub(lambda m: m.group(1) + "\\", text)
+    trailing = _TRAILING_BACKSLASHES.search(text)
+    if trailing:
+        text = text[: trailing.start()]
     escaped = escape(text)
+    if trailing:
+        return escaped + trailing.group(0) * 2 + _TAG_STOP
     return escaped + _TAG_STOP if _OPEN_TAG.search(escaped) else escaped
 
 
