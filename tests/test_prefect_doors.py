@@ -287,6 +287,9 @@ def test_the_api_documentation_is_not_served(doors: Doors) -> None:
         api + "/docs",
         api + "/redoc",
         api + "/openapi.json",
+        ui + "/docs/",
+        ui + "//openapi.json",
+        api + "//docs",
     ):
         for auth in (False, True):
             status, text = doors.request(url, auth=auth)
