@@ -12,6 +12,7 @@ spaces, and the text is cut at a cell's 32,767 characters. Pure: no openpyxl her
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -38,8 +39,9 @@ def cell_text(value: object) -> str:
 
 
 def cell(value: Any) -> Any:
-    """One exported cell: text through `cell_text`; numbers and empty cells as they are."""
-    if value is None or isinstance(value, bool | int | float):
+    """One exported cell: text through `cell_text`; numbers, dates and empty cells as they
+    are."""
+    if value is None or isinstance(value, bool | int | float | dt.date):
         return value
     return cell_text(value)
 

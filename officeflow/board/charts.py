@@ -1,7 +1,7 @@
 """The board's charts as server-rendered SVG (no JavaScript, no image files): a line chart of the
 on-time rate per department by week, and a stacked bar chart of the lights over time. Built by
 hand from the board's series (fast: a few hundred microseconds, no matplotlib import in the web
-process); every label is XML-escaped."""
+process); every label is XML-escaped, and every word is in one locale (`WORDS`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from officeflow.board.data import LIGHTS
+from officeflow.settings import get_settings
 
 FONT = "'WenQuanYi Zen Hei','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif"
 PALETTE = [
@@ -24,7 +25,40 @@ PALETTE = [
     "#17becf",
 ]
 LIGHT_COLOURS = {"green": "#2e9d4f", "blue": "#2f6fd0", "yellow": "#e6b800", "red": "#d33a2c"}
-LIGHT_NAMES = {"green": "绿 green", "blue": "蓝 blue", "yellow": "黄 yellow", "red": "红 red"}
+LIGHT_NAMES = {
+    "zh-CN": {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"},
+    "en": {"green": "green", "blue": "blue", "yellow": "yellow", "red": "red"},
+}
+# Every word a chart shows, in each locale (one language per chart).
+WORDS = {
+    "zh-CN": {
+        "on_time": "按期办结率（按周）",
+        "nothing_due": "暂无到期事项",
+        "lights": "督办灯色变化",
+        "items": "件",
+        "no_sweep": "督查尚未运行",
+        "no_data": "暂无数据",
+        "sep": "；",
+        "comma": "，",
+    },
+    "en": {
+        "on_time": "On-time rate by week",
+        "nothing_due": "nothing was due in these weeks",
+        "lights": "Lights over time",
+        "items": "items",
+        "no_sweep": "no sweep has run yet",
+        "no_data": "no data",
+        "sep": "; ",
+        "comma": ", ",
+    },
+}
+
+
+def _words(locale: str | None) -> tuple[str, dict[str, str]]:
+    locale = locale or get_settings().locale
+    return locale, WORDS.get(locale, WORDS["en"])
+
+
 W, H = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 44, 170, 28, 46
 
@@ -79,11 +113,15 @@ def _legend(items: list[tuple[str, str]]) -> list[str]:
     return out
 
 
-def on_time_chart(on_time: dict[str, Any], max_series: int = 10) -> str:
-    """Lines: on-time rate (%) per department by ISO week of the deadline."""
+def on_time_chart(
+    on_time: dict[str, Any], max_series: int = 10, *, locale: str | None = None
+) -> str:
+    """Lines: on-time rate (%) per department by ISO week of the deadline. Its words in
+    ``locale`` (default: the office's)."""
+    _, w = _words(locale)
     weeks: list[str] = on_time["weeks"]
     series = list(on_time["series"].items())[:max_series]
-    title = "按期办结率（按周）On-time rate by week"
+    title = w["on_time"]
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     n = max(len(weeks), 1)
     xs = [LEFT + plot_w * (i + 0.5) / n for i in range(len(weeks))]
@@ -92,7 +130,7 @@ def on_time_chart(on_time: dict[str, Any], max_series: int = 10) -> str:
     if not series:
         body.append(
             f'<text x="{LEFT + plot_w / 2}" y="{TOP + plot_h / 2}" text-anchor="middle" '
-            'fill="#777">暂无到期事项 nothing was due in these weeks</text>'
+            f'fill="#777">{escape(w["nothing_due"])}</text>'
         )
     legend = []
     for k, (name, values) in enumerate(series):
@@ -114,23 +152,26 @@ def on_time_chart(on_time: dict[str, Any], max_series: int = 10) -> str:
                 f"<title>{escape(name)}: {v}%</title></circle>"
             )
     body += _legend(legend)
-    desc = "; ".join(
+    desc = w["sep"].join(
         f"{name}: "
-        + ", ".join(
-            f"{w} {'—' if v is None else f'{v}%'}" for w, v in zip(weeks, values, strict=True)
+        + w["comma"].join(
+            f"{week} {'—' if v is None else f'{v}%'}" for week, v in zip(weeks, values, strict=True)
         )
         for name, values in series
     )
-    return _svg(title, body, desc or "no data")
+    return _svg(title, body, desc or w["no_data"])
 
 
-def lights_chart(days: list[dict[str, Any]]) -> str:
-    """Stacked bars: the open assignments per light after each day's sweep."""
-    title = "督办灯色变化 Lights over time"
+def lights_chart(days: list[dict[str, Any]], *, locale: str | None = None) -> str:
+    """Stacked bars: the open assignments per light after each day's sweep. Its words in
+    ``locale`` (default: the office's)."""
+    locale, w = _words(locale)
+    names = LIGHT_NAMES.get(locale, LIGHT_NAMES["en"])
+    title = w["lights"]
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     top = max((sum(d[light] for light in LIGHTS) for d in days), default=0)
     y_max = _nice(top)
-    body = _axes(y_max, "件 items")
+    body = _axes(y_max, w["items"])
     n = max(len(days), 1)
     bar = plot_w / n
     xs = [LEFT + bar * (i + 0.5) for i in range(len(days))]
@@ -138,7 +179,7 @@ def lights_chart(days: list[dict[str, Any]]) -> str:
     if not days:
         body.append(
             f'<text x="{LEFT + plot_w / 2}" y="{TOP + plot_h / 2}" text-anchor="middle" '
-            'fill="#777">督查尚未运行 no sweep has run yet</text>'
+            f'fill="#777">{escape(w["no_sweep"])}</text>'
         )
     for x, d in zip(xs, days, strict=True):
         y = H - BOTTOM
@@ -150,13 +191,14 @@ def lights_chart(days: list[dict[str, Any]]) -> str:
             body.append(
                 f'<rect x="{x - bar * 0.4:.1f}" y="{y:.1f}" width="{bar * 0.8:.1f}" '
                 f'height="{h:.1f}" fill="{LIGHT_COLOURS[light]}">'
-                f"<title>{escape(d['day'])} {LIGHT_NAMES[light]}: {d[light]}</title></rect>"
+                f"<title>{escape(d['day'])} {names[light]}: {d[light]}</title></rect>"
             )
-    body += _legend([(LIGHT_NAMES[light], LIGHT_COLOURS[light]) for light in LIGHTS])
-    desc = "; ".join(
-        f"{d['day']}: " + ", ".join(f"{light} {d[light]}" for light in LIGHTS) for d in days[-14:]
+    body += _legend([(names[light], LIGHT_COLOURS[light]) for light in LIGHTS])
+    desc = w["sep"].join(
+        f"{d['day']}: " + w["comma"].join(f"{names[light]} {d[light]}" for light in LIGHTS)
+        for d in days[-14:]
     )
-    return _svg(title, body, desc or "no data")
+    return _svg(title, body, desc or w["no_data"])
 
 
 def _nice(value: float) -> float:

@@ -1,10 +1,13 @@
 """督办台账: the supervision ledger as an .xlsx workbook (openpyxl, write-only, so 100,000 rows
 stream without holding every cell object). One row per assignment, in id order: the decision,
 its source and issuing leader, the task, department, owner, deadline (current and original),
-status, light, progress, the last progress report and the dates."""
+status, light, progress, the last progress report and the dates. Labels in one locale (the
+office's, ``settings.locale``, or the reader's); dates are the spreadsheet's dates (local time,
+with a number format) and the header row has an autofilter."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -19,31 +23,65 @@ from models.org import Department, Person
 from models.supervision import Assignment, Decision, ProgressReport
 from officeflow import clock
 from officeflow.exports import row as export_row
+from officeflow.sources import locale_or_default, source_name, source_ref_text
 
-COLUMNS = [
-    ("编号 No.", 8),
-    ("交办事项 Decision", 30),
-    ("来源 Source", 16),
-    ("交办领导 Issued by", 12),
-    ("任务 Task", 40),
-    ("牵头单位 Department", 20),
-    ("责任人 Owner", 12),
-    ("交办日期 Issued on", 12),
-    ("办结时限 Deadline", 17),
-    ("原定时限 Original deadline", 17),
-    ("状态 Status", 14),
-    ("灯色 Light", 8),
-    ("进度 Progress %", 8),
-    ("最近进展 Last progress", 40),
-    ("最近反馈 Last feedback", 17),
-    ("办结日期 Closed", 17),
+DAY_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+# (zh-CN header, en header, width, number format of the column's dates)
+COLUMN_NAMES = [
+    ("编号", "No.", 8, None),
+    ("交办事项", "Decision", 30, None),
+    ("来源", "Source", 24, None),
+    ("交办领导", "Issued by", 12, None),
+    ("任务", "Task", 40, None),
+    ("牵头单位", "Department", 20, None),
+    ("责任人", "Owner", 12, None),
+    ("交办日期", "Issued on", 12, DAY_FORMAT),
+    ("办结时限", "Deadline", 17, TIME_FORMAT),
+    ("原定时限", "Original deadline", 17, TIME_FORMAT),
+    ("状态", "Status", 14, None),
+    ("灯色", "Light", 8, None),
+    ("进度（%）", "Progress %", 8, None),
+    ("最近进展", "Last progress", 40, None),
+    ("最近反馈", "Last feedback", 17, TIME_FORMAT),
+    ("办结日期", "Closed", 17, TIME_FORMAT),
 ]
-STATUS_NAMES = {"open": "在办 open", "completion_requested": "申请办结", "closed": "已销号 closed"}
-LIGHT_NAMES = {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"}
+STATUS_NAMES = {
+    "zh-CN": {"open": "在办", "completion_requested": "申请办结", "closed": "已销号"},
+    "en": {"open": "open", "completion_requested": "completion requested", "closed": "closed"},
+}
+LIGHT_NAMES = {
+    "zh-CN": {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"},
+    "en": {"green": "green", "blue": "blue", "yellow": "yellow", "red": "red"},
+}
 
 
-def ledger_rows(session: Session, *, batch: int = 5000) -> Iterator[list[Any]]:
-    """The ledger's rows as the workbook shows them (the test compares these with the file)."""
+def columns(locale: str | None = None) -> list[str]:
+    """The header row in ``locale`` (default: the office's, ``settings.locale``)."""
+    zh = locale_or_default(locale) == "zh-CN"
+    return [zh_name if zh else en_name for zh_name, en_name, _, _ in COLUMN_NAMES]
+
+
+# The header row in the office's default locale (zh-CN).
+COLUMNS = [(zh_name, width) for zh_name, _, width, _ in COLUMN_NAMES]
+
+
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    """An instant as the office's wall-clock time, naive (a spreadsheet has no time zones)."""
+    if value is None:
+        return None
+    return clock.to_local(value).naive().replace(second=0, microsecond=0)
+
+
+def ledger_rows(
+    session: Session, *, batch: int = 5000, locale: str | None = None
+) -> Iterator[list[Any]]:
+    """The ledger's rows as the workbook shows them (the test compares these with the file):
+    dates and times as the office's local, naive datetimes, labels in ``locale``."""
+    locale = locale_or_default(locale)
+    statuses = STATUS_NAMES.get(locale, STATUS_NAMES["en"])
+    lights = LIGHT_NAMES.get(locale, LIGHT_NAMES["en"])
+    sources: dict[tuple[str, str | None], str] = {}
     last = (
         select(ProgressReport.assignment_id, func.max(ProgressReport.id).label("id"))
         .group_by(ProgressReport.assignment_id)
@@ -83,6 +121,13 @@ def ledger_rows(session: Session, *, batch: int = 5000) -> Iterator[list[Any]]:
         .execution_options(yield_per=batch)
     )
     for r in session.execute(stmt):
+        source = sources.get((str(r.source), r.source_ref))
+        if source is None:
+            source = sources[(str(r.source), r.source_ref)] = (
+                source_ref_text(session, r.source_ref, locale)
+                if r.source_ref
+                else source_name(r.source, locale)
+            )
         progress_text = (
             f"{clock.format_local(r.report_at, clock.DAY)} {r.report_progress}% {r.note}".strip()
             if r.report_at is not None
@@ -94,40 +139,53 @@ def ledger_rows(session: Session, *, batch: int = 5000) -> Iterator[list[Any]]:
             [
                 r.id,
                 r.title,
-                r.source_ref or str(r.source),
+                source,
                 r.issuer,
                 r.task,
                 r.department,
                 r.owner,
-                r.issued_on.isoformat(),
-                clock.format_local(r.due_at),
-                clock.format_local(r.original_due_at),
-                STATUS_NAMES.get(str(r.status), str(r.status)),
-                LIGHT_NAMES.get(str(r.light), str(r.light)),
+                dt.datetime.combine(r.issued_on, dt.time()),
+                _local(r.due_at),
+                _local(r.original_due_at),
+                statuses.get(str(r.status), str(r.status)),
+                lights.get(str(r.light), str(r.light)),
                 r.progress,
                 progress_text,
-                clock.format_local(r.last_feedback_at),
-                clock.format_local(r.closed_at),
+                _local(r.last_feedback_at),
+                _local(r.closed_at),
             ]
         )
 
 
-def ledger_workbook(session: Session) -> bytes:
-    """The whole supervision ledger as .xlsx bytes."""
+def ledger_workbook(session: Session, *, locale: str | None = None) -> bytes:
+    """The whole supervision ledger as .xlsx bytes, its labels in ``locale`` (default: the
+    office's): dates as dates, an autofilter over the header row."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("督办台账")
-    for i, (_, width) in enumerate(COLUMNS):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
+    ws = wb.create_sheet(
+        "督办台账" if locale_or_default(locale) == "zh-CN" else "Supervision ledger"
+    )
+    for i, (_, _, width, _) in enumerate(COLUMN_NAMES):
+        ws.column_dimensions[get_column_letter(i + 1)].width = width
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
-    for name in export_row(name for name, _ in COLUMNS):
+    for name in export_row(columns(locale)):
         cell = WriteOnlyCell(ws, value=name)
         cell.font = bold
         header.append(cell)
     ws.append(header)
-    for row in ledger_rows(session):
-        ws.append(row)
+    formats = [fmt for _, _, _, fmt in COLUMN_NAMES]
+    count = 0
+    for row in ledger_rows(session, locale=locale):
+        cells: list[Any] = []
+        for value, fmt in zip(row, formats, strict=True):
+            if fmt is not None and value is not None:
+                value = WriteOnlyCell(ws, value=value)
+                value.number_format = fmt
+            cells.append(value)
+        ws.append(cells)
+        count += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMN_NAMES))}{count + 1}"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -25,7 +25,19 @@ from officeflow.settings import get_settings
 from officeflow.text import md
 from rules.information import month_bounds, months_up_to, points, weights_from
 
-CHART_FONT = "WenQuanYi Zen Hei"
+# CJK fonts the chart may use, best first, and where Debian installs them (scripts/system-deps.sh
+# installs fonts-wqy-zenhei). matplotlib's font cache may predate the package, so a font found
+# only on disk is added by file.
+CJK_FONTS = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
+CJK_FONT_FILES = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+CHART_FONT = CJK_FONTS[0]
+CHART_WORDS = {
+    "zh-CN": ("{month} 信息考核得分", "近六个月得分趋势"),
+    "en": ("{month} information points", "Points over six months"),
+}
 TREND_MONTHS = 6
 
 
@@ -144,31 +156,66 @@ def trend(
     return out
 
 
+def chart_labels(month: str, locale: str | None = None) -> tuple[str, str]:
+    """The chart's two panel titles in ``locale`` (default: the office's)."""
+    bars, lines = CHART_WORDS.get(locale or get_settings().locale, CHART_WORDS["en"])
+    return bars.format(month=month), lines
+
+
+def cjk_font() -> str | None:
+    """The name of an installed CJK font matplotlib can draw with, or None (then the chart's
+    Chinese falls back quietly to matplotlib's default font)."""
+    from matplotlib import font_manager
+
+    def known() -> str | None:
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        return next((name for name in CJK_FONTS if name in names), None)
+
+    found = known()
+    if found is None:
+        for file in CJK_FONT_FILES:
+            if Path(file).is_file():
+                try:
+                    font_manager.fontManager.addfont(file)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = known()
+    return found
+
+
 def render_chart(
-    month: str, rows: list[ScoreRow], by_month: dict[str, dict[str, float]], path: Path
+    month: str,
+    rows: list[ScoreRow],
+    by_month: dict[str, dict[str, float]],
+    path: Path,
+    *,
+    locale: str | None = None,
 ) -> Path:
-    """Two panels: the month's points per department (bars), the trend by month (lines)."""
+    """Two panels: the month's points per department (bars), the trend by month (lines), titled
+    in ``locale``; drawn with a CJK font where one is installed (`cjk_font`)."""
     import logging
 
     import matplotlib
 
     matplotlib.use("Agg")
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    from matplotlib import font_manager
     from matplotlib import pyplot as plt
 
-    if any(f.name == CHART_FONT for f in font_manager.fontManager.ttflist):
-        plt.rcParams["font.sans-serif"] = [CHART_FONT, "DejaVu Sans"]
+    font = cjk_font()
+    if font is not None:
+        plt.rcParams["font.family"] = "sans-serif"
+        plt.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
+    bars_title, lines_title = chart_labels(month, locale)
     months = months_up_to(month, TREND_MONTHS)
     fig, (bars, lines) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=90)
     try:
         bars.bar([r.name for r in rows], [r.points for r in rows], color="#c00000")
-        bars.set_title(f"{month} 信息考核得分")
+        bars.set_title(bars_title)
         bars.tick_params(axis="x", labelrotation=30)
         for name, series in sorted(by_month.items()):
             lines.plot(months, [series.get(m, 0) for m in months], marker="o", label=name)
-        lines.set_title("近六个月得分趋势")
+        lines.set_title(lines_title)
         lines.tick_params(axis="x", labelrotation=30)
         if by_month:
             lines.legend(fontsize=8)

@@ -16,11 +16,21 @@ from officeflow.org import office_name
 from officeflow.settings import get_settings
 from rules import invite as ics
 
-KIND_NAMES = {
-    "office": "办公会议 office meeting",
-    "special_topic": "专题会议 special-topic meeting",
-    "coordination": "协调会议 coordination meeting",
+# A meeting kind's name in each locale (the mails are in the office's, settings.locale).
+KIND_WORDS = {
+    "zh-CN": {"office": "办公会议", "special_topic": "专题会议", "coordination": "协调会议"},
+    "en": {
+        "office": "office meeting",
+        "special_topic": "special-topic meeting",
+        "coordination": "coordination meeting",
+    },
 }
+KIND_NAMES = KIND_WORDS["zh-CN"]
+
+
+def kind_name(kind: str, locale: str | None = None) -> str:
+    words = KIND_WORDS.get(locale or get_settings().locale, KIND_WORDS["en"])
+    return words.get(kind, kind)
 
 
 def topic_context(session: Session, topic: MeetingTopic) -> dict[str, Any]:
@@ -42,7 +52,7 @@ def meeting_context(session: Session, meeting: Meeting) -> dict[str, Any]:
         "meeting": {
             "id": meeting.id,
             "title": meeting.title,
-            "kind": KIND_NAMES.get(meeting.kind.value, meeting.kind.value),
+            "kind": kind_name(meeting.kind.value),
             "chair": chair.name if chair else meeting.chair_id,
             "start": meeting.start_at,
             "end": meeting.end_at,

@@ -15,9 +15,29 @@ from officeflow import clock
 from officeflow.delivery import plan_notice
 from officeflow.inputs import InputError, Problem
 from officeflow.org import active_person, people_with_role
+from officeflow.sources import locale_or_default
 from officeflow.text import md
 
-TITLE = "督办通报 Supervision bulletin"
+TITLE = "督办通报"
+# The bulletin's words in each locale (one language per bulletin; default: settings.locale).
+WORDS = {
+    "zh-CN": {
+        "title": TITLE,
+        "period": "统计区间：{start} 至 {end}",
+        "header": "| 单位 | 在办 | 临期 | 逾期 | 办结 | 按期办结 | 按期率 |",
+        "total": "合计",
+    },
+    "en": {
+        "title": "Supervision bulletin",
+        "period": "Period: {start} – {end}",
+        "header": "| Department | Open | Due soon | Overdue | Closed | On time | On-time rate |",
+        "total": "Total",
+    },
+}
+
+
+def words(locale: str | None = None) -> dict[str, str]:
+    return WORDS.get(locale_or_default(locale), WORDS["en"])
 
 
 def week_of(now: dt.datetime) -> tuple[pendulum.DateTime, pendulum.DateTime]:
@@ -68,20 +88,27 @@ def bulletin_rows(session: Session, *, start: dt.datetime, end: dt.datetime) -> 
 
 
 def bulletin_markdown(
-    rows: list[BulletinRow], *, title: str, start: dt.datetime, end: dt.datetime
+    rows: list[BulletinRow],
+    *,
+    title: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    locale: str | None = None,
 ) -> str:
+    w = words(locale)
     last_day = end - dt.timedelta(seconds=1)
+    period = w["period"].format(
+        start=clock.format_local(start, clock.DAY), end=clock.format_local(last_day, clock.DAY)
+    )
     lines = [
         f"# {md(title)}",
         "",
-        f"统计区间 Period: {clock.format_local(start, clock.DAY)} – "
-        f"{clock.format_local(last_day, clock.DAY)}",
+        period,
         "",
-        "| 单位 Department | 在办 Open | 临期 Due soon | 逾期 Overdue | 办结 Closed "
-        "| 按期办结 On time | 按期率 On-time rate |",
+        w["header"],
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    totals = BulletinRow("all", "合计 Total", 0, 0, 0, 0, 0)
+    totals = BulletinRow("all", w["total"], 0, 0, 0, 0, 0)
     for r in rows:
         for f in ("open", "due_soon", "overdue", "closed", "closed_on_time"):
             setattr(totals, f, getattr(totals, f) + getattr(r, f))
@@ -94,10 +121,16 @@ def bulletin_markdown(
     return "\n".join(lines) + "\n"
 
 
-def week_markdown(session: Session, start: dt.datetime, end: dt.datetime) -> str:
-    """The bulletin of [start, end) as Markdown."""
+def week_markdown(
+    session: Session, start: dt.datetime, end: dt.datetime, *, locale: str | None = None
+) -> str:
+    """The bulletin of [start, end) as Markdown, in ``locale`` (default: the office's)."""
     return bulletin_markdown(
-        bulletin_rows(session, start=start, end=end), title=TITLE, start=start, end=end
+        bulletin_rows(session, start=start, end=end),
+        title=words(locale)["title"],
+        start=start,
+        end=end,
+        locale=locale,
     )
 
 

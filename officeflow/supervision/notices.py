@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from models.org import Department, Person, Role
 from models.supervision import Assignment, Light
 from officeflow.org import department_heads, people_with_role
+from officeflow.sources import source_ref_text
 
 # The delivery layer (Apprise, Jinja2, httpx) is imported where a notice is planned, so that a
 # command that plans none (`officeflow assignment report-progress`) does not load it.
@@ -29,7 +30,9 @@ def assignment_context(session: Session, assignment: Assignment) -> dict[str, An
             "due_at": assignment.due_at,
             "progress": assignment.progress,
             "red_count": assignment.red_count,
-            "source_ref": assignment.source_ref,
+            # A ledger reference (``doc:5``) as the thing it names (the document's 文号 and
+            # title), free text as typed.
+            "source_ref": source_ref_text(session, assignment.source_ref),
         },
         "decision": {
             "id": decision.id,

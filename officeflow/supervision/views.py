@@ -18,6 +18,7 @@ from models.supervision import (
 )
 from officeflow import clock
 from officeflow.inputs import input_error, is_ledger_id
+from officeflow.sources import locale_or_default, source_name, source_ref_text
 from officeflow.text import md
 
 
@@ -35,33 +36,94 @@ def get_assignment(session: Session, assignment_id: int) -> Assignment:
     return assignment
 
 
-def assignment_sheet(session: Session, decision_id: int) -> str:
-    """交办单: the Markdown sheet of a decision's assignments."""
+SHEET_WORDS = {
+    "zh-CN": {
+        "title": "交办单",
+        "no": "编号",
+        "source": "来源",
+        "issued_by": "交办领导",
+        "issued_on": "交办日期",
+        "priority": "紧急程度",
+        "cycle": "报送周期",
+        "columns": "| 序号 | 牵头单位 | 协办单位 | 责任人 | 任务 | 办结标准 | 办理时限 | 状态 |",
+        "colon": "：",
+        "list": "、",
+        "priority.normal": "一般",
+        "priority.important": "重要",
+        "priority.urgent": "紧急",
+        "cycle.none": "不定期",
+        "cycle.weekly": "每周",
+        "cycle.monthly": "每月",
+        "status.open": "在办",
+        "status.completion_requested": "申请办结",
+        "status.closed": "已销号",
+    },
+    "en": {
+        "title": "Assignment sheet",
+        "no": "No.",
+        "source": "Source",
+        "issued_by": "Issued by",
+        "issued_on": "Issued on",
+        "priority": "Priority",
+        "cycle": "Report cycle",
+        "columns": "| # | Lead | Co-departments | Owner | Task | Standard | Due | Status |",
+        "colon": ": ",
+        "list": ", ",
+        "priority.normal": "normal",
+        "priority.important": "important",
+        "priority.urgent": "urgent",
+        "cycle.none": "none",
+        "cycle.weekly": "weekly",
+        "cycle.monthly": "monthly",
+        "status.open": "open",
+        "status.completion_requested": "completion requested",
+        "status.closed": "closed",
+    },
+}
+
+
+def assignment_sheet(session: Session, decision_id: int, *, locale: str | None = None) -> str:
+    """交办单: the Markdown sheet of a decision's assignments, in ``locale`` (default: the
+    office's): labels, the source kind, priority, cycle and status in words, departments and
+    people by name, a ledger reference (``doc:5``) as the thing it names."""
+    w = SHEET_WORDS.get(locale_or_default(locale), SHEET_WORDS["en"])
+    c = w["colon"]
     d = get_decision(session, decision_id)
     issuer = session.get(Person, d.issued_by)
+    source = source_name(d.source, locale)
+    if d.source_ref:
+        source += f"（{source_ref_text(session, d.source_ref, locale)}）"
+
+    def dept_name(dept_id: str) -> str:
+        dept = session.get(Department, dept_id)
+        return dept.name if dept else dept_id
+
+    def word(key: str, value: object) -> str:
+        raw = str(getattr(value, "value", value))
+        return w.get(f"{key}.{raw}", raw)
+
     lines = [
-        f"# 交办单 · {md(d.title)}",
+        f"# {w['title']} · {md(d.title)}",
         "",
-        f"- 编号 No.: {d.id}" + (f" ({md(d.source_ref)})" if d.source_ref else ""),
-        f"- 来源 Source: {d.source.value}",
-        f"- 交办领导 Issued by: {md(issuer.name if issuer else d.issued_by)}",
-        f"- 交办日期 Issued on: {d.issued_on}",
-        f"- 紧急程度 Priority: {d.priority.value}",
-        f"- 报送周期 Report cycle: {d.report_cycle.value}",
+        f"- {w['no']}{c}{d.id}",
+        f"- {w['source']}{c}{md(source)}",
+        f"- {w['issued_by']}{c}{md(issuer.name if issuer else d.issued_by)}",
+        f"- {w['issued_on']}{c}{d.issued_on}",
+        f"- {w['priority']}{c}{word('priority', d.priority)}",
+        f"- {w['cycle']}{c}{word('cycle', d.report_cycle)}",
         "",
-        "| # | 牵头单位 Lead | 协办 Co | 责任人 Owner | 任务 Task | 办结标准 Standard"
-        " | 时限 Due | 状态 Status |",
+        w["columns"],
         "|---|---|---|---|---|---|---|---|",
     ]
     for a in d.assignments:
-        dept = session.get(Department, a.lead_department_id)
         owner = session.get(Person, a.owner_id)
+        co = w["list"].join(dept_name(x) for x in a.co_departments)
         lines.append(
-            f"| {a.id} | {md(dept.name if dept else a.lead_department_id)} | "
-            f"{md(', '.join(a.co_departments)) or '—'} | "
+            f"| {a.id} | {md(dept_name(a.lead_department_id))} | "
+            f"{md(co) or '—'} | "
             f"{md(owner.name if owner else a.owner_id)} | "
             f"{md(a.task)} | {md(a.acceptance_standard)} | "
-            f"{clock.format_local(a.due_at)} | {a.status.value} |"
+            f"{clock.format_local(a.due_at)} | {word('status', a.status)} |"
         )
     return "\n".join(lines) + "\n"
 

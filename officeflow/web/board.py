@@ -59,8 +59,9 @@ def _show(request: Request) -> Response:
         request,
         "board.html",
         b=data,
-        on_time_svg=Markup(board.on_time_chart(data["on_time"])),  # the SVG escapes its labels
-        lights_svg=Markup(board.lights_chart(data["lights_over_time"])),
+        # the SVG escapes its labels
+        on_time_svg=Markup(board.on_time_chart(data["on_time"], locale=locale)),
+        lights_svg=Markup(board.lights_chart(data["lights_over_time"], locale=locale)),
     )
     with _pages_lock:
         if _pages.get("data") is not data:
@@ -85,8 +86,9 @@ def _ledger(request: Request) -> Response:
     who = _allowed(request, "/board")
     if isinstance(who, Response):
         return who
+    locale = i18n.locale_of(request, get_settings().locale)
     with db.read_scope() as s:
-        data = board.ledger_workbook(s)
+        data = board.ledger_workbook(s, locale=locale)
     return Response(
         data,
         media_type=XLSX,
