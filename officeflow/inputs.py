@@ -70,6 +70,8 @@ class Problem:
     loc: tuple[str | int, ...]
     message: str
     line: int | None = None
+    kind: str = ""  # pydantic's error type (``missing``, ``string_too_long``…), if it found it
+    ctx: tuple[tuple[str, Any], ...] = ()  # that error's context (``max_length``…)
 
     def render(self, source: str | None = None) -> str:
         where = format_loc(self.loc) or "(top level)"
@@ -120,7 +122,8 @@ def problems_from(exc: ValidationError, node: yaml.Node | None = None) -> list[P
                 continue
         elif message.startswith("Keys should be strings"):  # e.g. a YAML key `null` or `1`
             message = "unknown field (field names are text)"
-        problems.append(Problem(loc, message, line_of(node, loc)))
+        ctx = tuple(sorted((err.get("ctx") or {}).items()))
+        problems.append(Problem(loc, message, line_of(node, loc), err["type"], ctx))
     return problems
 
 
@@ -212,3 +215,113 @@ def validate_model(model: type[M], data: Any, source: str | None = None) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InputError(problems_from(exc), source) from exc
+
+
+# --- a problem said to a person on a page, in the page's language -------------------------------
+
+# Pydantic's error types, as a Chinese sentence about the field ``{label}`` (with the error's
+# context: ``{max_length}``, ``{ge}``…).
+_ZH_BY_KIND = {
+    "missing": "请填写「{label}」。",
+    "string_too_long": "「{label}」最多 {max_length} 个字。",
+    "string_too_short": "「{label}」至少 {min_length} 个字。",
+    "too_long": "「{label}」最多 {max_length} 项。",
+    "too_short": "「{label}」至少 {min_length} 项。",
+    "int_parsing": "「{label}」须为整数。",
+    "int_type": "「{label}」须为整数。",
+    "int_from_float": "「{label}」须为整数。",
+    "float_parsing": "「{label}」须为数字。",
+    "float_type": "「{label}」须为数字。",
+    "decimal_parsing": "「{label}」须为数字。",
+    "greater_than_equal": "「{label}」不能小于 {ge}。",
+    "less_than_equal": "「{label}」不能大于 {le}。",
+    "greater_than": "「{label}」须大于 {gt}。",
+    "less_than": "「{label}」须小于 {lt}。",
+    "date_parsing": "「{label}」须为日期（年-月-日，如 2026-10-16）。",
+    "date_type": "「{label}」须为日期（年-月-日，如 2026-10-16）。",
+    "date_from_datetime_parsing": "「{label}」须为日期（年-月-日，如 2026-10-16）。",
+    "date_from_datetime_inexact": "「{label}」须为日期（年-月-日，如 2026-10-16）。",
+    "datetime_parsing": "「{label}」须为日期和时间。",
+    "datetime_type": "「{label}」须为日期和时间。",
+    "datetime_from_date_parsing": "「{label}」须为日期和时间。",
+    "enum": "「{label}」须从所列选项中选择。",
+    "literal_error": "「{label}」须从所列选项中选择。",
+    "bool_parsing": "「{label}」须为“是”或“否”。",
+    "bool_type": "「{label}」须为“是”或“否”。",
+    "list_type": "「{label}」须每行填写一项。",
+    "extra_forbidden": "「{label}」不是可填写的项目。",
+    "json_invalid": "「{label}」的格式不正确。",
+    "model_type": "「{label}」的格式不正确。",
+    "model_attributes_type": "「{label}」的格式不正确。",
+    "dict_type": "「{label}」的格式不正确。",
+    "string_type": "「{label}」须为文字。",
+}
+
+# The office's own refusals (``input_error(field, "...")``, English for the CLI), as Chinese
+# sentences: the pattern of the English message, then the sentence (``{label}`` and the groups).
+_ZH_BY_MESSAGE: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"^the new date (\S+) is not after the current deadline (\S+)$"),
+        "「{label}」须晚于当前时限 {2}（填写的是 {1}）。",
+    ),
+    (re.compile(r"^(\S+) is not a working day\b"), "「{label}」{1} 不是工作日，请选择工作日。"),
+    (
+        re.compile(r"^'(.+)' is not an accepted type \((.*); OFFICEFLOW_FILE_TYPES\)$"),
+        "「{label}」「{1}」不是可接受的文件类型（可接受的类型：{2}）。",
+    ),
+    (
+        re.compile(r"^'(.+)' is (?:\d+ bytes; the limit is|larger than the limit of) (\d+)"),
+        "「{label}」「{1}」超过了大小上限（{mb} MB）。",
+    ),
+    (re.compile(r"^progress must be a whole number"), "「{label}」须为 0 到 100 之间的整数。"),
+    (re.compile(r"^unknown person '(.+)'$"), "「{label}」：没有编号为「{1}」的人员。"),
+    (re.compile(r"^unknown department '(.+)'$"), "「{label}」：没有编号为「{1}」的单位。"),
+    (re.compile(r"needs? a reason$"), "请填写「{label}」。"),
+    (re.compile(r"must not be empty|is required$"), "请填写「{label}」。"),
+    (re.compile(re.escape(NUL_MESSAGE)), "「{label}」含有不可见的空字符，请删除后重新提交。"),
+]
+
+# Labels of fields that are no input model's (the attached files of a hand page).
+COMMON_LABELS = {"files": ("附件", "Files"), "object": ("事项", "Item")}
+
+
+def say(problem: Problem, lang: str, labels: dict[str, tuple[str, str]] | None = None) -> str:
+    """``problem`` as one sentence for a page in ``lang`` (``zh-CN`` or ``en``), naming the
+    field by its label (``labels``: field name → (中文, English), as the form shows it) rather
+    than its name. In zh-CN the sentence is Chinese throughout: a message with no Chinese
+    rendering says the field is wrong, without the English text."""
+    labels = {**COMMON_LABELS, **(labels or {})}
+    zh = lang == "zh-CN"
+    field = next((p for p in problem.loc if isinstance(p, str)), None)
+    item = next((p for p in problem.loc if isinstance(p, int)), None)
+    zh_label, en_label = labels.get(field or "", (field or "", field or ""))
+    if not zh_label:
+        zh_label, en_label = "填写的内容", "The form"
+    if item is not None and field != "files":
+        zh_label, en_label = f"{zh_label}第 {item + 1} 项", f"{en_label}, item {item + 1}"
+    if not zh:
+        return f"{en_label}: {shorten_echoes(problem.message)}"
+    ctx = dict(problem.ctx)
+    sentence = _ZH_BY_KIND.get(problem.kind)
+    if sentence is not None and problem.kind != "value_error":
+        try:
+            return sentence.format(label=zh_label, **ctx)
+        except (KeyError, IndexError):
+            pass
+    message = problem.message.removeprefix("Value error, ")
+    for pattern, text in _ZH_BY_MESSAGE:
+        found = pattern.search(message)
+        if found:
+            groups = [shorten_echoes(g or "", 40) for g in found.groups()]
+            mb = ""
+            if "{mb}" in text:
+                mb = f"{int(found.group(found.lastindex or 0)) / 1024 / 1024:.1f}"
+            return text.format(zh_label, *groups, label=zh_label, mb=mb)
+    return f"「{zh_label}」填写有误，请核对后重新填写。"
+
+
+def say_all(
+    error: InputError, lang: str, labels: dict[str, tuple[str, str]] | None = None
+) -> list[str]:
+    """Every problem of ``error`` as a sentence in ``lang`` (`say`)."""
+    return [say(p, lang, labels) for p in error.problems]

@@ -103,8 +103,36 @@ ACTIONS = (
 )
 
 
+# The words of this process's events on the pages' timelines (`i18n.event_label`).
+EVENT_WORDS = {
+    "zh-CN": {
+        "ev.duty.roster_published": "发布值班表",
+        "ev.duty.roster_reinstated": "恢复值班表",
+        "ev.duty.swap_requested": "申请换班",
+        "ev.duty.swap_approved": "同意换班",
+        "ev.duty.swap_refused": "不同意换班",
+        "ev.duty.logged": "值班记录",
+        "ev.duty.log_closed": "办结值班事项",
+        "ev.duty.handed_over": "交班",
+        "ev.duty.taken_over": "接班",
+    },
+    "en": {
+        "ev.duty.roster_published": "roster published",
+        "ev.duty.roster_reinstated": "roster reinstated",
+        "ev.duty.swap_requested": "swap requested",
+        "ev.duty.swap_approved": "swap approved",
+        "ev.duty.swap_refused": "swap refused",
+        "ev.duty.logged": "log entry",
+        "ev.duty.log_closed": "log item closed",
+        "ev.duty.handed_over": "handed over",
+        "ev.duty.taken_over": "taken over",
+    },
+}
+
+
 PROCESS = Process(
     name="duty",
+    words=EVENT_WORDS,
     zh="值班",
     objects=(SHIFT,),
     actions=ACTIONS,

@@ -127,8 +127,32 @@ FLOWS = (
 )
 
 
+# The words of this process's events on the pages' timelines (`i18n.event_label`).
+EVENT_WORDS = {
+    "zh-CN": {
+        "ev.info_item.submitted": "报送信息",
+        "ev.info_item.edited": "编辑信息",
+        "ev.info_item.adopted": "采用",
+        "ev.info_item.rejected": "不予采用",
+        "ev.info_item.commented": "领导批示",
+        "ev.info_issue.published": "编发信息刊物",
+        "ev.info_request.issued": "约稿",
+    },
+    "en": {
+        "ev.info_item.submitted": "item submitted",
+        "ev.info_item.edited": "item edited",
+        "ev.info_item.adopted": "item adopted",
+        "ev.info_item.rejected": "item rejected",
+        "ev.info_item.commented": "leader's comment",
+        "ev.info_issue.published": "issue published",
+        "ev.info_request.issued": "request issued",
+    },
+}
+
+
 PROCESS = Process(
     name="information",
+    words=EVENT_WORDS,
     zh="信息报送",
     objects=(INFO_ITEM,),
     actions=ACTIONS,

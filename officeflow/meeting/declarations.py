@@ -201,8 +201,34 @@ ACTIONS = (
 )
 
 
+# The words of this process's events on the pages' timelines (`i18n.event_label`).
+EVENT_WORDS = {
+    "zh-CN": {
+        "ev.meeting.created": "会议登记",
+        "ev.meeting.topic_submitted": "报送议题",
+        "ev.meeting.materials_received": "报送会议材料",
+        "ev.meeting.agenda_approved": "审定议程",
+        "ev.meeting.attendance": "回复参会",
+        "ev.meeting.rescheduled": "会议改期",
+        "ev.meeting.cancelled": "会议取消",
+        "ev.meeting.minuted": "印发纪要",
+    },
+    "en": {
+        "ev.meeting.created": "meeting created",
+        "ev.meeting.topic_submitted": "topic submitted",
+        "ev.meeting.materials_received": "materials received",
+        "ev.meeting.agenda_approved": "agenda approved",
+        "ev.meeting.attendance": "attendance answered",
+        "ev.meeting.rescheduled": "rescheduled",
+        "ev.meeting.cancelled": "cancelled",
+        "ev.meeting.minuted": "minutes recorded",
+    },
+}
+
+
 PROCESS = Process(
     name="meeting",
+    words=EVENT_WORDS,
     zh="办会",
     objects=(MEETING,),
     actions=ACTIONS,

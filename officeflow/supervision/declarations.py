@@ -115,8 +115,20 @@ ACTIONS = (
 )
 
 
+# The words of this process's events on the pages' timelines (`i18n.event_label`).
+EVENT_WORDS = {
+    "zh-CN": {
+        "ev.decision.issued": "领导决策交办",
+    },
+    "en": {
+        "ev.decision.issued": "decision issued",
+    },
+}
+
+
 PROCESS = Process(
     name="supervision",
+    words=EVENT_WORDS,
     zh="督查督办",
     objects=(ASSIGNMENT,),
     actions=ACTIONS,

@@ -262,10 +262,23 @@ def _act(request: Request, token: str, action: str | None, form: FormData) -> Re
     except actors.NotAllowed as exc:  # one sentence, in the page's language, with names
         zh = i18n.locale_of(request, get_settings().locale) == "zh-CN"
         return refusal(request, "error.not_allowed", 403, detail=exc.zh if zh else str(exc))
-    except InputError as exc:
+    except InputError as exc:  # each problem a sentence in the page's language, naming the
+        # field by its label; the form shown again with what was typed
+        from officeflow.inputs import say_all
+        from officeflow.web.declared import field_labels, typed_values
+
+        lang = i18n.locale_of(request, get_settings().locale)
+        labels = field_labels(page.object_type, page.action)
         with db.read_scope() as session:
             context = _page_context(session, page, claim, token)
-        return render(request, page.template, status_code=400, error=str(exc), **context)
+        return render(
+            request,
+            page.template,
+            status_code=400,
+            error=" ".join(say_all(exc, lang, labels)),
+            form_values=typed_values(form),
+            **context,
+        )
     assert outcome is not None
     extra = []
     delivery = ""

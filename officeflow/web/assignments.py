@@ -20,14 +20,15 @@ from models.supervision import (
     RequestStatus,
 )
 from models.supervision_input import DecideExtensionInput
-from officeflow import actions, clock, files, supervision
+from officeflow import actions, files, supervision
 from officeflow.actions import perform
 from officeflow.inputs import input_error
 from officeflow.settings import get_settings
 from officeflow.web.declared import parse_form
 from officeflow.web.pages import ActionPage, Outcome, form_text, register
 from officeflow.web.tokens import Claim
-from officeflow.web.views import names, object_id, person_name, timeline
+from officeflow.web.views import department_names, names, object_id, person_name, timeline
+from officeflow.workdays import get_calendar
 
 OBJECT = "assignment"
 EVIDENCE = "evidence"  # the purpose of a completion request's attached files
@@ -61,15 +62,22 @@ def _load(session: Session, claim: Claim) -> dict[str, Any]:
     who = names(session, {a.owner_id, a.decision.issued_by})
     completion = _pending_completion(session, a.id)
     extension = _pending_extension(session, a.id)
-    calendar_next = clock.to_local(a.due_at).date() + dt.timedelta(days=7)
+    # The extension form proposes a date it accepts: the next working day after the deadline.
+    calendar = get_calendar()
+    proposed = a.due_on + dt.timedelta(days=1)
+    while not calendar.is_workday(proposed):
+        proposed += dt.timedelta(days=1)
     return {
         "a": a,
         "owner": who.get(a.owner_id, a.owner_id),
+        "department": department_names(session, {a.lead_department_id}).get(
+            a.lead_department_id, a.lead_department_id
+        ),
         "leader": who.get(a.decision.issued_by, a.decision.issued_by),
         "completion": completion,
         "extension": extension,
         "evidence_files": files.files_of(session, OBJECT, a.id),
-        "suggested_date": calendar_next.isoformat(),
+        "suggested_date": proposed.isoformat(),
         "timeline": timeline(session, OBJECT, a.id),
         "person_name": person_name(session, claim.person_id),
         "accept_types": ",".join(files.allowed_types()),

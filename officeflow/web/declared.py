@@ -145,6 +145,21 @@ def form_fields(model: type[BaseModel]) -> list[FormField]:
     return [form_field(name, info) for name, info in model.model_fields.items()]
 
 
+def field_labels(object_type: str, verb: str) -> dict[str, tuple[str, str]]:
+    """The labels (中文, English) of the fields of the action a page takes, by field name: what
+    an error names instead of the field (`officeflow.inputs.say`)."""
+    for action in actions.all_actions():
+        if action.obj.name == object_type and verb in (action.verb, *action.aliases):
+            return {f.name: (f.zh, f.en) for f in form_fields(action.input)}
+    return {}
+
+
+def typed_values(form: FormData) -> dict[str, str]:
+    """What the person typed, by field, to put back in the form shown with an error."""
+    skip = {"csrf_token", "state"}
+    return {k: v for k, v in form.multi_items() if isinstance(v, str) and k not in skip}
+
+
 def parse_form(action: actions.Action, form: FormData) -> dict[str, Any]:
     """The posted form as the input model's data: empty optional fields left to the model's
     defaults; the model then checks every value and names the field it refuses."""

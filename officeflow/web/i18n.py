@@ -402,6 +402,47 @@ def event_label(locale: str, action: str) -> str:
     )
 
 
+# An event's details (`officeflow.web.views.DETAIL_KEYS`), in words: the label, then how a value
+# is said (``{v}``).
+DETAIL_WORDS = {
+    "zh-CN": {
+        "report": ("报送", "{v}"),
+        "progress": ("进度", "{v}%"),
+        "note": ("说明", "{v}"),
+        "comment": ("意见", "{v}"),
+        "reason": ("理由", "{v}"),
+        "summary": ("内容", "{v}"),
+        "new_due_date": ("延至", "{v}"),
+        "rung": ("级次", "{v}"),
+    },
+    "en": {
+        "report": ("report", "{v}"),
+        "progress": ("progress", "{v}%"),
+        "note": ("note", "{v}"),
+        "comment": ("comment", "{v}"),
+        "reason": ("reason", "{v}"),
+        "summary": ("summary", "{v}"),
+        "new_due_date": ("new deadline", "{v}"),
+        "rung": ("rung", "{v}"),
+    },
+}
+
+
+def event_detail(locale: str, detail: tuple[tuple[str, object], ...]) -> str:
+    """An event's details (key, value) as one line in ``locale``: 进度：40%；说明：初稿完成."""
+    words = DETAIL_WORDS.get(locale, DETAIL_WORDS["zh-CN"])
+    zh = locale == "zh-CN"
+    parts = []
+    for key, value in detail:
+        label, how = words.get(key, (key, "{v}"))
+        if key == "report" and isinstance(value, str):
+            value = (
+                translate(locale, f"kind.{value}") if _lookup(locale, f"kind.{value}") else value
+            )
+        parts.append(f"{label}：{how.format(v=value)}" if zh else f"{label}: {how.format(v=value)}")
+    return ("；" if zh else "; ").join(parts)
+
+
 def translate(locale: str, key: str, **values: object) -> str:
     text = _lookup(locale, key) or key
     return text.format(**values) if values else text

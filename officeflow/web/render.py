@@ -42,6 +42,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         {
             "t": t,
             "event_label": lambda action: i18n.event_label(locale, action),
+            "event_detail": lambda detail: i18n.event_detail(locale, detail),
             "lang": locale,
             "other_lang": "en" if locale == "zh-CN" else "zh-CN",
             "csrf_field": security.CSRF_FIELD,

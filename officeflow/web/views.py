@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.org import Person
+from models.org import Department, Person
 from officeflow import clock, events
 from officeflow.inputs import input_error
 from officeflow.web.tokens import Claim
@@ -20,7 +20,7 @@ class Line:
     actor: str
     action: str
     via: str
-    detail: str
+    detail: tuple[tuple[str, Any], ...]  # (key, value): ids already replaced by names
 
 
 def names(session: Session, ids: set[str]) -> dict[str, str]:
@@ -37,7 +37,11 @@ def person_name(session: Session, person_id: str) -> str:
 
 def timeline(session: Session, object_type: str, object_id: str | int) -> list[Line]:
     rows = events.history(session, object_type=object_type, object_id=object_id)
-    who = names(session, {e.actor for e in rows})
+    details = [_detail(e.data) for e in rows]
+    # People and departments named in a detail show by name, as the actors do.
+    mentioned = {v for d in details for _k, v in d if isinstance(v, str)}
+    who = names(session, {e.actor for e in rows} | mentioned)
+    who.update(department_names(session, mentioned))
     # The office's own steps show as "system" (translated by the page), with no channel.
     return [
         Line(
@@ -45,17 +49,28 @@ def timeline(session: Session, object_type: str, object_id: str | int) -> list[L
             actor=who.get(e.actor, e.actor),
             action=e.action,
             via=e.via,
-            detail=_detail(e.data),
+            detail=tuple((k, who.get(v, v) if isinstance(v, str) else v) for k, v in d),
         )
-        for e in rows
+        for e, d in zip(rows, details, strict=True)
     ]
 
 
-def _detail(data: dict[str, Any] | None) -> str:
+def department_names(session: Session, ids: set[str]) -> dict[str, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    rows = session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))
+    return {did: name for did, name in rows}
+
+
+# The details of an event a timeline shows, in this order (`i18n.event_detail` says them).
+DETAIL_KEYS = ("report", "progress", "note", "comment", "reason", "summary", "new_due_date", "rung")
+
+
+def _detail(data: dict[str, Any] | None) -> tuple[tuple[str, Any], ...]:
     if not data:
-        return ""
-    keep = ("report", "progress", "note", "comment", "reason", "summary", "new_due_date", "rung")
-    return "; ".join(f"{k}: {data[k]}" for k in keep if k in data and data[k] not in ("", None))
+        return ()
+    return tuple((k, data[k]) for k in DETAIL_KEYS if k in data and data[k] not in ("", None))
 
 
 def object_id(claim: Claim) -> int:
