@@ -131,7 +131,7 @@ def test_no_stored_text_becomes_a_formula_in_the_ledger_export(known: dict[str, 
                 # most a quote before it, which is there exactly when it starts like a formula.
                 stored = values[name]
                 if name == "source_ref" and not stored:
-                    stored = "leader_instruction"  # no reference: the kind of source is shown
+                    stored = "领导批示"  # no reference: the kind of source is shown
                 typed = "".join(" " if _not_in_xlsx(c) else c for c in stored)
                 quoted = (
                     typed[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") or typed.strip() in ERRORS

@@ -66,11 +66,13 @@ def columns(locale: str | None = None) -> list[str]:
 COLUMNS = [(zh_name, width) for zh_name, _, width, _ in COLUMN_NAMES]
 
 
-def _local(value: dt.datetime | None) -> dt.datetime | None:
-    """An instant as the office's wall-clock time, naive (a spreadsheet has no time zones)."""
+def _local(value: dt.datetime | None) -> dt.datetime | str:
+    """An instant as the office's wall-clock time, naive (a spreadsheet has no time zones); no
+    instant is an empty cell."""
     if value is None:
-        return None
-    return clock.to_local(value).naive().replace(second=0, microsecond=0)
+        return ""
+    local = clock.to_local(value)
+    return dt.datetime(local.year, local.month, local.day, local.hour, local.minute)
 
 
 def ledger_rows(
@@ -179,7 +181,7 @@ def ledger_workbook(session: Session, *, locale: str | None = None) -> bytes:
     for row in ledger_rows(session, locale=locale):
         cells: list[Any] = []
         for value, fmt in zip(row, formats, strict=True):
-            if fmt is not None and value is not None:
+            if fmt is not None and isinstance(value, dt.date):
                 value = WriteOnlyCell(ws, value=value)
                 value.number_format = fmt
             cells.append(value)
