@@ -7,6 +7,7 @@ its own process group, so the worker's flow-run processes go with it). `officefl
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -23,7 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from officeflow.stackfile import DEFAULT_WEB_PORT, STACK_FILE, StackInfo
+from officeflow.stackfile import (
+    DEFAULT_WEB_PORT,
+    INSTANCE_ENV,
+    INSTANCE_HEADER,
+    STACK_FILE,
+    StackInfo,
+)
 
 if TYPE_CHECKING:  # aiosmtpd loads only for `officeflow up`, not for every command
     from officeflow.mailcatcher import MailCatcher
@@ -58,6 +65,23 @@ def _bin(name: str) -> str:
 
 class StackError(RuntimeError):
     pass
+
+
+# Each part's port: the LocalStack field, what the part is called, and `officeflow up`'s option.
+PORTS = {
+    "port": ("Prefect server", "--port"),
+    "smtp_port": ("mail catcher", "--smtp-port"),
+    "web_port": ("web pages", "--web-port"),
+}
+
+
+def port_in_use(field_name: str, host: str, port: int) -> StackError:
+    part, option = PORTS[field_name]
+    return StackError(
+        f"the {part} cannot start: {host}:{port} is in use (another process listens there). "
+        f"Stop that process, or give `officeflow up` another port: {option} N "
+        f"({option} 0: any free port)"
+    )
 
 
 # --- the Prefect API's credentials ----------------------------------------------------------------
@@ -188,6 +212,9 @@ class LocalStack:
     workers: int = 1
     worker_limit: int | None = None  # flow runs one worker runs at once (None: no limit)
     startup_timeout: float = 120
+    # The fields among port, smtp_port and web_port whose port was asked for and must be used:
+    # when it is taken, `start()` fails. The others move to a free port when theirs is taken.
+    fixed_ports: frozenset[str] = frozenset()
     say: Callable[[str], None] = print
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     catcher: MailCatcher | None = None
@@ -198,6 +225,8 @@ class LocalStack:
         self.logs = self.home / "logs"
         self.outbox = self.home / "outbox"
         self.prefect_home = self.home / "prefect"
+        self.log_starts: dict[str, int] = {}  # where this start's lines begin in each log
+        self.instance = ""  # the id of this start's web process (its /healthz names it)
 
     @property
     def api_url(self) -> str:
@@ -273,6 +302,13 @@ class LocalStack:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def start(self) -> StackInfo:
+        """Start every part, each checked: a part that cannot start (its port taken, its
+        process ended, no answer in time, or another process answering in its place) raises
+        `StackError` naming it, after stopping every part started so far."""
+        for name in sorted(self.fixed_ports):  # before anything starts
+            port = getattr(self, name)
+            if port and not port_is_free(self.host, port):
+                raise port_in_use(name, self.host, port)
         self.make_dirs()
         self.port = pick_port(self.host, self.port)
         if self.web_port is not None:
@@ -280,15 +316,12 @@ class LocalStack:
         try:
             self._start_server()
             self._prepare_ledger()
-            from officeflow.mailcatcher import MailCatcher
-
-            self.catcher = MailCatcher(
-                host=self.host, port=pick_port(self.host, self.smtp_port), outbox=self.outbox
-            ).start()
-            self.say(f"mail catcher on {self.catcher.host}:{self.catcher.port} → {self.outbox}")
+            self._start_catcher()
             self._register()
             self._start_worker()
             self._start_web()
+            if (dead := self.check()) is not None:
+                raise StackError(f"the {dead} process exited: {self._tail(dead)}")
         except BaseException:
             self.stop()
             raise
@@ -307,6 +340,7 @@ class LocalStack:
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         fd = os.open(self.logs / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self.log_starts[name] = os.fstat(fd).st_size
         log = os.fdopen(fd, "ab")
         proc = subprocess.Popen(
             args,
@@ -320,7 +354,16 @@ class LocalStack:
         )
         log.close()
         self.procs[name] = proc
+        self.say(f"  {name} process: pid {proc.pid}")
         return proc
+
+    def _failed(self, name: str, field_name: str, what: str) -> StackError:
+        """Why the process ``name`` (which listens on ``field_name``'s port) did not start."""
+        tail = self._tail(name)
+        port = getattr(self, field_name)
+        if "address already in use" in tail.lower():
+            return port_in_use(field_name, self.host, port)
+        return StackError(f"the {PORTS[field_name][0]} {what}: {tail}")
 
     def _start_server(self) -> None:
         self.say(f"starting the Prefect server on {self.ui_url} (SQLite under {self.prefect_home})")
@@ -342,15 +385,49 @@ class LocalStack:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise StackError(f"the Prefect server exited: {self._tail('server')}")
-            try:
-                with urllib.request.urlopen(self.api_url + "/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
+                raise self._failed("server", "port", "exited")
+            if self._server_answers():
+                return
             time.sleep(0.5)
-        raise StackError(f"the Prefect server did not answer in time: {self._tail('server')}")
+        raise self._failed("server", "port", "did not answer in time")
+
+    def _server_answers(self) -> bool:
+        """This start's server answers: healthy, and locked with this home's auth string (it
+        refuses a request without it and serves one with it), which another server that
+        answers on the same port does not do."""
+
+        def status(path: str, secret: str | None) -> int:
+            request = urllib.request.Request(self.api_url + path)
+            if secret is not None:
+                token = base64.b64encode(secret.encode()).decode()
+                request.add_header("Authorization", f"Basic {token}")
+            try:
+                with urllib.request.urlopen(request, timeout=2) as r:
+                    return int(r.status)
+            except urllib.error.HTTPError as error:
+                return error.code
+            except (urllib.error.URLError, OSError):
+                return 0
+
+        return (
+            status("/health", None) == 200
+            and status("/admin/version", None) == 401
+            and status("/admin/version", self.auth_string) == 200
+        )
+
+    def _start_catcher(self) -> None:
+        from officeflow.mailcatcher import MailCatcher
+
+        port = pick_port(self.host, self.smtp_port)
+        try:
+            self.catcher = MailCatcher(host=self.host, port=port, outbox=self.outbox).start()
+        except Exception as error:  # aiosmtpd's server could not listen there
+            if not port_is_free(self.host, port):
+                raise port_in_use("smtp_port", self.host, port) from error
+            raise StackError(
+                f"the mail catcher cannot start on {self.host}:{port}: {error}"
+            ) from error
+        self.say(f"mail catcher on {self.catcher.host}:{self.catcher.port} → {self.outbox}")
 
     def _prepare_ledger(self) -> None:
         from officeflow import db
@@ -400,29 +477,31 @@ class LocalStack:
 
         secret_key()  # made once before the worker signs its first link
         self.say(f"starting the office's web pages on {self.web_url}")
-        proc = self._spawn(
-            "web",
-            [_bin("officeflow"), *web_args(self.host, self.web_port)],
-            self.worker_env(),
-        )
+        # Ready means this process answers, not another one that listens on the same port.
+        self.instance = secrets.token_urlsafe(16)
+        env = self.worker_env()
+        env[INSTANCE_ENV] = self.instance
+        proc = self._spawn("web", [_bin("officeflow"), *web_args(self.host, self.web_port)], env)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise StackError(f"the web pages exited: {self._tail('web')}")
+                raise self._failed("web", "web_port", "exited")
             try:
                 with urllib.request.urlopen(self.web_url + "/healthz", timeout=2) as r:
-                    if r.status == 200:
+                    if r.status == 200 and r.headers.get(INSTANCE_HEADER) == self.instance:
                         return
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.3)
-        raise StackError(f"the web pages did not answer in time: {self._tail('web')}")
+        raise self._failed("web", "web_port", "did not answer in time")
 
     def _tail(self, name: str, lines: int = 15) -> str:
         path = self.logs / f"{name}.log"
         if not path.is_file():
             return "(no log)"
-        text = path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+        with path.open("rb") as log:  # this start's lines only
+            log.seek(self.log_starts.get(name, 0))
+            text = log.read().decode("utf-8", errors="replace").splitlines()[-lines:]
         return f"last lines of {path}:\n" + "\n".join(text)
 
     def check(self) -> str | None:
@@ -446,6 +525,7 @@ class LocalStack:
                 _signal_group(proc, signal.SIGKILL)
                 proc.wait(5)
             _signal_group(proc, signal.SIGKILL)  # anything the child left in its group
+            self.say(f"  stopped {name} (pid {proc.pid})")
         self.procs.clear()
         if self.catcher is not None:
             self.catcher.stop()

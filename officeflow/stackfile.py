@@ -10,6 +10,11 @@ from pathlib import Path
 
 DEFAULT_WEB_PORT = 8300  # the office's web pages (`officeflow web`)
 STACK_FILE = "stack.json"
+# `officeflow up` gives its web process a new id each start (in this variable), and that process
+# names it on its /healthz answers (in this header): the stack takes only its own process's
+# answer as "ready", not another process's on the same port.
+INSTANCE_ENV = "OFFICEFLOW_STACK_INSTANCE"
+INSTANCE_HEADER = "x-officeflow-instance"
 
 
 @dataclass

@@ -23,6 +23,7 @@ from officeflow.stack import (
     DEFAULT_WEB_PORT,
     EXAMPLE_ORG,
     LocalStack,
+    StackError,
     StackInfo,
     client_settings,
 )
@@ -47,15 +48,23 @@ def _raise_stop(signum: int, _frame: FrameType | None) -> None:
 
 
 def up(
-    port: int = typer.Option(
-        DEFAULT_PORT, help="Port of the Prefect server and UI; a free one if it is taken (0: any)"
+    port: int | None = typer.Option(
+        None,
+        show_default=False,
+        help=f"Port of the Prefect server and UI [default: {DEFAULT_PORT}, or a free one if it "
+        "is taken]; a port given here must be free, else `up` fails (0: any free port)",
     ),
-    smtp_port: int = typer.Option(
-        DEFAULT_SMTP_PORT, help="Port of the local mail catcher; a free one if it is taken"
+    smtp_port: int | None = typer.Option(
+        None,
+        show_default=False,
+        help=f"Port of the local mail catcher [default: {DEFAULT_SMTP_PORT}, or a free one if "
+        "it is taken]; a port given here must be free (0: any free port)",
     ),
-    web_port: int = typer.Option(
-        DEFAULT_WEB_PORT,
-        help="Port of the office's web pages (the links in notices); a free one if taken",
+    web_port: int | None = typer.Option(
+        None,
+        show_default=False,
+        help=f"Port of the office's web pages, the links in notices [default: {DEFAULT_WEB_PORT},"
+        " or a free one if it is taken]; a port given here must be free (0: any free port)",
     ),
     org_file: Path = typer.Option(EXAMPLE_ORG, help="Org file to load into the ledger"),
     workers: int = typer.Option(1, min=1, max=8, help="Workers to start for the `office` pool"),
@@ -68,16 +77,19 @@ def up(
     (postgresql+asyncpg://…) and OFFICEFLOW_DATABASE_URL (postgresql://…) to run both on
     PostgreSQL."""
     home = get_settings().home
+    given = {"port": port, "smtp_port": smtp_port, "web_port": web_port}
     stack = LocalStack(
         home=home,
-        port=port,
-        smtp_port=smtp_port,
-        web_port=web_port,
+        port=DEFAULT_PORT if port is None else port,
+        smtp_port=DEFAULT_SMTP_PORT if smtp_port is None else smtp_port,
+        web_port=DEFAULT_WEB_PORT if web_port is None else web_port,
+        fixed_ports=frozenset(name for name, value in given.items() if value is not None),
         org_file=org_file,
         workers=workers,
         say=lambda text: console.print(text, highlight=False, soft_wrap=True),
     )
     signal.signal(signal.SIGTERM, _raise_stop)
+    failed: StackError | None = None
     try:
         info = stack.start()
         _print_ready(info, stack)
@@ -85,6 +97,8 @@ def up(
             time.sleep(1)
         warn(f"the {dead} process exited on its own; see {stack.logs / (dead + '.log')}")
         raise typer.Exit(1)
+    except StackError as error:
+        failed = error  # a part did not start: `start()` stopped the parts it had started
     except (KeyboardInterrupt, _Stop):
         pass  # a clean stop, below
     finally:
@@ -92,9 +106,12 @@ def up(
         # process ends right after, so the signals stay ignored.
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
-        console.print("stopping …")
-        stack.stop()
-        console.print("stopped: worker, Prefect server and mail catcher (and the web pages)")
+        if failed is None:
+            console.print("stopping …")
+            stack.stop()
+            console.print("stopped: worker, Prefect server and mail catcher (and the web pages)")
+    if failed is not None:
+        fail(f"officeflow is not up: {failed}", code=1)
 
 
 def _print_ready(info: StackInfo, stack: LocalStack) -> None:

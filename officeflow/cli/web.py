@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from officeflow.web.tokens import DEFAULT_WEB_PORT
@@ -63,7 +65,7 @@ def web(
     )
     trusted = forwarded_allow_ips.strip()
     config = uvicorn.Config(
-        create_app(settings),
+        _naming_instance(create_app(settings)),
         host=host,
         port=port,
         root_path=root_path,
@@ -79,3 +81,33 @@ def web(
 
         warm()
     uvicorn.Server(config).run()
+
+
+def _naming_instance(app: Any) -> Any:
+    """The app, whose /healthz answers carry the id `officeflow up` gave this process (nothing
+    changes when it gave none), so that the stack knows its own web process answers."""
+    import os
+
+    from officeflow.stackfile import INSTANCE_ENV, INSTANCE_HEADER
+
+    instance = os.environ.get(INSTANCE_ENV, "")
+    if not instance:
+        return app
+
+    async def named(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/healthz":
+            await app(scope, receive, send)
+            return
+
+        async def send_named(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    *message.get("headers", []),
+                    (INSTANCE_HEADER.encode(), instance.encode()),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_named)
+
+    return named
