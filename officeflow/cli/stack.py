@@ -51,20 +51,20 @@ def up(
     port: int | None = typer.Option(
         None,
         show_default=False,
-        help=f"Port of the Prefect server and UI [default: {DEFAULT_PORT}, or a free one if it "
-        "is taken]; a port given here must be free, else `up` fails (0: any free port)",
+        help=f"Port of the Prefect server and UI (default {DEFAULT_PORT}, or a free one if it "
+        "is taken); a port given here must be free, else `up` fails (0: any free port)",
     ),
     smtp_port: int | None = typer.Option(
         None,
         show_default=False,
-        help=f"Port of the local mail catcher [default: {DEFAULT_SMTP_PORT}, or a free one if "
-        "it is taken]; a port given here must be free (0: any free port)",
+        help=f"Port of the local mail catcher (default {DEFAULT_SMTP_PORT}, or a free one if "
+        "it is taken); a port given here must be free (0: any free port)",
     ),
     web_port: int | None = typer.Option(
         None,
         show_default=False,
-        help=f"Port of the office's web pages, the links in notices [default: {DEFAULT_WEB_PORT},"
-        " or a free one if it is taken]; a port given here must be free (0: any free port)",
+        help=f"Port of the office's web pages, the links in notices (default {DEFAULT_WEB_PORT},"
+        " or a free one if it is taken); a port given here must be free (0: any free port)",
     ),
     org_file: Path = typer.Option(EXAMPLE_ORG, help="Org file to load into the ledger"),
     workers: int = typer.Option(1, min=1, max=8, help="Workers to start for the `office` pool"),
