@@ -105,7 +105,8 @@ def test_bulletin_counts_per_department_and_is_sent_once(
     body = mail_office.to("zhou.guoqiang@example.gov.cn")[0].text()
     assert "财政局 | 1 | " in body  # finance: one still open
     assert "| 1 | 1 | 100% |" in body  # one closed, on time
-    assert "2026-09-21 – 2026-09-27" in body
+    assert "统计区间：2026-09-21 至 2026-09-27" in body
+    assert "| 单位 | 在办 |" in body and "Department" not in body  # one language
 
 
 def wait_for_run_state(run_id: Any, wanted: StateType, timeout: float) -> StateType | None:
