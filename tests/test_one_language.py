@@ -33,6 +33,7 @@ from tests.web_support import issue_assignment
 # and a few names that have no Chinese form.
 ALLOWED = [
     r"https?://\S+",
+    r"\[\[officeflow-link:[\w-]+\]\]",  # becomes the recipient's signed link when sent
     r"[\w.+-]+@[\w.-]+",
     r"\b[\w-]+\.(?:xlsx|docx|pdf|ics|png|svg)\b",
     r"\b(?:PDF|Excel|Word|SVG)\b",
@@ -51,7 +52,11 @@ def english_words(text: str) -> list[str]:
 def raw_keys(text: str, org: Any) -> list[str]:
     ids = {p.id for p in org.people} | {d.id for d in org.departments}
     found = [i for i in ids if re.search(rf"(?<![\w.@/-]){re.escape(i)}(?![\w@-])", text)]
-    plain = re.sub(r"\S+@\S+|https?://\S+|\b[\w-]+\.(?:xlsx|docx|pdf|ics|png|svg)\b", " ", text)
+    plain = re.sub(
+        r"\[\[officeflow-link:[\w-]+\]\]|\S+@\S+|https?://\S+|\b[\w-]+\.(?:xlsx|docx|pdf|ics|png|svg)\b",
+        " ",
+        text,
+    )
     found += re.findall(r"\b[a-z_]+\.[a-z_]+\b", plain)
     found += re.findall(r"\b(?:doc|meeting|incident|info|info-request):\d+", text)
     return found
@@ -212,3 +217,26 @@ def test_en_exports_are_english(office: dict[str, Any], org: Any, ledger: Any) -
         "2026-09 information points",
         "Points over six months",
     )
+
+
+def test_handover_mail_names_the_kind_of_each_open_item(org: Any) -> None:
+    from rules.templates import render
+
+    at = dt.datetime(2026, 10, 1, 2, 0, tzinfo=dt.UTC)
+    rendered = render(
+        "duty_handover",
+        {
+            "recipient": {"name": "何芳"},
+            "office": "市政府办公室",
+            "tz": "Asia/Shanghai",
+            "outgoing": "孙丽",
+            "day": "2026-10-01",
+            "shift": "夜班",
+            "starts_at": at,
+            "ends_at": at,
+            "note": "",
+            "items": [{"id": 7, "at": at, "kind": "call", "text": "群众来电反映道路积水"}],
+        },
+    )
+    assert "来电：群众来电反映道路积水" in rendered.body
+    assert_chinese("交接班", f"{rendered.subject}\n{rendered.body}", org)
