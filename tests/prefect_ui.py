@@ -182,12 +182,19 @@ class SubmittedRun:
     name: str
 
 
-def submit(page: Any, count_runs: Callable[[], int], timeout_ms: float = 30_000) -> SubmittedRun:
+def submit(
+    page: Any,
+    count_runs: Callable[[], int],
+    timeout_ms: float = 30_000,
+    server_log: Path | None = None,
+) -> SubmittedRun:
     """Submit the form; the success toast names the new run. Any other toast fails at once with
     the text the page shows: a refusal of the parameters, and a server error too (the UI shows a
     500, such as the embedded Prefect server's "database is locked", as "Unknown error"). A
     server error is a finding, never a reason to click again. ``count_runs`` counts the
-    deployment's flow runs (through the Prefect API): exactly one new run must come of it."""
+    deployment's flow runs (through the Prefect API): exactly one new run must come of it. With
+    ``server_log`` (the Prefect server's log), a failure quotes its last lines: the server's own
+    account of the error the page showed."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     toasts = page.locator("li[data-sonner-toast]")
@@ -219,7 +226,13 @@ def submit(page: Any, count_runs: Callable[[], int], timeout_ms: float = 30_000)
     text = (toast.text_content() or "").strip()
     kind = toast.get_attribute("data-type")
     if kind != "success":
-        raise AssertionError(f"the run was not created: the page showed a {kind} toast: {text!r}")
+        said = ""
+        if server_log is not None and server_log.exists():
+            tail = server_log.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
+            said = "\nthe Prefect server's log ends:\n" + "\n".join(tail)
+        raise AssertionError(
+            f"the run was not created: the page showed a {kind} toast: {text!r}{said}"
+        )
     if clicked_again:
         # The first click may have been sent after all, its run landing after the second's
         # toast: let it land before counting.

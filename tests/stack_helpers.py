@@ -35,7 +35,7 @@ def start_stack(
     env: dict[str, str],
     log: Path,
     *,
-    web_port: bool = False,
+    web_port: bool = True,  # a free port of its own: two stacks at once never share 8300
     timeout: float = 420,  # slow when the machine is shared
 ) -> tuple[subprocess.Popen[bytes], StackInfo]:
     """Run ``officeflow up`` (Prefect server on a free port, mail catcher on any port, and with

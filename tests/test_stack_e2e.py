@@ -272,7 +272,11 @@ def test_decision_submitted_in_the_ui_runs_and_sends_notices(
         ui.fill(page, "Acceptance Standard", "报送排查台账和整改情况。")
         ui.fill_union(page, "Due In Workdays (Optional)", "int", 5)
         page.screenshot(path=str(out / "filled-form.png"), full_page=True)
-        run = ui.submit(page, lambda: stack.flow_run_count(DECISION))
+        run = ui.submit(
+            page,
+            lambda: stack.flow_run_count(DECISION),
+            server_log=stack.home / "logs" / "server.log",
+        )
         ui.follow_run(page, run)
         page.screenshot(path=str(out / "run-completed.png"), full_page=True)
 
@@ -317,7 +321,11 @@ def test_incident_reported_in_the_ui_is_relayed(
             ui.fill(page, label, number)
         ui.pick_datetime(page, *INCIDENT_OCCURRED_AT)
         page.screenshot(path=str(out / "filled-form.png"), full_page=True)
-        run = ui.submit(page, lambda: stack.flow_run_count(EMERGENCY))
+        run = ui.submit(
+            page,
+            lambda: stack.flow_run_count(EMERGENCY),
+            server_log=stack.home / "logs" / "server.log",
+        )
         ui.follow_run(page, run)
         page.screenshot(path=str(out / "run-completed.png"), full_page=True)
     titles = [r[0] for r in stack.rows(f"select {INCIDENT_TITLE_COLUMN} from {INCIDENT_TABLE}")]

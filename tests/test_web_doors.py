@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,7 +146,9 @@ def test_the_sign_in_answer_is_the_same_for_everyone_and_the_mail_leaves_after_i
         assert office.dropped == 0
     with db.read_scope() as s:
         rows = s.scalars(select(SigninLink).order_by(SigninLink.id)).all()
-        assert [r.person_id for r in rows] == ["zhang.wei", None, "zhang.wei", "zhang.wei", None]
+        # Each answer's work runs after it, in whatever order the threads take: three links for
+        # the person, and a row without a person for the unknown id and for the capped ask.
+        assert Counter(r.person_id for r in rows) == Counter({"zhang.wei": 3, None: 2})
     assert len(office.to("zhang.wei@example.gov.cn")) == 3  # the capped one sent nothing
 
 
