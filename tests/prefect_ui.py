@@ -199,6 +199,18 @@ def submit(
 
     toasts = page.locator("li[data-sonner-toast]")
     button = page.get_by_role("button", name="Submit", exact=True)
+    # What the API answered to the run's creation: the failure names it, not only the toast.
+    answers: list[str] = []
+
+    def _answered(response: Any) -> None:
+        if response.request.method == "POST" and "flow_run" in response.url:
+            try:
+                body = response.text()[:1500]
+            except Exception as exc:  # the page went away before the body was read
+                body = f"(body not read: {exc})"
+            answers.append(f"{response.status} {response.url}: {body}")
+
+    page.on("response", _answered)
     runs_before = count_runs()
     button.click()
     clicked_again = False
@@ -231,7 +243,8 @@ def submit(
             tail = server_log.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
             said = "\nthe Prefect server's log ends:\n" + "\n".join(tail)
         raise AssertionError(
-            f"the run was not created: the page showed a {kind} toast: {text!r}{said}"
+            f"the run was not created: the page showed a {kind} toast: {text!r}; "
+            f"the API answered: {answers or 'nothing'}{said}"
         )
     if clicked_again:
         # The first click may have been sent after all, its run landing after the second's
