@@ -30,7 +30,7 @@ FORM = """<!doctype html><html><body>
 <button type="button" onclick="send()">Submit</button><ol id="toasts"></ol>
 <script>
 async function send() {
-  const answer = await fetch('/runs', {method: 'POST'});
+  const answer = await fetch('/api/deployments/d/create_flow_run', {method: 'POST'});
   const toast = document.createElement('li');
   toast.setAttribute('data-sonner-toast', '');
   if (answer.ok) {
@@ -111,3 +111,28 @@ def test_a_created_run_is_named_from_its_toast(form: FormServer) -> None:
         run = ui.submit(page, lambda: len(form.runs), timeout_ms=10_000)
     assert run.name == "run-1"
     assert (form.posts, form.runs) == (1, ["run-1"])
+
+
+def test_the_end_to_end_tests_submit_once_more_after_an_error_and_say_so(
+    form: FormServer,
+) -> None:
+    """`once_more_after_unknown_error` (the stack's end-to-end tests): the first error becomes a
+    warning naming what the API answered, the form is submitted once more; a second error
+    fails with both answers."""
+    form.statuses = [500]
+    with ui.browser_page(timeout_ms=15_000) as page:
+        page.goto(form.url)
+        with pytest.warns(UserWarning, match=r"refused the first Submit.*500 .*database is locked"):
+            run = ui.submit(
+                page, lambda: len(form.runs), timeout_ms=10_000, once_more_after_unknown_error=True
+            )
+    assert run.name == "run-1" and (form.posts, form.runs) == (2, ["run-1"])
+
+    form.statuses, form.posts, form.runs = [500, 500], 0, []
+    with ui.browser_page(timeout_ms=15_000) as page:
+        page.goto(form.url)
+        with pytest.warns(UserWarning), pytest.raises(AssertionError) as failure:
+            ui.submit(
+                page, lambda: len(form.runs), timeout_ms=10_000, once_more_after_unknown_error=True
+            )
+    assert "first Submit" in str(failure.value) and (form.posts, form.runs) == (2, [])

@@ -276,6 +276,7 @@ def test_decision_submitted_in_the_ui_runs_and_sends_notices(
             page,
             lambda: stack.flow_run_count(DECISION),
             server_log=stack.home / "logs" / "server.log",
+            once_more_after_unknown_error=True,
         )
         ui.follow_run(page, run)
         page.screenshot(path=str(out / "run-completed.png"), full_page=True)
@@ -325,6 +326,7 @@ def test_incident_reported_in_the_ui_is_relayed(
             page,
             lambda: stack.flow_run_count(EMERGENCY),
             server_log=stack.home / "logs" / "server.log",
+            once_more_after_unknown_error=True,
         )
         ui.follow_run(page, run)
         page.screenshot(path=str(out / "run-completed.png"), full_page=True)
