@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -30,6 +31,8 @@ from officeflow.clock import format_local
 # The CLI's exit codes for an action that was recorded but whose notices did not all arrive.
 DELIVERY_PENDING = 3  # some wait for a retry (the scheduled delivery-retry sends them)
 UNDELIVERABLE = 4  # some can never arrive on the channels the person has: a human must tell them
+
+CHUNK = 500
 
 CHANNEL_ZH = {
     "email": "邮件",
@@ -152,11 +155,11 @@ class Outcome(BaseModel):
 
 
 def outcome(session: Session, keys: Iterable[str]) -> Outcome:
-    """The outcome of the notices ``keys``, from their delivery rows (one query)."""
+    """The outcome of the notices ``keys``, from their delivery rows (one query per 500 keys)."""
     wanted = sorted(set(keys))
     if not wanted:
         return Outcome()
-    rows = session.execute(
+    query = (
         select(
             Delivery.notice_key,
             Delivery.person_id,
@@ -166,17 +169,19 @@ def outcome(session: Session, keys: Iterable[str]) -> Outcome:
             Delivery.next_attempt_at,
         )
         .join(Person, Person.id == Delivery.person_id)
-        .where(Delivery.notice_key.in_(wanted))
         .order_by(Delivery.notice_key, Delivery.id)
-    ).all()
-    grouped: dict[tuple[str, str], list[object]] = {}
-    for row in rows:
-        grouped.setdefault((row.notice_key, row.person_id), []).append(row)
+    )
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    # A sweep may send thousands of notices: the keys go in chunks a bound list always takes.
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        for row in session.execute(query.where(Delivery.notice_key.in_(chunk))):
+            grouped.setdefault((row.notice_key, row.person_id), []).append(row)
     recipients = []
     for (key, person_id), group in grouped.items():
-        statuses = [DeliveryStatus(r.status) for r in group]  # type: ignore[attr-defined]
-        channels = [str(getattr(r.channel, "value", r.channel)) for r in group]  # type: ignore[attr-defined]
-        name = group[0].name  # type: ignore[attr-defined]
+        statuses = [DeliveryStatus(r.status) for r in group]
+        channels = [str(getattr(r.channel, "value", r.channel)) for r in group]
+        name = group[0].name
         if DeliveryStatus.SENT in statuses:
             state, nxt = State.DELIVERED, None
         elif all(s is DeliveryStatus.UNDELIVERABLE for s in statuses):
@@ -184,12 +189,12 @@ def outcome(session: Session, keys: Iterable[str]) -> Outcome:
         else:
             state = State.RETRYING
             waiting = [
-                r.next_attempt_at  # type: ignore[attr-defined]
+                r.next_attempt_at
                 for r, s in zip(group, statuses, strict=True)
                 if s is not DeliveryStatus.UNDELIVERABLE
             ]
             # A row without a time (pending, being sent) is tried at once.
-            nxt = None if any(w is None for w in waiting) else min(waiting)  # type: ignore[type-var]
+            nxt = None if any(w is None for w in waiting) else min(waiting)
         recipients.append(
             Recipient(
                 notice_key=key,
